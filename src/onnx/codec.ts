@@ -1,0 +1,190 @@
+// Reads and writes ONNX ModelProto bytes (protobufjs reflection over onnx.proto) to and from the Graph IR.
+// External tensor data and subgraph-carrying ops are refused with a one-line error that names the tensor/op.
+import protobuf from 'protobufjs';
+import descriptor from './onnx.proto.json' with { type: 'json' };
+import { Graph, type Attr, type Dim, type Value } from './ir.ts';
+import { dtypeFromOnnx, fromBytes, numel, ONNX_DTYPE, toBytes, type Tensor, type TypedArray } from './tensor.ts';
+
+const root = protobuf.Root.fromJSON(descriptor as protobuf.INamespace);
+const ModelProto = root.lookupType('onnx.ModelProto');
+const TO_OBJECT: protobuf.IConversionOptions = { longs: Number, enums: Number, arrays: true, defaults: false };
+
+/* eslint-disable @typescript-eslint/no-explicit-any -- protobuf messages are plain untyped objects here */
+type Msg = any;
+
+const ATTR_TYPE = { FLOAT: 1, INT: 2, STRING: 3, TENSOR: 4, GRAPH: 5, FLOATS: 6, INTS: 7, STRINGS: 8 } as const;
+const utf8 = new TextDecoder();
+const utf8enc = new TextEncoder();
+const str = (b: Uint8Array | string | undefined): string => (b === undefined ? '' : typeof b === 'string' ? b : utf8.decode(b));
+
+export class OnnxFormatError extends Error {}
+
+/** Parses ONNX bytes into a Graph. Throws OnnxFormatError with a one-line reason on malformed input. */
+export function decodeModel(bytes: Uint8Array): Graph {
+  let m: Msg;
+  try {
+    m = ModelProto.toObject(ModelProto.decode(bytes), TO_OBJECT);
+  } catch (e) {
+    throw new OnnxFormatError(`not a valid ONNX model (protobuf decode failed: ${(e as Error).message.split('\n')[0]})`);
+  }
+  if (!m.graph || !m.irVersion) throw new OnnxFormatError('not a valid ONNX model (no graph or ir_version in the protobuf)');
+  const g = new Graph();
+  g.irVersion = m.irVersion;
+  g.producerName = m.producerName ?? '';
+  g.opsetImports = (m.opsetImport ?? []).map((o: Msg) => ({ domain: o.domain ?? '', version: o.version ?? 1 }));
+  if (m.functions?.length) throw new OnnxFormatError(`model-local functions are not supported (${m.functions.map((f: Msg) => f.name).join(', ')})`);
+  readGraph(g, m.graph);
+  return g;
+}
+
+function readGraph(g: Graph, gp: Msg): void {
+  g.name = gp.name ?? 'graph';
+  g.docString = gp.docString ?? '';
+  const initNames = new Set<string>();
+  for (const tp of gp.initializer ?? []) {
+    const t = readTensor(tp);
+    g.addInitializer(tp.name, t, true);
+    initNames.add(tp.name);
+  }
+  for (const vi of [...(gp.input ?? []), ...(gp.output ?? []), ...(gp.valueInfo ?? [])]) readValueInfo(g.value(vi.name), vi);
+  g.inputs = (gp.input ?? []).filter((vi: Msg) => !initNames.has(vi.name)).map((vi: Msg) => g.value(vi.name));
+  for (const np of gp.node ?? []) {
+    const attrs: Record<string, Attr> = {};
+    for (const ap of np.attribute ?? []) attrs[ap.name] = readAttr(ap, np);
+    const inputs = (np.input ?? []).map((n: string) => (n === '' ? null : g.value(n)));
+    const outputs = (np.output ?? []).map((n: string) => g.value(n === '' ? g.freshName(`${np.name || np.opType}_unused`) : n));
+    const name = np.name || g.freshNodeName(np.opType);
+    g.claimNodeName(name);
+    g.addNode(np.opType, inputs, outputs, attrs, { name, domain: np.domain ?? '' });
+  }
+  g.outputs = (gp.output ?? []).map((vi: Msg) => g.value(vi.name));
+}
+
+function readValueInfo(v: Value, vi: Msg): void {
+  const tt = vi.type?.tensorType;
+  if (!tt) return;
+  if (tt.elemType) v.dtype = dtypeFromOnnx(tt.elemType);
+  if (tt.shape) v.shape = (tt.shape.dim ?? []).map((d: Msg, i: number): Dim => (d.dimValue !== undefined ? d.dimValue : d.dimParam || `?${i}`));
+}
+
+function readAttr(ap: Msg, np: Msg): Attr {
+  switch (ap.type) {
+    case ATTR_TYPE.FLOAT: return { type: 'float', value: ap.f ?? 0 };
+    case ATTR_TYPE.INT: return { type: 'int', value: ap.i ?? 0 };
+    case ATTR_TYPE.STRING: return { type: 'string', value: str(ap.s) };
+    case ATTR_TYPE.TENSOR: return { type: 'tensor', value: readTensor(ap.t) };
+    case ATTR_TYPE.FLOATS: return { type: 'floats', value: ap.floats ?? [] };
+    case ATTR_TYPE.INTS: return { type: 'ints', value: ap.ints ?? [] };
+    case ATTR_TYPE.STRINGS: return { type: 'strings', value: (ap.strings ?? []).map(str) };
+    case ATTR_TYPE.GRAPH: return { type: 'graph', value: ap.g };
+    default: throw new OnnxFormatError(`${np.opType} '${np.name}': attribute ${ap.name} has unsupported type ${ap.type}`);
+  }
+}
+
+export function readTensor(tp: Msg): Tensor {
+  const name = tp.name ?? '';
+  if (tp.dataLocation === 1 || tp.externalData?.length) {
+    const loc = (tp.externalData ?? []).find((e: Msg) => e.key === 'location')?.value ?? '?';
+    throw new OnnxFormatError(`tensor '${name}' uses external data ('${loc}'), which is not supported yet: re-export with the weights inside the .onnx file`);
+  }
+  const dtype = dtypeFromOnnx(tp.dataType ?? 0);
+  const shape: number[] = (tp.dims ?? []).map(Number);
+  const n = numel(shape);
+  let data: TypedArray | string[];
+  if (tp.rawData && tp.rawData.length > 0) {
+    try {
+      data = fromBytes(dtype, tp.rawData, n);
+    } catch (e) {
+      throw new OnnxFormatError(`tensor '${name}': ${(e as Error).message} (truncated file?)`);
+    }
+  } else if (dtype === 'string') {
+    data = (tp.stringData ?? []).map(str);
+  } else {
+    const src: number[] =
+      dtype === 'float32' ? tp.floatData : dtype === 'float64' ? tp.doubleData :
+      dtype === 'int64' ? tp.int64Data : dtype === 'uint64' || dtype === 'uint32' ? tp.uint64Data : tp.int32Data;
+    const vals = src ?? [];
+    if (vals.length !== n) throw new OnnxFormatError(`tensor '${name}' has ${vals.length} values for shape [${shape}]`);
+    data = fromTypedValues(dtype, vals);
+  }
+  return { dtype, shape, data };
+}
+
+function fromTypedValues(dtype: Tensor['dtype'], vals: number[]): TypedArray {
+  switch (dtype) {
+    case 'float32': return Float32Array.from(vals);
+    case 'float64': return Float64Array.from(vals);
+    case 'int64': return BigInt64Array.from(vals, (x) => BigInt(x));
+    case 'uint64': return BigUint64Array.from(vals, (x) => BigInt(x));
+    case 'int32': return Int32Array.from(vals);
+    case 'uint32': return Uint32Array.from(vals);
+    case 'int16': return Int16Array.from(vals);
+    case 'int8': return Int8Array.from(vals);
+    case 'float16': case 'uint16': return Uint16Array.from(vals);
+    case 'uint8': case 'bool': return Uint8Array.from(vals);
+    default: throw new OnnxFormatError(`cannot read ${dtype} values`);
+  }
+}
+
+function writeTensor(name: string, t: Tensor): Msg {
+  const tp: Msg = { name, dims: t.shape, dataType: ONNX_DTYPE[t.dtype] };
+  if (t.dtype === 'string') tp.stringData = (t.data as string[]).map((s) => utf8enc.encode(s));
+  else tp.rawData = toBytes(t.data as TypedArray);
+  return tp;
+}
+
+function writeAttr(name: string, a: Attr): Msg {
+  switch (a.type) {
+    case 'float': return { name, type: ATTR_TYPE.FLOAT, f: a.value };
+    case 'int': return { name, type: ATTR_TYPE.INT, i: a.value };
+    case 'string': return { name, type: ATTR_TYPE.STRING, s: utf8enc.encode(a.value) };
+    case 'tensor': return { name, type: ATTR_TYPE.TENSOR, t: writeTensor('', a.value) };
+    case 'floats': return { name, type: ATTR_TYPE.FLOATS, floats: a.value };
+    case 'ints': return { name, type: ATTR_TYPE.INTS, ints: a.value };
+    case 'strings': return { name, type: ATTR_TYPE.STRINGS, strings: a.value.map((s) => utf8enc.encode(s)) };
+    case 'graph': return { name, type: ATTR_TYPE.GRAPH, g: a.value };
+  }
+}
+
+function writeValueInfo(v: Value): Msg {
+  const vi: Msg = { name: v.name };
+  if (v.dtype) {
+    const tensorType: Msg = { elemType: ONNX_DTYPE[v.dtype] };
+    if (v.shape) tensorType.shape = { dim: v.shape.map((d) => (typeof d === 'number' ? { dimValue: d } : { dimParam: d })) };
+    vi.type = { tensorType };
+  }
+  return vi;
+}
+
+/** Serialises a Graph to ModelProto bytes (initializers as raw_data). */
+export function encodeModel(g: Graph): Uint8Array {
+  const inits = g.initializers();
+  const io = new Set<Value>([...g.inputs, ...g.outputs, ...inits]);
+  const valueInfo: Msg[] = [];
+  for (const n of g.nodes) for (const o of n.outputs) if (!io.has(o) && o.dtype) valueInfo.push(writeValueInfo(o));
+  const graph: Msg = {
+    name: g.name,
+    node: g.nodes.map((n) => ({
+      name: n.name,
+      opType: n.opType,
+      domain: n.domain || undefined,
+      input: n.inputs.map((v) => v?.name ?? ''),
+      output: n.outputs.map((v) => v.name),
+      attribute: Object.entries(n.attrs).map(([k, a]) => writeAttr(k, a)),
+    })),
+    initializer: inits.map((v) => writeTensor(v.name, v.constant as Tensor)),
+    input: g.inputs.map(writeValueInfo),
+    output: g.outputs.map(writeValueInfo),
+    valueInfo,
+  };
+  if (g.docString) graph.docString = g.docString;
+  const model: Msg = {
+    irVersion: g.irVersion,
+    producerName: g.producerName,
+    opsetImport: g.opsetImports.map((o) => ({ domain: o.domain, version: o.version })),
+    graph,
+  };
+  const err = ModelProto.verify(model);
+  if (err) throw new Error(`internal: cannot encode model: ${err}`);
+  return ModelProto.encode(ModelProto.fromObject(model)).finish();
+}

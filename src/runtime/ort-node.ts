@@ -1,0 +1,47 @@
+// onnxruntime-node adapter: run a Graph (or ONNX bytes) on host tensors. The only place in Node that imports
+// onnxruntime-node; the CLI, tests and benchmarks go through here.
+import * as ort from 'onnxruntime-node';
+import { encodeModel } from '../onnx/codec.ts';
+import type { Graph } from '../onnx/ir.ts';
+import type { Tensor, TypedArray } from '../onnx/tensor.ts';
+
+export type Feeds = Record<string, Tensor>;
+
+export function toOrt(t: Tensor): ort.Tensor {
+  if (t.dtype === 'string') return new ort.Tensor('string', t.data as string[], t.shape);
+  return new ort.Tensor(t.dtype as 'float32', t.data as Float32Array, t.shape);
+}
+
+export function fromOrt(t: ort.Tensor): Tensor {
+  return { dtype: t.type as Tensor['dtype'], shape: [...t.dims], data: t.data as TypedArray };
+}
+
+export interface NodeSessionOptions { threads?: number; optimization?: 'disabled' | 'basic' | 'extended' | 'all' }
+
+export async function createSession(model: Graph | Uint8Array, opts: NodeSessionOptions = {}): Promise<ort.InferenceSession> {
+  const bytes = model instanceof Uint8Array ? model : encodeModel(model);
+  return ort.InferenceSession.create(bytes, {
+    graphOptimizationLevel: opts.optimization ?? 'all',
+    intraOpNumThreads: opts.threads ?? 0,
+    logSeverityLevel: 3,
+  });
+}
+
+export async function runSession(s: ort.InferenceSession, feeds: Feeds, outputs?: string[]): Promise<Record<string, Tensor>> {
+  const f: Record<string, ort.Tensor> = {};
+  for (const [k, v] of Object.entries(feeds)) f[k] = toOrt(v);
+  const res = await s.run(f, outputs ?? s.outputNames);
+  const out: Record<string, Tensor> = {};
+  for (const [k, v] of Object.entries(res)) out[k] = fromOrt(v);
+  return out;
+}
+
+/** Creates a session, runs once, releases it. */
+export async function runGraph(model: Graph | Uint8Array, feeds: Feeds, opts: NodeSessionOptions = {}): Promise<Record<string, Tensor>> {
+  const s = await createSession(model, opts);
+  try {
+    return await runSession(s, feeds);
+  } finally {
+    await s.release();
+  }
+}
