@@ -40,7 +40,8 @@ export function allocate(dtype: DType, n: number): HostTensor['data'] {
 /** Copy `count` little-endian elements starting at `bytes[offset]` into a fresh (aligned) typed array. */
 export function fromBytes(dtype: DType, bytes: Uint8Array, offset: number, count: number): HostTensor['data'] {
   assertLittleEndianHost();
-  const copy = bytes.slice(offset, offset + count * DTYPE_SIZE[dtype]);
+  // Uint8Array.prototype.slice copies even for a Node Buffer (whose own slice() is a view into a shared pool)
+  const copy = Uint8Array.prototype.slice.call(bytes, offset, offset + count * DTYPE_SIZE[dtype]);
   return new CTORS[dtype](copy.buffer);
 }
 
