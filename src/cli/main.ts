@@ -3,6 +3,7 @@
 import { Command, CommanderError } from 'commander';
 import { gradCommand } from './grad.ts';
 import { inspectCommand } from './inspect.ts';
+import { trainCommand, type TrainFlags } from './train.ts';
 
 export async function main(argv: string[]): Promise<number> {
   const program = new Command('vp-studio')
@@ -20,6 +21,37 @@ export async function main(argv: string[]): Promise<number> {
     .description('print what was detected in a backbone, as JSON')
     .argument('<model>', 'ONNX model')
     .action((model: string) => inspectCommand(model));
+  program.command('train')
+    .description('train a visual prompt and head on an image folder')
+    .requiredOption('--model <m.onnx>', 'frozen backbone (ONNX)')
+    .requiredOption('--data <dir>', 'image folder: one subfolder per class (or train/ + val/)')
+    .requiredOption('--out <dir>', 'run directory to write')
+    .option('--method <m>', 'lorvp | pad | vpt | vpt-deep | none', 'lorvp')
+    .option('--head <h>', 'lp | fm | flm | ilm', 'lp')
+    .option('--rank <r>', 'LoR-VP rank', '4')
+    .option('--init <b,a>', 'LoR-VP init of B and A (zero, normal, random, xavier, kaiming, uniform)', 'zero,normal')
+    .option('--pad-width <p>', 'pad prompt width', '30')
+    .option('--tokens <p>', 'VPT prompt tokens', '5')
+    .option('--mapping-freq <k>', 'ilm: recompute the mapping every k epochs', '1')
+    .option('--epochs <n>', 'epochs', '20')
+    .option('--batch-size <n>', 'batch size', '32')
+    .option('--lr <x>', 'learning rate', '0.02')
+    .option('--optimizer <o>', 'sgd | adamw', 'sgd')
+    .option('--momentum <x>', 'SGD momentum', '0.9')
+    .option('--weight-decay <x>', 'weight decay (prompt and head)', '1e-4')
+    .option('--scheduler <s>', 'cosine | multistep | constant', 'cosine')
+    .option('--warmup <n>', 'linear warm-up steps', '0')
+    .option('--mean <m>', 'normalisation mean', '0.485,0.456,0.406')
+    .option('--std <s>', 'normalisation std', '0.229,0.224,0.225')
+    .option('--seed <n>', 'random seed', '0')
+    .option('--no-shuffle', 'batches in dataset order')
+    .option('--no-augment', 'no random crop / flip')
+    .option('--val-fraction <x>', 'held-out fraction per class when no validation set is given', '0.2')
+    .option('--init-from <file>', 'initial trainable tensors (safetensors)')
+    .option('--val <dir>', 'validation image folder (then all of --data trains)')
+    .option('--threads <n>', 'onnxruntime intra-op threads (0 = all cores)')
+    .option('--quiet', 'no progress output')
+    .action(async (o: TrainFlags) => trainCommand(o));
   try {
     await program.parseAsync(argv, { from: 'user' });
     return 0;

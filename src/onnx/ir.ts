@@ -184,6 +184,14 @@ export class Graph {
     this.outputs = this.outputs.map((o) => (o === from ? to : o));
   }
 
+  /** Renames a value (its key in `values` follows). */
+  renameValue(v: Value, name: string): void {
+    if (this.values.get(name)) throw new Error(`value name '${name}' is taken`);
+    this.values.delete(v.name);
+    v.name = name;
+    this.values.set(name, v);
+  }
+
   /** Drops values that are neither produced, used, inputs, outputs nor initializers. */
   pruneValues(): void {
     const keep = new Set<Value>([...this.inputs, ...this.outputs]);

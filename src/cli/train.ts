@@ -1,0 +1,93 @@
+// `vp-studio train`: trains a prompt method + head on an image folder with the compiled train step on
+// onnxruntime-node, writing metrics.jsonl, prompt.safetensors, manifest.json and the deployable model.onnx.
+import { readFileSync } from 'node:fs';
+import { basename } from 'node:path';
+import * as ort from 'onnxruntime-node';
+import { describeBackbone, exportDeployable } from '../engine/compile.ts';
+import { DEFAULTS, validateConfig, type TrainConfig } from '../engine/config.ts';
+import { train } from '../engine/trainer.ts';
+import { NodeExecutor } from '../runtime/node-executor.ts';
+import { loadCliData } from './dataset.ts';
+import { lazyProgress, progress } from './progress.ts';
+import { readTensors, RunWriter, sha256 } from './run-files.ts';
+import { CliError, readFileOrFail } from './util.ts';
+
+export interface TrainFlags {
+  model: string; data: string; out: string; val?: string; initFrom?: string;
+  method: string; head: string; rank: string; init: string; padWidth: string; tokens: string; mappingFreq: string;
+  epochs: string; batchSize: string; lr: string; optimizer: string; momentum: string; weightDecay: string;
+  scheduler: string; warmup: string; mean: string; std: string; seed: string; shuffle: boolean; augment: boolean;
+  valFraction: string; threads?: string; quiet?: boolean;
+}
+
+const num = (flag: string, v: string): number => {
+  const x = Number(v);
+  if (v.trim() === '' || !Number.isFinite(x)) throw new CliError(`--${flag} must be a number, got "${v}"`);
+  return x;
+};
+const triple = (flag: string, v: string): number[] => {
+  const xs = v.split(',').map((s) => num(flag, s));
+  if (xs.length !== 3) throw new CliError(`--${flag} needs 3 comma-separated values, got "${v}"`);
+  return xs;
+};
+
+export function configFromFlags(f: TrainFlags): TrainConfig {
+  return {
+    ...DEFAULTS,
+    method: f.method as TrainConfig['method'], head: f.head as TrainConfig['head'], rank: num('rank', f.rank), init: f.init,
+    padWidth: num('pad-width', f.padWidth), tokens: num('tokens', f.tokens), mappingFreq: num('mapping-freq', f.mappingFreq),
+    epochs: num('epochs', f.epochs), batchSize: num('batch-size', f.batchSize), lr: num('lr', f.lr),
+    optimizer: f.optimizer as TrainConfig['optimizer'], momentum: num('momentum', f.momentum), weightDecay: num('weight-decay', f.weightDecay),
+    scheduler: f.scheduler as TrainConfig['scheduler'], warmup: num('warmup', f.warmup), mean: triple('mean', f.mean), std: triple('std', f.std),
+    seed: num('seed', f.seed), shuffle: f.shuffle, augment: f.augment, valFraction: num('val-fraction', f.valFraction),
+  };
+}
+
+export async function trainCommand(f: TrainFlags): Promise<void> {
+  const cfg = configFromFlags(f);
+  if (!['sgd', 'adamw'].includes(cfg.optimizer)) throw new CliError(`unknown optimizer "${cfg.optimizer}" (choose sgd or adamw)`);
+  if (!['cosine', 'multistep', 'constant'].includes(cfg.scheduler)) throw new CliError(`unknown scheduler "${cfg.scheduler}" (choose cosine, multistep or constant)`);
+  const bytes = readFileOrFail(f.model, '--model');
+  const { info } = describeBackbone(bytes);
+  const log = (s: string) => { if (!f.quiet) process.stderr.write(s + '\n'); };
+  const scan = lazyProgress('checking images');
+  const data = await loadCliData(f.data, f.val, info.inputSize, cfg.valFraction, cfg.seed, (d, t) => scan.update(d, undefined, t));
+  scan.stop();
+  for (const s of data.skipped) log(`skipped ${s.path}: ${s.reason}`);
+  for (const w of data.warnings) log(`warning: ${w}`);
+  validateConfig(cfg, { family: info.family, inputSize: info.inputSize, numSourceClasses: info.numSourceClasses, hasFeatures: !!info.featureWidth }, data.classes.length);
+  const init = f.initFrom ? readTensors(f.initFrom) : undefined;
+  const out = new RunWriter(f.out);
+  log(`${info.family} backbone (${info.params.toLocaleString()} parameters, input ${info.inputSize}×${info.inputSize}); ${data.classes.length} classes, ${data.trainCount} train / ${data.valCount} val images`);
+  const steps = Math.ceil(data.trainCount / cfg.batchSize) * cfg.epochs;
+  const bar = progress('training', steps);
+  const t0 = Date.now();
+  const res = await train({
+    backbone: bytes, cfg, classes: data.classes, train: data.train, val: data.val,
+    executor: new NodeExecutor(f.threads ? Number(f.threads) : 0), init,
+    callbacks: {
+      onStep: (m) => { out.metric({ step: m.step, epoch: m.epoch, loss: m.loss, lr: m.lr }); bar.update(m.step + 1, { epoch: m.epoch + 1, loss: m.loss.toFixed(4) }); },
+      onEpoch: (m) => { out.metric({ ...m }); },
+      onMapping: (mp, epoch) => out.metric({ epoch, mapping: Array.from(mp) }),
+    },
+  });
+  bar.stop();
+  const last = res.epochs[res.epochs.length - 1];
+  const best = Math.max(...res.epochs.map((e) => e.val_acc ?? -1));
+  const trainable = Object.values(res.params).reduce((a, t) => a + t.data.length, 0);
+  out.tensors(res.params, res.mapping, { method: cfg.method, head: cfg.head, classes: JSON.stringify(data.classes) });
+  out.model(exportDeployable(bytes, cfg, data.classes.length, res.params, res.mapping, info.numSourceClasses));
+  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+  out.manifest({
+    format: 'vp-studio-run/1', settings: cfg,
+    backbone: { file: basename(f.model), sha256: sha256(bytes), family: info.family, inputSize: info.inputSize, params: info.params },
+    preprocessing: { inputSize: info.inputSize, mean: cfg.mean, std: cfg.std, range: '[0,1]', resize: 'bilinear', layout: 'NCHW' },
+    classes: data.classes, trainableParameters: trainable, seed: cfg.seed,
+    data: { train: data.trainCount, val: data.valCount, skipped: data.skipped },
+    final: { ...last, best_val_acc: best >= 0 ? best : null, seconds: (Date.now() - t0) / 1000, steps },
+    backend: res.backend,
+    versions: { 'vp-studio': pkg.version, onnxruntime: ort.env.versions.node ?? '?', node: process.version },
+    created: new Date().toISOString(),
+  });
+  log(`done: val_acc ${last?.val_acc?.toFixed(4) ?? 'n/a'} (best ${best >= 0 ? best.toFixed(4) : 'n/a'}), ${trainable.toLocaleString()} trainable parameters → ${f.out}`);
+}

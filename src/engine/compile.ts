@@ -1,0 +1,228 @@
+// The train-step compiler: frozen backbone + prompt + head (+ cross-entropy, backward and optimiser update) as
+// ONE ONNX graph whose inputs are the image batch, labels, trainable tensors and optimiser state, and whose
+// outputs are the loss, the logits and the updated tensors and state — so parameters can stay on the device.
+// Also the forward-only evaluation graph and the deployable model with prompt and head baked in.
+import { backward } from '../autodiff/backward.ts';
+import { Builder } from '../onnx/builder.ts';
+import { assertValid } from '../onnx/checker.ts';
+import { decodeModel, encodeModel } from '../onnx/codec.ts';
+import type { Graph, Value } from '../onnx/ir.ts';
+import { prepareGraph } from '../onnx/load.ts';
+import { removeDeadNodes } from '../onnx/passes/dce.ts';
+import { toposort } from '../onnx/passes/toposort.ts';
+import type { Tensor } from '../onnx/tensor.ts';
+import { analyze, type Analysis, type Family } from './analyze.ts';
+import { validateConfig, type TrainConfig } from './config.ts';
+import { linearInit, Rng, uniformTensor } from './init.ts';
+import { crossEntropy } from './loss.ts';
+import { ADAM, emitUpdate, stateNames, type OptimSettings } from './optim.ts';
+import { applyLorvp, lorvpParams } from './prompts/lorvp.ts';
+import { PAD_NAMES, padFrame, padParams } from './prompts/pad.ts';
+import { insertVptTokens, patchSize, vptInitBound } from './prompts/vpt.ts';
+
+export interface BackboneInfo {
+  family: Family;
+  inputName: string;
+  inputSize: number;
+  /** Batch size baked into the export, if any. */
+  fixedBatch: number | undefined;
+  numSourceClasses: number | undefined;
+  featureWidth: number | undefined;
+  vit: { width: number; depth: number; patch: number; numPatches: number } | undefined;
+  params: number;
+}
+
+export function describeBackbone(bytes: Uint8Array): { info: BackboneInfo; graph: Graph; analysis: Analysis } {
+  const raw = decodeModel(bytes);
+  const x = raw.inputs[0];
+  if (!x) throw new Error('model has no inputs');
+  const s = x.shape;
+  if (!s || s.length !== 4 || s[1] !== 3 || typeof s[2] !== 'number' || s[2] !== s[3]) throw new Error(`model input '${x.name}' has shape [${s}]; a square RGB NCHW input [N,3,L,L] with a fixed L is needed`);
+  const fixedBatch = typeof s[0] === 'number' ? s[0] : undefined;
+  const g = prepareGraph(raw, { batch: fixedBatch ?? 1 });
+  const a = analyze(g);
+  const out = a.output.shape;
+  const info: BackboneInfo = {
+    family: a.family, inputName: x.name, inputSize: s[2], fixedBatch,
+    numSourceClasses: out && out.length === 2 ? (out[1] as number) : undefined,
+    featureWidth: a.featureWidth,
+    vit: a.vit && { width: a.vit.width, depth: a.vit.blocks.length, patch: patchSize(g), numPatches: a.vit.numPatches },
+    params: a.params,
+  };
+  return { info, graph: g, analysis: a };
+}
+
+export function optimSettings(c: TrainConfig): OptimSettings {
+  return { kind: c.optimizer, momentum: c.momentum, weightDecay: c.weightDecay, ...ADAM };
+}
+
+/** Fresh trainable tensors for a configuration (PyTorch layouts, the names of the CLI contract). */
+export function initParams(c: TrainConfig, info: BackboneInfo, numClasses: number): Record<string, Tensor> {
+  const rng = new Rng(c.seed);
+  const L = info.inputSize;
+  const p: Record<string, Tensor> = {};
+  if (c.method === 'lorvp') Object.assign(p, lorvpParams(L, c.rank, c.init, rng));
+  if (c.method === 'pad') Object.assign(p, padParams(L, c.padWidth, rng));
+  if (c.method === 'vpt' || c.method === 'vpt-deep') {
+    const v = info.vit!, bound = vptInitBound(v.patch, v.width);
+    p['prompt.tokens'] = uniformTensor([c.tokens, v.width], rng, bound);
+    if (c.method === 'vpt-deep' && v.depth > 1) p['prompt.deep'] = uniformTensor([v.depth - 1, c.tokens, v.width], rng, bound);
+  }
+  if (c.head === 'lp' || c.head === 'fm') {
+    const inp = c.head === 'lp' ? info.featureWidth! : info.numSourceClasses!;
+    const { weight, bias } = linearInit(numClasses, inp, rng);
+    p['head.weight'] = weight;
+    p['head.bias'] = bias;
+  }
+  return p;
+}
+
+export interface GraphIO {
+  images: string;
+  labels?: string;
+  weights?: string;
+  mapping?: string;
+  hyper?: { lr: string; stepSize: string; sqrtBc2: string };
+  params: string[];
+  /** Optimiser state input names per parameter, e.g. state.prompt.B.buf. */
+  states: string[];
+  loss?: string;
+  logits: string;
+  sourceLogits?: string;
+  perSampleLoss?: string;
+  newParams: Record<string, string>;
+  newStates: Record<string, string>;
+}
+
+export interface Compiled { graph: Graph; io: GraphIO; batch: number }
+
+function addInput(g: Graph, name: string, dtype: Tensor['dtype'], shape: number[]): Value {
+  if (g.has(name)) throw new Error(`internal: input name '${name}' is taken by the backbone`);
+  const v = g.value(name);
+  v.dtype = dtype; v.shape = [...shape];
+  g.inputs.push(v);
+  return v;
+}
+
+/** Names of the compiled graphs' own inputs and outputs; backbone values with these names are moved aside. */
+const RESERVED = /^(images|labels|weights|mapping|loss|logits|source_logits|hp\..*|state\..*|prompt\..*|head\..*)$/;
+
+interface Forward { g: Graph; b: Builder; logits: Value; sourceLogits: Value | undefined; params: Map<string, Value>; images: Value; mapping: Value | undefined }
+
+/** Prompt → normalisation → frozen backbone → head, on a backbone prepared at `batch`. */
+function buildForward(bytes: Uint8Array, c: TrainConfig, numClasses: number, batch: number, paramShapes: Record<string, number[]>): Forward {
+  const { info } = describeBackbone(bytes);
+  validateConfig(c, { family: info.family, inputSize: info.inputSize, numSourceClasses: info.numSourceClasses, hasFeatures: !!info.featureWidth }, numClasses);
+  if (info.fixedBatch !== undefined && info.fixedBatch !== batch) throw new Error(`the backbone was exported with a fixed batch size of ${info.fixedBatch}; use --batch-size ${info.fixedBatch} or re-export it with a dynamic batch axis`);
+  const g = prepareGraph(decodeModel(bytes), { batch });
+  for (const v of [...g.values.values()]) if (RESERVED.test(v.name)) g.renameValue(v, g.freshName(`backbone/${v.name}`));
+  const a = analyze(g);
+  const b = new Builder(g, 'vp/');
+  const L = info.inputSize;
+  const oldInput = a.input;
+  g.inputs = g.inputs.filter((v) => v !== oldInput);
+  const images = addInput(g, 'images', 'float32', [batch, 3, L, L]);
+  const params = new Map<string, Value>();
+  for (const [name, shape] of Object.entries(paramShapes)) params.set(name, addInput(g, name, 'float32', shape));
+  let x: Value = images;
+  if (c.method === 'lorvp') x = applyLorvp(b, x, params.get('prompt.B')!, params.get('prompt.A')!);
+  x = b.div(b.sub(x, b.constF(c.mean, [1, 3, 1, 1], 'mean')), b.constF(c.std, [1, 3, 1, 1], 'std'));
+  if (c.method === 'pad') x = b.add(x, padFrame(b, ...(PAD_NAMES.map((n) => params.get(n)!) as [Value, Value, Value, Value])));
+  g.replaceAllUses(oldInput, x);
+  if (c.method === 'vpt' || c.method === 'vpt-deep') insertVptTokens(g, a.vit!, params.get('prompt.tokens')!, params.get('prompt.deep'));
+  toposort(g); // the prompt's nodes were appended after the backbone they feed
+  const source = a.output;
+  let logits: Value;
+  let mapping: Value | undefined;
+  if (c.head === 'lp') {
+    let f = a.features!;
+    if (f.dims.length !== 2) f = b.reshape(f, [batch, f.dims[f.dims.length - 1]]);
+    logits = b.op('Gemm', [f, params.get('head.weight')!, params.get('head.bias')!], { transB: 1 }, 'logits');
+  } else if (c.head === 'fm') {
+    logits = b.op('Gemm', [source, params.get('head.weight')!, params.get('head.bias')!], { transB: 1 }, 'logits');
+  } else {
+    mapping = addInput(g, 'mapping', 'float32', [info.numSourceClasses!, numClasses]);
+    logits = b.op('MatMul', [source, mapping], {}, 'logits');
+  }
+  return { g, b, logits, sourceLogits: c.head === 'lp' ? undefined : source, params, images, mapping };
+}
+
+const shapesOf = (p: Record<string, Tensor>) => Object.fromEntries(Object.entries(p).map(([k, t]) => [k, t.shape]));
+
+export function compileTrainStep(bytes: Uint8Array, c: TrainConfig, numClasses: number, batch: number, params: Record<string, Tensor>): Compiled {
+  const f = buildForward(bytes, c, numClasses, batch, shapesOf(params));
+  const { g, b } = f;
+  const labels = addInput(g, 'labels', 'int32', [batch]);
+  const weights = addInput(g, 'weights', 'float32', [batch]);
+  const { loss, dlogits } = crossEntropy(b, f.logits, labels, weights);
+  const wrt = [...f.params.values()];
+  const grads = backward(g, { seeds: [{ value: f.logits, grad: dlogits }], wrt, prefix: 'grad/' });
+  const o = optimSettings(c);
+  const hyper = { lr: addInput(g, 'hp.lr', 'float32', []), stepSize: addInput(g, 'hp.step_size', 'float32', []), sqrtBc2: addInput(g, 'hp.sqrt_bc2', 'float32', []) };
+  const io: GraphIO = {
+    images: 'images', labels: 'labels', weights: 'weights', mapping: f.mapping?.name,
+    hyper: { lr: 'hp.lr', stepSize: 'hp.step_size', sqrtBc2: 'hp.sqrt_bc2' },
+    params: [...f.params.keys()], states: [], loss: 'loss', logits: 'logits', newParams: {}, newStates: {},
+  };
+  const outs: Value[] = [];
+  const ob = new Builder(g, 'opt/');
+  for (const [name, p] of f.params) {
+    const gr = grads.get(p) ?? ob.mul(p, ob.scalar(0));
+    const states = stateNames(o).map((s) => addInput(g, `state.${name}.${s}`, 'float32', p.dims));
+    io.states.push(...states.map((s) => s.name));
+    const upd = emitUpdate(ob, o, hyper, p, gr, states);
+    outs.push(rename(g, ob, upd.p, `${name}.next`));
+    io.newParams[name] = `${name}.next`;
+    upd.states.forEach((sv, i) => { const n = `${states[i].name}.next`; outs.push(rename(g, ob, sv, n)); io.newStates[states[i].name] = n; });
+  }
+  g.outputs = [rename(g, ob, loss, 'loss'), rename(g, ob, f.logits, 'logits'), ...outs];
+  removeDeadNodes(g);
+  g.inputs = g.inputs.filter((v) => v.users.size > 0 || v.name === 'images');
+  assertValid(g);
+  return { graph: g, io, batch };
+}
+
+/** Forward-only graph: logits (and source logits for label-mapping heads), params as inputs. */
+export function compileEval(bytes: Uint8Array, c: TrainConfig, numClasses: number, batch: number, params: Record<string, Tensor>): Compiled {
+  const f = buildForward(bytes, c, numClasses, batch, shapesOf(params));
+  const { g, b } = f;
+  const outs = [rename(g, b, f.logits, 'logits')];
+  if (f.sourceLogits) outs.push(rename(g, b, f.sourceLogits, 'source_logits'));
+  g.outputs = outs;
+  removeDeadNodes(g);
+  assertValid(g);
+  return { graph: g, batch, io: { images: 'images', mapping: f.mapping?.name, params: [...f.params.keys()], states: [], logits: 'logits', sourceLogits: f.sourceLogits ? 'source_logits' : undefined, newParams: {}, newStates: {} } };
+}
+
+/** Deployable model: [0,1] images → the user's class logits, with prompt, head and mapping baked in. */
+export function exportDeployable(bytes: Uint8Array, c: TrainConfig, numClasses: number, params: Record<string, Tensor>, mapping: Int32Array | undefined, numSource: number | undefined, batch?: number): Uint8Array {
+  batch ??= describeBackbone(bytes).info.fixedBatch ?? 1;
+  const { graph: g } = compileEval(bytes, c, numClasses, batch, params);
+  for (const v of [...g.inputs]) {
+    if (v.name === 'images') continue;
+    let t = params[v.name];
+    if (v.name === 'mapping' && mapping) {
+      const M = new Float32Array(numSource! * numClasses);
+      mapping.forEach((s, tt) => { M[s * numClasses + tt] = 1; });
+      t = { dtype: 'float32', shape: [numSource!, numClasses], data: M };
+    }
+    if (!t) throw new Error(`internal: no value for '${v.name}'`);
+    v.constant = t;
+    g.inputs = g.inputs.filter((x) => x !== v);
+  }
+  g.outputs = g.outputs.filter((o) => o.name === 'logits');
+  removeDeadNodes(g);
+  g.docString = `Visual Prompt Studio: ${c.method} + ${c.head}, ${numClasses} classes; input [N,3,L,L] in [0,1]`;
+  return encodeModel(g);
+}
+
+/** Gives a value a fixed public name via Identity (graph inputs/outputs must keep stable names). */
+function rename(g: Graph, b: Builder, v: Value, name: string): Value {
+  if (g.has(name)) throw new Error(`internal: output name '${name}' is taken`);
+  const out = g.value(name);
+  g.addNode('Identity', [v], [out], {}, { name: g.freshNodeName('vp/out') });
+  out.dtype = v.dtype; out.shape = v.shape;
+  void b;
+  return out;
+}
+

@@ -1,0 +1,23 @@
+// The Executor interface the trainer runs on: sessions over ONNX bytes and opaque device handles, so that the
+// trainer never knows whether tensors live in onnxruntime-node memory or in WebGPU buffers. Implementations live
+// in src/runtime/ (the only code that imports onnxruntime).
+import type { Tensor } from '../onnx/tensor.ts';
+
+/** A tensor owned by the executor (host memory, or a GPU buffer that is never read back unless asked). */
+export interface Handle { readonly __handle: true }
+
+export interface ExecSession {
+  /** Runs the graph; outputs named in `keep` stay on the device, the others are returned as handles too. */
+  run(feeds: Record<string, Handle>): Promise<Record<string, Handle>>;
+  release(): Promise<void>;
+}
+
+export interface Executor {
+  /** Human-readable backend name, e.g. "onnxruntime-node (cpu)", "webgpu (NVIDIA …)", "wasm". */
+  readonly backend: string;
+  createSession(model: Uint8Array, opts?: { keepOnDevice?: string[] }): Promise<ExecSession>;
+  upload(t: Tensor): Handle;
+  download(h: Handle): Promise<Tensor>;
+  /** Frees a handle's device memory (no-op on the host). */
+  dispose(h: Handle): void;
+}

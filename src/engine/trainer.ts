@@ -1,0 +1,183 @@
+// The trainer loop behind an Executor: compiles the train-step and evaluation graphs once, keeps trainable
+// tensors and optimiser state as device handles fed back step after step, reads back only the loss and logits,
+// recomputes label mappings (flm once, ilm every mapping_freq epochs), and reports per-step and per-epoch metrics.
+import { encodeModel } from '../onnx/codec.ts';
+import type { Tensor } from '../onnx/tensor.ts';
+import { compileEval, compileTrainStep, describeBackbone, initParams, optimSettings, type BackboneInfo, type Compiled } from './compile.ts';
+import { lrAt, type TrainConfig } from './config.ts';
+import type { ExecSession, Executor, Handle } from './executor.ts';
+import { Rng } from './init.ts';
+import { countTop1, greedyMapping, mappingMatrix } from './mapping.ts';
+import { hyperValues, stateNames } from './optim.ts';
+
+/** Images of one split, decoded on demand into NCHW float [0,1] at the backbone's size. */
+export interface ImageSource {
+  readonly size: number;
+  readonly labels: ArrayLike<number>;
+  load(indices: number[], augment: boolean, rng: Rng, out: Float32Array): Promise<void>;
+}
+
+export interface StepMetrics { step: number; epoch: number; loss: number; lr: number; totalSteps: number }
+export interface EpochMetrics { epoch: number; train_acc: number; train_loss: number; val_acc: number | null; val_loss: number | null; images_per_s: number; seconds: number }
+export interface TrainCallbacks {
+  onStep?(m: StepMetrics): void;
+  onEpoch?(m: EpochMetrics): void;
+  onMapping?(mapping: Int32Array, epoch: number): void;
+  shouldStop?(): boolean;
+}
+
+export interface TrainOptions {
+  backbone: Uint8Array;
+  cfg: TrainConfig;
+  classes: string[];
+  train: ImageSource;
+  val?: ImageSource;
+  executor: Executor;
+  init?: Record<string, Tensor>;
+  callbacks?: TrainCallbacks;
+}
+
+export interface TrainResult { params: Record<string, Tensor>; mapping: Int32Array | undefined; epochs: EpochMetrics[]; info: BackboneInfo; backend: string }
+
+export interface Evaluation { logits: Float32Array; predictions: Int32Array; accuracy: number; loss: number; perClass: number[]; confusion: number[][] }
+
+/** Merges user-given initial tensors over fresh ones, checking names and shapes. */
+export function mergeInit(fresh: Record<string, Tensor>, given: Record<string, Tensor> | undefined): Record<string, Tensor> {
+  if (!given) return fresh;
+  const out = { ...fresh };
+  for (const [name, t] of Object.entries(given)) {
+    if (name === 'mapping') continue;
+    const f = fresh[name];
+    if (!f) throw new Error(`initial tensor '${name}' is not trained by this configuration (expected ${Object.keys(fresh).join(', ')})`);
+    if (f.shape.join() !== t.shape.join()) throw new Error(`initial tensor '${name}' has shape [${t.shape}], [${f.shape}] expected`);
+    out[name] = { dtype: 'float32', shape: t.shape, data: Float32Array.from(t.data as Float32Array) };
+  }
+  return out;
+}
+
+const scalar = (x: number): Tensor => ({ dtype: 'float32', shape: [], data: Float32Array.of(x) });
+
+/** Runs an eval session over a whole source in batches. */
+export async function runEval(ex: Executor, s: ExecSession, ev: Compiled, src: ImageSource, L: number, fixed: Record<string, Handle>, numClasses: number): Promise<{ logits: Float32Array; source: Float32Array | undefined; numSource: number }> {
+  const B = ev.batch, per = 3 * L * L;
+  const logits = new Float32Array(src.size * numClasses);
+  let source: Float32Array | undefined, numSource = 0;
+  const buf = new Float32Array(B * per);
+  const rng = new Rng(0);
+  for (let start = 0; start < src.size; start += B) {
+    const idx = Array.from({ length: Math.min(B, src.size - start) }, (_, i) => start + i);
+    buf.fill(0);
+    await src.load(idx, false, rng, buf);
+    const out = await s.run({ ...fixed, [ev.io.images]: ex.upload({ dtype: 'float32', shape: [B, 3, L, L], data: buf }) });
+    const lg = (await ex.download(out[ev.io.logits])).data as Float32Array;
+    logits.set(lg.subarray(0, idx.length * numClasses), start * numClasses);
+    if (ev.io.sourceLogits) {
+      const sl = await ex.download(out[ev.io.sourceLogits]);
+      numSource = sl.shape[1];
+      source ??= new Float32Array(src.size * numSource);
+      source.set((sl.data as Float32Array).subarray(0, idx.length * numSource), start * numSource);
+    }
+  }
+  return { logits, source, numSource };
+}
+
+export function scoreLogits(logits: Float32Array, labels: ArrayLike<number>, numClasses: number): Evaluation {
+  const n = labels.length;
+  const predictions = new Int32Array(n);
+  const confusion = Array.from({ length: numClasses }, () => new Array<number>(numClasses).fill(0));
+  let correct = 0, loss = 0;
+  for (let i = 0; i < n; i++) {
+    let best = 0, max = -Infinity;
+    for (let c = 0; c < numClasses; c++) { const v = logits[i * numClasses + c]; if (v > max) { max = v; best = c; } }
+    let se = 0;
+    for (let c = 0; c < numClasses; c++) se += Math.exp(logits[i * numClasses + c] - max);
+    loss += Math.log(se) + max - logits[i * numClasses + labels[i]];
+    predictions[i] = best;
+    confusion[labels[i]][best]++;
+    if (best === labels[i]) correct++;
+  }
+  const perClass = confusion.map((row, c) => { const tot = row.reduce((a, b) => a + b, 0); return tot ? row[c] / tot : 0; });
+  return { logits, predictions, accuracy: n ? correct / n : 0, loss: n ? loss / n : 0, perClass, confusion };
+}
+
+export async function train(o: TrainOptions): Promise<TrainResult> {
+  const { cfg, executor: ex, classes } = o;
+  const C = classes.length;
+  const { info } = describeBackbone(o.backbone);
+  const L = info.inputSize, B = cfg.batchSize, per = 3 * L * L;
+  const params = mergeInit(initParams(cfg, info, C), o.init);
+  const step = compileTrainStep(o.backbone, cfg, C, B, params);
+  const ev = compileEval(o.backbone, cfg, C, B, params);
+  const [ss, es] = await Promise.all([ex.createSession(encodeModel(step.graph)), ex.createSession(encodeModel(ev.graph))]);
+  const opt = optimSettings(cfg);
+  const handles: Record<string, Handle> = {};
+  for (const [k, t] of Object.entries(params)) {
+    handles[k] = ex.upload(t);
+    for (const s of stateNames(opt)) handles[`state.${k}.${s}`] = ex.upload({ dtype: 'float32', shape: t.shape, data: new Float32Array(t.data.length) });
+  }
+  let mapping: Int32Array | undefined = o.init?.mapping ? Int32Array.from(o.init.mapping.data as Int32Array) : undefined;
+  const paramFeeds = () => Object.fromEntries(ev.io.params.map((k) => [k, handles[k]]));
+  const updateMapping = async (epoch: number) => {
+    const r = await runEval(ex, es, ev, o.train, L, { ...paramFeeds(), ...(handles.mapping ? { mapping: handles.mapping } : { mapping: ex.upload({ dtype: 'float32', shape: [info.numSourceClasses!, C], data: new Float32Array(info.numSourceClasses! * C) }) }) }, C);
+    mapping = greedyMapping(countTop1(r.source!, r.numSource, o.train.labels, C), r.numSource, C);
+    handles.mapping = ex.upload({ dtype: 'float32', shape: [r.numSource, C], data: mappingMatrix(mapping, r.numSource) });
+    o.callbacks?.onMapping?.(mapping, epoch);
+  };
+  if (mapping && step.io.mapping) handles.mapping = ex.upload({ dtype: 'float32', shape: [info.numSourceClasses!, C], data: mappingMatrix(mapping, info.numSourceClasses!) });
+
+  const n = o.train.size, stepsPerEpoch = Math.ceil(n / B), total = stepsPerEpoch * cfg.epochs;
+  const rng = new Rng(cfg.seed + 1);
+  const images = new Float32Array(B * per), labels = new Int32Array(B), weights = new Float32Array(B);
+  const epochs: EpochMetrics[] = [];
+  let t = 0;
+  for (let epoch = 0; epoch < cfg.epochs; epoch++) {
+    if (o.callbacks?.shouldStop?.()) break;
+    if (step.io.mapping && (cfg.head === 'ilm' ? epoch % cfg.mappingFreq === 0 : !mapping)) await updateMapping(epoch);
+    const order = Array.from({ length: n }, (_, i) => i);
+    if (cfg.shuffle) for (let i = n - 1; i > 0; i--) { const j = Math.floor(rng.next() * (i + 1)); [order[i], order[j]] = [order[j], order[i]]; }
+    const t0 = performance.now();
+    let correct = 0, lossSum = 0;
+    for (let k = 0; k < stepsPerEpoch; k++, t++) {
+      if (o.callbacks?.shouldStop?.()) break;
+      const idx = order.slice(k * B, (k + 1) * B), m = idx.length;
+      images.fill(0); labels.fill(0); weights.fill(0);
+      await o.train.load(idx, cfg.augment, rng, images);
+      idx.forEach((i, j) => { labels[j] = o.train.labels[i]; weights[j] = 1 / m; });
+      const lr = lrAt(cfg, t, total), hv = hyperValues(opt, lr, t + 1);
+      const feeds: Record<string, Handle> = {
+        images: ex.upload({ dtype: 'float32', shape: [B, 3, L, L], data: images }),
+        labels: ex.upload({ dtype: 'int32', shape: [B], data: labels }),
+        weights: ex.upload({ dtype: 'float32', shape: [B], data: weights }),
+        'hp.lr': ex.upload(scalar(hv.lr)), 'hp.step_size': ex.upload(scalar(hv.stepSize)), 'hp.sqrt_bc2': ex.upload(scalar(hv.sqrtBc2)),
+      };
+      for (const k2 of [...step.io.params, ...step.io.states]) feeds[k2] = handles[k2];
+      if (step.io.mapping) feeds.mapping = handles.mapping;
+      for (const name of Object.keys(feeds)) if (!step.graph.inputs.some((v) => v.name === name)) delete feeds[name];
+      const out = await ss.run(feeds);
+      for (const [pn, on] of Object.entries({ ...step.io.newParams, ...step.io.newStates })) { ex.dispose(handles[pn]); handles[pn] = out[on]; }
+      const loss = ((await ex.download(out.loss)).data as Float32Array)[0];
+      const lg = (await ex.download(out.logits)).data as Float32Array;
+      for (let j = 0; j < m; j++) {
+        let best = 0;
+        for (let c = 1; c < C; c++) if (lg[j * C + c] > lg[j * C + best]) best = c;
+        if (best === labels[j]) correct++;
+      }
+      lossSum += loss * m;
+      o.callbacks?.onStep?.({ step: t, epoch, loss, lr, totalSteps: total });
+    }
+    const seconds = (performance.now() - t0) / 1000;
+    let valAcc: number | null = null, valLoss: number | null = null;
+    if (o.val && o.val.size) {
+      const r = await runEval(ex, es, ev, o.val, L, { ...paramFeeds(), ...(handles.mapping ? { mapping: handles.mapping } : {}) }, C);
+      const sc = scoreLogits(r.logits, o.val.labels, C);
+      valAcc = sc.accuracy; valLoss = sc.loss;
+    }
+    const em: EpochMetrics = { epoch, train_acc: correct / n, train_loss: lossSum / n, val_acc: valAcc, val_loss: valLoss, images_per_s: n / seconds, seconds };
+    epochs.push(em);
+    o.callbacks?.onEpoch?.(em);
+  }
+  const outParams: Record<string, Tensor> = {};
+  for (const k of Object.keys(params)) outParams[k] = await ex.download(handles[k]);
+  await ss.release(); await es.release();
+  return { params: outParams, mapping, epochs, info, backend: ex.backend };
+}

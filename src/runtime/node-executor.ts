@@ -1,0 +1,31 @@
+// Executor over onnxruntime-node (CPU): handles are ort.Tensors in host memory.
+import * as ort from 'onnxruntime-node';
+import type { ExecSession, Executor, Handle } from '../engine/executor.ts';
+import type { Tensor } from '../onnx/tensor.ts';
+import { fromOrt, toOrt } from './ort-node.ts';
+
+const wrap = (t: ort.Tensor) => t as unknown as Handle;
+const unwrap = (h: Handle) => h as unknown as ort.Tensor;
+
+export class NodeExecutor implements Executor {
+  readonly backend = `onnxruntime-node ${ort.env.versions.node} (cpu)`;
+  constructor(private threads = 0) {}
+
+  async createSession(model: Uint8Array): Promise<ExecSession> {
+    const s = await ort.InferenceSession.create(model, { graphOptimizationLevel: 'all', intraOpNumThreads: this.threads, logSeverityLevel: 3 });
+    return {
+      async run(feeds) {
+        const f: Record<string, ort.Tensor> = {};
+        for (const [k, v] of Object.entries(feeds)) f[k] = unwrap(v);
+        const out = await s.run(f);
+        const r: Record<string, Handle> = {};
+        for (const [k, v] of Object.entries(out)) r[k] = wrap(v);
+        return r;
+      },
+      release: () => s.release(),
+    };
+  }
+  upload(t: Tensor): Handle { return wrap(toOrt(t)); }
+  async download(h: Handle): Promise<Tensor> { return fromOrt(unwrap(h)); }
+  dispose(): void {}
+}
