@@ -1,6 +1,7 @@
 // The `vp-studio` command: parses argv with commander and dispatches to subcommands. Every failure is one line
 // on stderr ("vp-studio: <what went wrong>") and a non-zero exit code.
 import { Command, CommanderError } from 'commander';
+import { evalCommand, predictCommand } from './eval.ts';
 import { gradCommand } from './grad.ts';
 import { inspectCommand } from './inspect.ts';
 import { trainCommand, type TrainFlags } from './train.ts';
@@ -52,6 +53,20 @@ export async function main(argv: string[]): Promise<number> {
     .option('--threads <n>', 'onnxruntime intra-op threads (0 = all cores)')
     .option('--quiet', 'no progress output')
     .action(async (o: TrainFlags) => trainCommand(o));
+  program.command('eval')
+    .description('accuracy, per-class accuracy and confusion matrix of a run (or of a plain classifier) on an image folder, as JSON')
+    .option('--run <dir>', 'run directory written by train')
+    .option('--model <m.onnx>', 'backbone (for --run: if not at the recorded path; alone: evaluate its own head)')
+    .requiredOption('--data <dir>', 'image folder, one subfolder per class')
+    .option('--mean <m>', 'plain classifier normalisation mean (default: a starter\'s own, else ImageNet)')
+    .option('--std <s>', 'plain classifier normalisation std')
+    .action(async (o: { run?: string; model?: string; data: string; mean?: string; std?: string }) => evalCommand(o));
+  program.command('predict')
+    .description("top classes of each image with a run's deployable model.onnx, as JSON")
+    .requiredOption('--run <dir>', 'run directory written by train')
+    .option('--top <k>', 'classes to show per image', '3')
+    .argument('<images...>', 'image files')
+    .action(async (images: string[], o: { run: string; top: string }) => predictCommand(o.run, images, o));
   try {
     await program.parseAsync(argv, { from: 'user' });
     return 0;

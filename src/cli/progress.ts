@@ -5,7 +5,7 @@ import cliProgress from 'cli-progress';
 export interface Progress { update(done: number, info?: Record<string, string | number>): void; stop(): void }
 
 /** A progress display whose total is only known once work starts (e.g. files found while scanning). */
-export function lazyProgress(label: string): Progress & { update(done: number, info?: Record<string, string | number>, total?: number): void } {
+export function lazyProgress(label: string): { update(done: number, info?: Record<string, string | number>, total?: number): void; stop(): void } {
   let p: Progress | undefined;
   return {
     update(done, info, total) { p ??= progress(label, total ?? done); p.update(done, info); },

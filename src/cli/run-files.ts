@@ -13,7 +13,7 @@ export const sha256 = (b: Uint8Array) => createHash('sha256').update(b).digest('
 export interface Manifest {
   format: 'vp-studio-run/1';
   settings: TrainConfig;
-  backbone: { file: string; sha256: string; family: string; inputSize: number; params: number };
+  backbone: { file: string; path: string; sha256: string; family: string; inputSize: number; params: number };
   preprocessing: { inputSize: number; mean: number[]; std: number[]; range: '[0,1]'; resize: 'bilinear'; layout: 'NCHW' };
   classes: string[];
   trainableParameters: number;

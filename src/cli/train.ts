@@ -1,7 +1,7 @@
 // `vp-studio train`: trains a prompt method + head on an image folder with the compiled train step on
 // onnxruntime-node, writing metrics.jsonl, prompt.safetensors, manifest.json and the deployable model.onnx.
 import { readFileSync } from 'node:fs';
-import { basename } from 'node:path';
+import { basename, resolve } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { describeBackbone, exportDeployable } from '../engine/compile.ts';
 import { DEFAULTS, validateConfig, type TrainConfig } from '../engine/config.ts';
@@ -80,7 +80,7 @@ export async function trainCommand(f: TrainFlags): Promise<void> {
   const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
   out.manifest({
     format: 'vp-studio-run/1', settings: cfg,
-    backbone: { file: basename(f.model), sha256: sha256(bytes), family: info.family, inputSize: info.inputSize, params: info.params },
+    backbone: { file: basename(f.model), path: resolve(f.model), sha256: sha256(bytes), family: info.family, inputSize: info.inputSize, params: info.params },
     preprocessing: { inputSize: info.inputSize, mean: cfg.mean, std: cfg.std, range: '[0,1]', resize: 'bilinear', layout: 'NCHW' },
     classes: data.classes, trainableParameters: trainable, seed: cfg.seed,
     data: { train: data.trainCount, val: data.valCount, skipped: data.skipped },

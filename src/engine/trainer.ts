@@ -39,7 +39,7 @@ export interface TrainOptions {
 
 export interface TrainResult { params: Record<string, Tensor>; mapping: Int32Array | undefined; epochs: EpochMetrics[]; info: BackboneInfo; backend: string }
 
-export interface Evaluation { logits: Float32Array; predictions: Int32Array; accuracy: number; loss: number; perClass: number[]; confusion: number[][] }
+export interface Evaluation { logits: Float32Array; labels: Int32Array; predictions: Int32Array; accuracy: number; loss: number; perClass: number[]; confusion: number[][] }
 
 /** Merges user-given initial tensors over fresh ones, checking names and shapes. */
 export function mergeInit(fresh: Record<string, Tensor>, given: Record<string, Tensor> | undefined): Record<string, Tensor> {
@@ -97,7 +97,7 @@ export function scoreLogits(logits: Float32Array, labels: ArrayLike<number>, num
     if (best === labels[i]) correct++;
   }
   const perClass = confusion.map((row, c) => { const tot = row.reduce((a, b) => a + b, 0); return tot ? row[c] / tot : 0; });
-  return { logits, predictions, accuracy: n ? correct / n : 0, loss: n ? loss / n : 0, perClass, confusion };
+  return { logits, labels: Int32Array.from(labels), predictions, accuracy: n ? correct / n : 0, loss: n ? loss / n : 0, perClass, confusion };
 }
 
 export async function train(o: TrainOptions): Promise<TrainResult> {
