@@ -6,24 +6,11 @@ import { join } from 'node:path';
 import { readSafetensors, writeSafetensors } from '../io/safetensors.ts';
 import type { HostTensor } from '../io/types.ts';
 import type { Tensor } from '../onnx/tensor.ts';
-import type { TrainConfig } from '../engine/config.ts';
+import type { Manifest } from '../engine/manifest.ts';
+
+export type { Manifest };
 
 export const sha256 = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
-
-export interface Manifest {
-  format: 'vp-studio-run/1';
-  settings: TrainConfig;
-  backbone: { file: string; path: string; sha256: string; family: string; inputSize: number; params: number };
-  preprocessing: { inputSize: number; mean: number[]; std: number[]; range: '[0,1]'; resize: 'bilinear'; layout: 'NCHW' };
-  classes: string[];
-  trainableParameters: number;
-  seed: number;
-  data: { train: number; val: number; skipped: { path: string; reason: string }[] };
-  final: Record<string, unknown>;
-  backend: string;
-  versions: Record<string, string>;
-  created: string;
-}
 
 export class RunWriter {
   constructor(readonly dir: string) {

@@ -1,0 +1,23 @@
+// The run manifest (manifest.json) shared by the CLI and the browser studio, so runs made in either are
+// interchangeable: every setting, the backbone's identity, preprocessing, classes in index order, final metrics.
+import type { TrainConfig } from './config.ts';
+
+export const MANIFEST_FORMAT = 'vp-studio-run/1';
+
+export interface Manifest {
+  format: typeof MANIFEST_FORMAT;
+  settings: TrainConfig;
+  backbone: { file: string; path?: string; sha256: string; family: string; inputSize: number; params: number };
+  preprocessing: { inputSize: number; mean: number[]; std: number[]; range: '[0,1]'; resize: 'bilinear'; layout: 'NCHW' };
+  classes: string[];
+  trainableParameters: number;
+  seed: number;
+  data: { train: number; val: number; skipped: { path: string; reason: string }[] };
+  final: Record<string, unknown>;
+  backend: string;
+  versions: Record<string, string>;
+  created: string;
+}
+
+/** Names of the tensors in prompt.safetensors (PyTorch layouts); `mapping` is int32 source indices. */
+export const TENSOR_NAMES = ['prompt.B', 'prompt.A', 'prompt.pad_up', 'prompt.pad_down', 'prompt.pad_left', 'prompt.pad_right', 'prompt.tokens', 'prompt.deep', 'head.weight', 'head.bias', 'mapping'] as const;
