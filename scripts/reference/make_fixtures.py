@@ -245,9 +245,9 @@ def case_args(bb, method, head, optim, k):
     if method == "lorvp":
         a += ["--rank", str(k["rank"]), "--init", k["init"]]
     if method == "pad":
-        a += ["--pad-size", str(k["pad"])]
+        a += ["--pad-width", str(k["pad"])]
     if method in ("vpt", "vpt-deep"):
-        a += ["--prompt-len", str(k["plen"])]
+        a += ["--tokens", str(k["plen"])]
     if head == "ilm":
         a += ["--mapping-freq", str(k["freq"])]
     a += ["--epochs", str(k["ep"]), "--batch-size", str(k["bs"]), "--lr", k["lr"], "--optimizer", optim]
@@ -255,7 +255,7 @@ def case_args(bb, method, head, optim, k):
         a += ["--momentum", "0.9", "--weight-decay", "1e-4"]
     else:
         a += ["--weight-decay", "0.01"]
-    a += ["--scheduler", k["sched"], "--warmup-steps", str(k.get("warm", 0))]
+    a += ["--scheduler", k["sched"], "--warmup", str(k.get("warm", 0))]
     mean, std = (VIT_MEAN, VIT_STD) if bb == "vit" else (RES_MEAN, RES_STD)
     a += ["--mean", mean, "--std", std, "--seed", "0", "--no-shuffle", "--no-augment",
           "--init-from", "init.safetensors"]

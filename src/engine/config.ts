@@ -73,14 +73,15 @@ export function validateConfig(c: TrainConfig, backbone: { family: Family; input
   if (c.mappingFreq < 1) throw new ConfigError('--mapping-freq must be at least 1');
 }
 
-/** Learning rate for step t of T (PyTorch-style, stepped every iteration). */
+/** Learning rate for step t of T, stepped every iteration: linear warm-up lr·(t+1)/W for t < W, then the schedule
+ * over the remaining U = T − W steps (u = t − W): cosine lr·½(1+cos(πu/U)); multistep ×0.1 at ⌊0.5U⌋ and ⌊0.72U⌋. */
 export function lrAt(c: TrainConfig, t: number, total: number): number {
   const w = Math.min(c.warmup, total);
   if (t < w) return (c.lr * (t + 1)) / w;
   const tt = t - w, T = total - w;
   switch (c.scheduler) {
     case 'constant': return c.lr;
-    case 'multistep': return c.lr * (t >= Math.floor(0.72 * total) ? 0.01 : t >= Math.floor(0.5 * total) ? 0.1 : 1);
+    case 'multistep': return c.lr * (tt >= Math.floor(0.72 * T) ? 0.01 : tt >= Math.floor(0.5 * T) ? 0.1 : 1);
     case 'cosine': return T <= 0 ? c.lr : c.lr * 0.5 * (1 + Math.cos((Math.PI * tt) / T));
   }
 }
