@@ -1,0 +1,112 @@
+// VPT (Jia et al., ECCV 2022; docs/METHODS.md): splices learnable prompt tokens into a loaded, statically shaped
+// ViT graph. Shallow: h0' = [h0[:, :1], P, h0[:, 1:]] right after the position embedding (sequence 1+T → 1+p+T),
+// then the sequence length baked into the exporter's constants downstream is re-specialised (passes/respecialize).
+// Deep: before every block i ≥ 1 the prompt positions are replaced by that block's own tokens,
+// h = [h[:, :1], P_i, h[:, 1+p:]] (no length change). Also the paper's init bound and the patch size it needs.
+import { Builder } from '../../onnx/builder.ts';
+import { assertValid } from '../../onnx/checker.ts';
+import type { Graph, Node, Value } from '../../onnx/ir.ts';
+import { resizeAxis } from '../../onnx/passes/respecialize.ts';
+import { toposort } from '../../onnx/passes/toposort.ts';
+import type { VitStructure } from '../analyze.ts';
+
+export interface VptInsertion {
+  /** Prompt length p. */
+  length: number;
+  /** The sequence entering each transformer block after insertion, [N, 1+p+T, D]. */
+  blocks: Value[];
+}
+
+/** VPT's uniform init bound v = sqrt(6 / (3·patch_h·patch_w + D)) (0.0625 for ViT-B/16). */
+export function vptInitBound(patch: number | [number, number], D: number): number {
+  const [ph, pw] = typeof patch === 'number' ? [patch, patch] : patch;
+  return Math.sqrt(6 / (3 * ph * pw + D));
+}
+
+/** Kernel [h, w] of the patch-embedding Conv: the Conv whose strides equal its kernel, nearest the graph input. */
+export function patchKernel(g: Graph): [number, number] {
+  for (const n of g.nodes) {
+    if (n.opType !== 'Conv') continue;
+    const w = n.input(1).shape;
+    const k = n.attrs.kernel_shape ? n.attrInts('kernel_shape') : (w?.slice(2) as number[] | undefined);
+    if (!k || k.length !== 2) continue;
+    const s = n.attrInts('strides', [1, 1]);
+    if (s[0] === k[0] && s[1] === k[1]) return [k[0], k[1]];
+  }
+  throw new Error('no patch-embedding Conv (kernel = stride) found: is this a ViT?');
+}
+
+/** Patch size of a ViT (square patches; use patchKernel for [h, w]). */
+export function patchSize(g: Graph): number {
+  const [h, w] = patchKernel(g);
+  if (h !== w) throw new Error(`patch-embedding kernel is ${h}x${w}, not square: use patchKernel`);
+  return h;
+}
+
+/** Points the users of `from` (except `keep`) and the graph outputs at `to`. */
+function rewire(g: Graph, from: Value, to: Value, keep: Set<Node>): void {
+  for (const u of [...from.users]) {
+    if (keep.has(u)) continue;
+    u.inputs.forEach((v, i) => { if (v === from) g.setInput(u, i, to); });
+  }
+  g.outputs = g.outputs.map((o) => (o === from ? to : o));
+}
+
+function slice1(b: Builder, x: Value, start: number, end: number): Value {
+  if (b.g.opset >= 10) return b.op('Slice', [x, b.constI64([start]), b.constI64([end]), b.constI64([1])]);
+  return b.op('Slice', [x], { starts: [start], ends: [end], axes: [1] });
+}
+
+/** [h[:, :1], P (broadcast to the batch), h[:, from:]] along axis 1. */
+function splice(b: Builder, h: Value, prompt: Value, from: number): Value {
+  const [n, s, d] = h.dims, [p] = prompt.dims;
+  const cls = slice1(b, h, 0, 1), rest = slice1(b, h, from, s);
+  const pb = b.op('Expand', [prompt, b.constI64([n, p, d])], {}, 'prompt');
+  return b.op('Concat', [cls, pb, rest], { axis: 1 }, 'tokens');
+}
+
+/**
+ * Inserts VPT prompt tokens into `g` in place. `tokens` is a graph value [p, D] (usually a trainable graph
+ * input); `deep` (optional) is [depth − 1, p, D], the tokens of blocks 1 … depth − 1. `vit` is analyze(g).vit of
+ * the same graph, before insertion. The graph stays valid and static; its outputs keep their meaning. When an op
+ * downstream cannot be re-specialised this throws (one line naming the node) and leaves `g` as it was.
+ */
+export function insertVptTokens(g: Graph, vit: VitStructure, tokens: Value, deep?: Value): VptInsertion {
+  const h0 = vit.tokens, [n, s0, d] = h0.dims;
+  const td = tokens.dims;
+  if (td.length !== 2 || td[1] !== d) throw new Error(`VPT tokens must be [p, ${d}], got [${td}]`);
+  const p = td[0], depth = vit.blocks.length;
+  if (p < 1) throw new Error('VPT needs at least one prompt token');
+  if (deep) {
+    const dd = deep.dims;
+    if (dd.length !== 3 || dd[0] !== depth - 1 || dd[1] !== p || dd[2] !== d) {
+      throw new Error(`VPT deep tokens must be [${depth - 1}, ${p}, ${d}], got [${dd}]`);
+    }
+  }
+  if (vit.blocks[0] !== h0) throw new Error('VPT: the first block does not start at the token sequence');
+  if (!g.nodes.includes(h0.producer!)) throw new Error(`VPT: '${h0.name}' is not produced in this graph`);
+  const b = new Builder(g, 'vpt/');
+  const seq = splice(b, h0, tokens, 1);
+  rewire(g, h0, seq, new Set(b.emitted));
+  try {
+    resizeAxis(g, seq, 1, s0 + p, s0);
+  } catch (e) {
+    // resizeAxis changed nothing: take the splice out again so the graph is as it was
+    rewire(g, seq, h0, new Set());
+    for (const n of b.emitted) g.removeNode(n);
+    g.pruneValues();
+    throw e;
+  }
+  const blocks = [seq, ...vit.blocks.slice(1)];
+  if (deep) {
+    for (let i = 1; i < depth; i++) {
+      const hb = blocks[i], first = b.emitted.length;
+      const pi = b.op('Gather', [deep, b.constI64([i - 1], [])], { axis: 0 }, `deep_${i}`);
+      blocks[i] = splice(b, hb, pi, 1 + p);
+      rewire(g, hb, blocks[i], new Set(b.emitted.slice(first)));
+    }
+  }
+  toposort(g);
+  assertValid(g);
+  return { length: p, blocks };
+}
