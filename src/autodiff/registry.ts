@@ -7,6 +7,39 @@ import { rule as MatMul } from './rules/MatMul.ts';
 import { rule as Relu } from './rules/Relu.ts';
 import { rule as Reshape } from './rules/Reshape.ts';
 // -- group math (elementwise, reductions, normalisation, attention)
+import { rule as Sub } from './rules/Sub.ts';
+import { rule as Div } from './rules/Div.ts';
+import { rule as Neg } from './rules/Neg.ts';
+import { rule as Pow } from './rules/Pow.ts';
+import { rule as Sqrt } from './rules/Sqrt.ts';
+import { rule as Exp } from './rules/Exp.ts';
+import { rule as Log } from './rules/Log.ts';
+import { rule as Reciprocal } from './rules/Reciprocal.ts';
+import { rule as Erf } from './rules/Erf.ts';
+import { rule as Sigmoid } from './rules/Sigmoid.ts';
+import { rule as Tanh } from './rules/Tanh.ts';
+import { rule as Gelu } from './rules/Gelu.ts';
+import { rule as Softplus } from './rules/Softplus.ts';
+import { rule as Clip } from './rules/Clip.ts';
+import { rule as Where } from './rules/Where.ts';
+import { rule as Cast } from './rules/Cast.ts';
+import { rule as Identity } from './rules/Identity.ts';
+import { rule as Dropout } from './rules/Dropout.ts';
+import { rule as Softmax } from './rules/Softmax.ts';
+import { rule as LogSoftmax } from './rules/LogSoftmax.ts';
+import { rule as ReduceSum } from './rules/ReduceSum.ts';
+import { rule as ReduceMean } from './rules/ReduceMean.ts';
+import { rule as ReduceMax } from './rules/ReduceMax.ts';
+import { rule as ReduceLogSumExp } from './rules/ReduceLogSumExp.ts';
+import { rule as LayerNormalization } from './rules/LayerNormalization.ts';
+import { rule as Gemm } from './rules/Gemm.ts';
+import { rule as Max } from './rules/Max.ts';
+import { rule as Min } from './rules/Min.ts';
+import { rule as Abs } from './rules/Abs.ts';
+import { rule as HardSigmoid } from './rules/HardSigmoid.ts';
+import { rule as HardSwish } from './rules/HardSwish.ts';
+import { rule as LeakyRelu } from './rules/LeakyRelu.ts';
+import { rule as Elu } from './rules/Elu.ts';
 // -- end group math
 // -- group structure (conv, pooling, batch norm, shape and indexing ops)
 // -- end group structure
@@ -14,6 +47,9 @@ import { rule as Reshape } from './rules/Reshape.ts';
 const ALL: RuleSpec[] = [
   Add, Mul, MatMul, Relu, Reshape,
   // -- list math
+  Sub, Div, Neg, Pow, Sqrt, Exp, Log, Reciprocal, Erf, Sigmoid, Tanh, Gelu,
+  Softplus, Clip, Where, Cast, Identity, Dropout, Softmax, LogSoftmax, ReduceSum, ReduceMean, ReduceMax, ReduceLogSumExp,
+  LayerNormalization, Gemm, Max, Min, Abs, HardSigmoid, HardSwish, LeakyRelu, Elu,
   // -- end list math
   // -- list structure
   // -- end list structure

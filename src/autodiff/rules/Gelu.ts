@@ -1,0 +1,28 @@
+// Gelu (opset 20), attribute approximate = 'none' | 'tanh'.
+//  exact:  y = x·Φ(x), Φ(x) = ½(1 + erf(x/√2))  →  dx = dy · (Φ(x) + x·φ(x)),  φ(x) = e^(−x²/2) / √(2π)
+//  tanh:   y = ½x(1 + t), t = tanh(u), u = k(x + c·x³), k = √(2/π), c = 0.044715
+//          →  dx = dy · (½(1 + t) + ½x·(1 − t²)·k·(1 + 3c·x²))   (the formula torch's gelu_backward uses)
+import type { RuleSpec } from '../types.ts';
+
+export const rule: RuleSpec = {
+  op: 'Gelu',
+  grad: ({ b, node, I, GO }) => {
+    const x = I(0), dy = GO(0)!;
+    const s = (v: number) => b.scalar(v, x.dtype);
+    const x2 = b.mul(x, x);
+    const approx = node.attrString('approximate', 'none');
+    if (approx === 'tanh') {
+      const k = Math.sqrt(2 / Math.PI), c = 0.044715;
+      const u = b.mul(b.mul(x, b.add(s(1), b.mul(x2, s(c)))), s(k));
+      const t = b.op('Tanh', [u]);
+      const left = b.mul(b.add(s(1), t), s(0.5));
+      const du = b.mul(b.add(s(1), b.mul(x2, s(3 * c))), s(k));
+      const right = b.mul(b.mul(b.mul(x, s(0.5)), b.sub(s(1), b.mul(t, t))), du);
+      return [b.mul(dy, b.add(left, right))];
+    }
+    if (approx !== 'none') throw new Error(`Gelu '${node.name}': unknown approximate='${approx}'`);
+    const cdf = b.mul(b.add(s(1), b.op('Erf', [b.mul(x, s(Math.SQRT1_2))])), s(0.5));
+    const pdf = b.mul(b.op('Exp', [b.mul(x2, s(-0.5))]), s(1 / Math.sqrt(2 * Math.PI)));
+    return [b.mul(dy, b.add(cdf, b.mul(x, pdf)))];
+  },
+};

@@ -1,0 +1,43 @@
+// LayerNormalization (opset 17): inputs X, Scale, B; outputs Y, Mean, InvStdDev; normalised axes [axis, rank).
+//   μ = mean(x), σ⁻¹ = 1/√(mean((x − μ)²) + ε), x̂ = (x − μ)·σ⁻¹, y = x̂·scale + B.
+//   With g = dy·scale and means over the normalised axes (N elements):
+//     dx = σ⁻¹ · (g − mean(g) − x̂ · mean(g · x̂))
+//     dScale = Σ_lead dy · x̂,  dB = Σ_lead dy  (the walk sums the leading axes), built only when needed.
+//   Gradients reaching the Mean and InvStdDev outputs (rare) add dMean/N and −dInvStd · σ⁻² · x̂ / N to dx.
+// μ and σ⁻¹ are recomputed from X (exported nodes usually omit the Mean/InvStdDev outputs).
+import type { Value } from '../../onnx/ir.ts';
+import { normAxis } from '../../onnx/shapes.ts';
+import type { RuleSpec } from '../types.ts';
+
+export const rule: RuleSpec = {
+  op: 'LayerNormalization',
+  grad: ({ b, node, I, GO, needs }) => {
+    const x = I(0), dt = x.dtype, s = (v: number) => b.scalar(v, dt);
+    const rank = x.rank, axis = normAxis(node.attrInt('axis', -1), rank);
+    const axes = Array.from({ length: rank - axis }, (_, i) => axis + i);
+    const n = axes.reduce((p, a) => p * x.dims[a], 1);
+    const mean = (v: Value) => b.reduce('ReduceMean', v, axes, true);
+
+    const xc = b.sub(x, mean(x));
+    const variance = mean(b.mul(xc, xc));
+    const invStd = b.div(s(1), b.op('Sqrt', [b.add(variance, s(node.attrFloat('epsilon', 1e-5)))]));
+    const xhat = b.mul(xc, invStd);
+
+    const dy = GO(0), dMean = GO(1), dInv = GO(2);
+    let dx: Value | null = null;
+    if (needs(0)) {
+      const terms: Value[] = [];
+      if (dy) {
+        const g = node.hasInput(1) ? b.mul(dy, I(1)) : dy;
+        const centred = b.sub(b.sub(g, mean(g)), b.mul(xhat, mean(b.mul(g, xhat))));
+        terms.push(b.mul(invStd, centred));
+      }
+      if (dMean) terms.push(b.mul(dMean, s(1 / n)));
+      if (dInv) terms.push(b.mul(b.mul(dInv, b.mul(invStd, invStd)), b.mul(xhat, s(-1 / n))));
+      dx = terms.reduce((acc, t) => b.add(acc, t));
+    }
+    const dScale = dy && needs(1) ? b.mul(dy, xhat) : null;
+    const dB = dy && needs(2) ? dy : null;
+    return [dx, dScale, dB];
+  },
+};
