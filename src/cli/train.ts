@@ -17,7 +17,7 @@ export interface TrainFlags {
   method: string; head: string; rank: string; init: string; padWidth: string; tokens: string; mappingFreq: string;
   epochs: string; batchSize: string; lr: string; optimizer: string; momentum: string; weightDecay: string;
   scheduler: string; warmup: string; mean: string; std: string; seed: string; shuffle: boolean; augment: boolean;
-  valFraction: string; threads?: string; quiet?: boolean;
+  valFraction: string; microBatch: string; threads?: string; quiet?: boolean;
 }
 
 const num = (flag: string, v: string): number => {
@@ -39,7 +39,7 @@ export function configFromFlags(f: TrainFlags): TrainConfig {
     epochs: num('epochs', f.epochs), batchSize: num('batch-size', f.batchSize), lr: num('lr', f.lr),
     optimizer: f.optimizer as TrainConfig['optimizer'], momentum: num('momentum', f.momentum), weightDecay: num('weight-decay', f.weightDecay),
     scheduler: f.scheduler as TrainConfig['scheduler'], warmup: num('warmup', f.warmup), mean: triple('mean', f.mean), std: triple('std', f.std),
-    seed: num('seed', f.seed), shuffle: f.shuffle, augment: f.augment, valFraction: num('val-fraction', f.valFraction),
+    seed: num('seed', f.seed), shuffle: f.shuffle, augment: f.augment, valFraction: num('val-fraction', f.valFraction), microBatch: num('micro-batch', f.microBatch),
   };
 }
 

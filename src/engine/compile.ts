@@ -6,7 +6,7 @@ import { backward } from '../autodiff/backward.ts';
 import { Builder } from '../onnx/builder.ts';
 import { assertValid } from '../onnx/checker.ts';
 import { decodeModel, encodeModel } from '../onnx/codec.ts';
-import type { Graph, Value } from '../onnx/ir.ts';
+import { Graph, type Value } from '../onnx/ir.ts';
 import { prepareGraph } from '../onnx/load.ts';
 import { removeDeadNodes } from '../onnx/passes/dce.ts';
 import { toposort } from '../onnx/passes/toposort.ts';
@@ -150,6 +150,28 @@ function buildForward(bytes: Uint8Array, c: TrainConfig, numClasses: number, bat
 const shapesOf = (p: Record<string, Tensor>) => Object.fromEntries(Object.entries(p).map(([k, t]) => [k, t.shape]));
 
 export function compileTrainStep(bytes: Uint8Array, c: TrainConfig, numClasses: number, batch: number, params: Record<string, Tensor>): Compiled {
+  return compileStep(bytes, c, numClasses, batch, params, 'step');
+}
+
+/** Gradient accumulation, part 1: forward + backward on a micro-batch, adding the gradients to `accum.<name>`. */
+export function compileAccumulate(bytes: Uint8Array, c: TrainConfig, numClasses: number, micro: number, params: Record<string, Tensor>): Compiled {
+  return compileStep(bytes, c, numClasses, micro, params, 'accumulate');
+}
+
+/** Gradient accumulation, part 2: the optimiser update from accumulated gradients `grad.<name>` (no backbone). */
+export function compileApply(c: TrainConfig, params: Record<string, Tensor>): Compiled {
+  const g = new Graph();
+  g.opsetImports = [{ domain: '', version: 17 }];
+  const io: GraphIO = { images: '', params: [], states: [], logits: '', newParams: {}, newStates: {}, hyper: { lr: 'hp.lr', stepSize: 'hp.step_size', sqrtBc2: 'hp.sqrt_bc2' } };
+  const pv = new Map<string, Value>(), gv = new Map<Value, Value>();
+  for (const [k, t] of Object.entries(params)) { const p = addInput(g, k, 'float32', t.shape); pv.set(k, p); gv.set(p, addInput(g, `grad.${k}`, 'float32', t.shape)); }
+  g.outputs = emitOptimizer(g, c, pv, gv, io);
+  g.inputs = g.inputs.filter((v) => v.users.size > 0);
+  assertValid(g);
+  return { graph: g, io, batch: 0 };
+}
+
+function compileStep(bytes: Uint8Array, c: TrainConfig, numClasses: number, batch: number, params: Record<string, Tensor>, mode: 'step' | 'accumulate'): Compiled {
   const f = buildForward(bytes, c, numClasses, batch, shapesOf(params));
   const { g, b } = f;
   const labels = addInput(g, 'labels', 'int32', [batch]);
@@ -157,16 +179,39 @@ export function compileTrainStep(bytes: Uint8Array, c: TrainConfig, numClasses: 
   const { loss, dlogits } = crossEntropy(b, f.logits, labels, weights);
   const wrt = [...f.params.values()];
   const grads = backward(g, { seeds: [{ value: f.logits, grad: dlogits }], wrt, prefix: 'grad/' });
-  const o = optimSettings(c);
-  const hyper = { lr: addInput(g, 'hp.lr', 'float32', []), stepSize: addInput(g, 'hp.step_size', 'float32', []), sqrtBc2: addInput(g, 'hp.sqrt_bc2', 'float32', []) };
   const io: GraphIO = {
     images: 'images', labels: 'labels', weights: 'weights', mapping: f.mapping?.name,
-    hyper: { lr: 'hp.lr', stepSize: 'hp.step_size', sqrtBc2: 'hp.sqrt_bc2' },
     params: [...f.params.keys()], states: [], loss: 'loss', logits: 'logits', newParams: {}, newStates: {},
   };
-  const outs: Value[] = [];
   const ob = new Builder(g, 'opt/');
-  for (const [name, p] of f.params) {
+  let outs: Value[];
+  if (mode === 'step') {
+    io.hyper = { lr: 'hp.lr', stepSize: 'hp.step_size', sqrtBc2: 'hp.sqrt_bc2' };
+    outs = emitOptimizer(g, c, f.params, grads, io);
+  } else {
+    outs = [];
+    for (const [name, p] of f.params) {
+      const acc = addInput(g, `accum.${name}`, 'float32', p.dims);
+      const gr = grads.get(p);
+      outs.push(rename(g, ob, gr ? ob.add(acc, gr) : acc, `accum.${name}.next`));
+      io.states.push(acc.name);
+      io.newStates[acc.name] = `accum.${name}.next`;
+    }
+  }
+  g.outputs = [rename(g, ob, loss, 'loss'), rename(g, ob, f.logits, 'logits'), ...outs];
+  removeDeadNodes(g);
+  g.inputs = g.inputs.filter((v) => v.users.size > 0 || v.name === 'images');
+  assertValid(g);
+  return { graph: g, io, batch };
+}
+
+/** Emits the optimiser update of every parameter; returns the renamed outputs (params then states). */
+function emitOptimizer(g: Graph, c: TrainConfig, params: Map<string, Value>, grads: Map<Value, Value | null>, io: GraphIO): Value[] {
+  const o = optimSettings(c);
+  const ob = new Builder(g, 'opt/');
+  const hyper = { lr: addInput(g, 'hp.lr', 'float32', []), stepSize: addInput(g, 'hp.step_size', 'float32', []), sqrtBc2: addInput(g, 'hp.sqrt_bc2', 'float32', []) };
+  const outs: Value[] = [];
+  for (const [name, p] of params) {
     const gr = grads.get(p) ?? ob.mul(p, ob.scalar(0));
     const states = stateNames(o).map((s) => addInput(g, `state.${name}.${s}`, 'float32', p.dims));
     io.states.push(...states.map((s) => s.name));
@@ -175,11 +220,7 @@ export function compileTrainStep(bytes: Uint8Array, c: TrainConfig, numClasses: 
     io.newParams[name] = `${name}.next`;
     upd.states.forEach((sv, i) => { const n = `${states[i].name}.next`; outs.push(rename(g, ob, sv, n)); io.newStates[states[i].name] = n; });
   }
-  g.outputs = [rename(g, ob, loss, 'loss'), rename(g, ob, f.logits, 'logits'), ...outs];
-  removeDeadNodes(g);
-  g.inputs = g.inputs.filter((v) => v.users.size > 0 || v.name === 'images');
-  assertValid(g);
-  return { graph: g, io, batch };
+  return outs;
 }
 
 /** Forward-only graph: logits (and source logits for label-mapping heads), params as inputs. */

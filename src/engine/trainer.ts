@@ -3,7 +3,7 @@
 // recomputes label mappings (flm once, ilm every mapping_freq epochs), and reports per-step and per-epoch metrics.
 import { encodeModel } from '../onnx/codec.ts';
 import type { Tensor } from '../onnx/tensor.ts';
-import { compileEval, compileTrainStep, describeBackbone, initParams, optimSettings, type BackboneInfo, type Compiled } from './compile.ts';
+import { compileAccumulate, compileApply, compileEval, compileTrainStep, describeBackbone, initParams, optimSettings, type BackboneInfo, type Compiled } from './compile.ts';
 import { lrAt, type TrainConfig } from './config.ts';
 import type { ExecSession, Executor, Handle } from './executor.ts';
 import { Rng } from './init.ts';
@@ -106,9 +106,11 @@ export async function train(o: TrainOptions): Promise<TrainResult> {
   const { info } = describeBackbone(o.backbone);
   const L = info.inputSize, B = cfg.batchSize, per = 3 * L * L;
   const params = mergeInit(initParams(cfg, info, C), o.init);
-  const step = compileTrainStep(o.backbone, cfg, C, B, params);
-  const ev = compileEval(o.backbone, cfg, C, B, params);
-  const [ss, es] = await Promise.all([ex.createSession(encodeModel(step.graph)), ex.createSession(encodeModel(ev.graph))]);
+  const micro = cfg.microBatch && cfg.microBatch < B ? cfg.microBatch : 0;
+  const step = micro ? compileAccumulate(o.backbone, cfg, C, micro, params) : compileTrainStep(o.backbone, cfg, C, B, params);
+  const apply = micro ? compileApply(cfg, params) : undefined;
+  const ev = compileEval(o.backbone, cfg, C, micro || B, params);
+  const [ss, es, as] = await Promise.all([ex.createSession(encodeModel(step.graph)), ex.createSession(encodeModel(ev.graph)), apply ? ex.createSession(encodeModel(apply.graph)) : undefined]);
   const opt = optimSettings(cfg);
   const handles: Record<string, Handle> = {};
   for (const [k, t] of Object.entries(params)) {
@@ -127,7 +129,8 @@ export async function train(o: TrainOptions): Promise<TrainResult> {
 
   const n = o.train.size, stepsPerEpoch = Math.ceil(n / B), total = stepsPerEpoch * cfg.epochs;
   const rng = new Rng(cfg.seed + 1);
-  const images = new Float32Array(B * per), labels = new Int32Array(B), weights = new Float32Array(B);
+  const cap = micro ? Math.ceil(B / micro) * micro : B; // whole micro-batches; extra rows have weight 0
+  const images = new Float32Array(cap * per), labels = new Int32Array(cap), weights = new Float32Array(cap);
   const epochs: EpochMetrics[] = [];
   let t = 0;
   for (let epoch = 0; epoch < cfg.epochs; epoch++) {
@@ -144,19 +147,36 @@ export async function train(o: TrainOptions): Promise<TrainResult> {
       await o.train.load(idx, cfg.augment, rng, images);
       idx.forEach((i, j) => { labels[j] = o.train.labels[i]; weights[j] = 1 / m; });
       const lr = lrAt(cfg, t, total), hv = hyperValues(opt, lr, t + 1);
-      const feeds: Record<string, Handle> = {
-        images: ex.upload({ dtype: 'float32', shape: [B, 3, L, L], data: images }),
-        labels: ex.upload({ dtype: 'int32', shape: [B], data: labels }),
-        weights: ex.upload({ dtype: 'float32', shape: [B], data: weights }),
-        'hp.lr': ex.upload(scalar(hv.lr)), 'hp.step_size': ex.upload(scalar(hv.stepSize)), 'hp.sqrt_bc2': ex.upload(scalar(hv.sqrtBc2)),
-      };
-      for (const k2 of [...step.io.params, ...step.io.states]) feeds[k2] = handles[k2];
-      if (step.io.mapping) feeds.mapping = handles.mapping;
-      for (const name of Object.keys(feeds)) if (!step.graph.inputs.some((v) => v.name === name)) delete feeds[name];
-      const out = await ss.run(feeds);
-      for (const [pn, on] of Object.entries({ ...step.io.newParams, ...step.io.newStates })) { ex.dispose(handles[pn]); handles[pn] = out[on]; }
-      const loss = ((await ex.download(out.loss)).data as Float32Array)[0];
-      const lg = (await ex.download(out.logits)).data as Float32Array;
+      const hyper: Record<string, Handle> = { 'hp.lr': ex.upload(scalar(hv.lr)), 'hp.step_size': ex.upload(scalar(hv.stepSize)), 'hp.sqrt_bc2': ex.upload(scalar(hv.sqrtBc2)) };
+      const chunk = micro || B;
+      const acc: Record<string, Handle> = {};
+      if (micro) for (const k2 of step.io.params) acc[`accum.${k2}`] = ex.upload({ dtype: 'float32', shape: params[k2].shape, data: new Float32Array(params[k2].data.length) });
+      let loss = 0;
+      const lg = new Float32Array(cap * C);
+      for (let off = 0; off < m; off += chunk) {
+        const feeds: Record<string, Handle> = {
+          images: ex.upload({ dtype: 'float32', shape: [chunk, 3, L, L], data: images.slice(off * per, (off + chunk) * per) }),
+          labels: ex.upload({ dtype: 'int32', shape: [chunk], data: labels.slice(off, off + chunk) }),
+          weights: ex.upload({ dtype: 'float32', shape: [chunk], data: weights.slice(off, off + chunk) }),
+          ...hyper, ...acc,
+        };
+        for (const k2 of [...step.io.params, ...step.io.states]) feeds[k2] ??= handles[k2];
+        if (step.io.mapping) feeds.mapping = handles.mapping;
+        for (const name of Object.keys(feeds)) if (!step.graph.inputs.some((v) => v.name === name)) delete feeds[name];
+        const out = await ss.run(feeds);
+        if (micro) for (const [sn, on] of Object.entries(step.io.newStates)) acc[sn] = out[on];
+        else for (const [pn, on] of Object.entries({ ...step.io.newParams, ...step.io.newStates })) { ex.dispose(handles[pn]); handles[pn] = out[on]; }
+        loss += ((await ex.download(out.loss)).data as Float32Array)[0];
+        lg.set(((await ex.download(out.logits)).data as Float32Array).subarray(0, chunk * C), off * C);
+      }
+      if (micro && apply && as) {
+        const feeds: Record<string, Handle> = { ...hyper };
+        for (const k2 of step.io.params) { feeds[k2] = handles[k2]; feeds[`grad.${k2}`] = acc[`accum.${k2}`]; }
+        for (const sn of apply.io.states) feeds[sn] = handles[sn];
+        for (const name of Object.keys(feeds)) if (!apply.graph.inputs.some((v) => v.name === name)) delete feeds[name];
+        const out = await as.run(feeds);
+        for (const [pn, on] of Object.entries({ ...apply.io.newParams, ...apply.io.newStates })) { ex.dispose(handles[pn]); handles[pn] = out[on]; }
+      }
       for (let j = 0; j < m; j++) {
         let best = 0;
         for (let c = 1; c < C; c++) if (lg[j * C + c] > lg[j * C + best]) best = c;
@@ -178,6 +198,6 @@ export async function train(o: TrainOptions): Promise<TrainResult> {
   }
   const outParams: Record<string, Tensor> = {};
   for (const k of Object.keys(params)) outParams[k] = await ex.download(handles[k]);
-  await ss.release(); await es.release();
+  await ss.release(); await es.release(); await as?.release();
   return { params: outParams, mapping, epochs, info, backend: ex.backend };
 }

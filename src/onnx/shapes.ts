@@ -143,7 +143,8 @@ const RULES: Record<string, ShapeRule> = {
     if (t) return [{ dtype: t.dtype, shape: t.shape }];
     if (n.attrs.value_float) return [{ dtype: 'float32', shape: [] }];
     if (n.attrs.value_int) return [{ dtype: 'int64', shape: [] }];
-    if (n.attrs.value_floats) return [{ dtype: 'float32', shape: [n.attrInts('value_floats' as string, []).length] }];
+    const vf = n.attrs.value_floats;
+    if (vf?.type === 'floats') return [{ dtype: 'float32', shape: [vf.value.length] }];
     if (n.attrs.value_ints) return [{ dtype: 'int64', shape: [n.attrInts('value_ints').length] }];
     return fail(n, 'unsupported Constant attribute');
   },

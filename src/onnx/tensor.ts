@@ -78,8 +78,17 @@ export function toNumbers(t: Tensor): number[] {
 /** Builds a tensor of the given dtype from JS numbers. */
 export function fromNumbers(dtype: DType, shape: number[], values: ArrayLike<number>): Tensor {
   const data = allocate(dtype, values.length);
-  if (data instanceof BigInt64Array || data instanceof BigUint64Array) {
-    for (let i = 0; i < values.length; i++) data[i] = BigInt(Math.trunc(values[i]));
+  if (data instanceof BigInt64Array) {
+    // saturate: INT64_MAX read back as a Number is 2^63, which BigInt64Array would wrap to INT64_MIN
+    for (let i = 0; i < values.length; i++) {
+      const x = Math.trunc(values[i]);
+      data[i] = x >= 2 ** 63 ? 0x7fffffffffffffffn : x < -(2 ** 63) ? -0x8000000000000000n : BigInt(x);
+    }
+  } else if (data instanceof BigUint64Array) {
+    for (let i = 0; i < values.length; i++) {
+      const x = Math.trunc(values[i]);
+      data[i] = x >= 2 ** 64 ? 0xffffffffffffffffn : x < 0 ? 0n : BigInt(x);
+    }
   } else if (dtype === 'float16') {
     throw new Error('float16 constants are not supported');
   } else {
