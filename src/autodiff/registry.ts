@@ -42,6 +42,24 @@ import { rule as LeakyRelu } from './rules/LeakyRelu.ts';
 import { rule as Elu } from './rules/Elu.ts';
 // -- end group math
 // -- group structure (conv, pooling, batch norm, shape and indexing ops)
+import { rule as AveragePool } from './rules/AveragePool.ts';
+import { rule as BatchNormalization } from './rules/BatchNormalization.ts';
+import { rule as Concat } from './rules/Concat.ts';
+import { rule as Conv } from './rules/Conv.ts';
+import { rule as ConvTranspose } from './rules/ConvTranspose.ts';
+import { rule as Expand } from './rules/Expand.ts';
+import { rule as Flatten } from './rules/Flatten.ts';
+import { rule as Gather } from './rules/Gather.ts';
+import { rule as GlobalAveragePool } from './rules/GlobalAveragePool.ts';
+import { rule as GlobalMaxPool } from './rules/GlobalMaxPool.ts';
+import { rule as MaxPool } from './rules/MaxPool.ts';
+import { rule as Pad } from './rules/Pad.ts';
+import { rule as Slice } from './rules/Slice.ts';
+import { rule as Split } from './rules/Split.ts';
+import { rule as Squeeze } from './rules/Squeeze.ts';
+import { rule as Tile } from './rules/Tile.ts';
+import { rule as Transpose } from './rules/Transpose.ts';
+import { rule as Unsqueeze } from './rules/Unsqueeze.ts';
 // -- end group structure
 
 const ALL: RuleSpec[] = [
@@ -52,6 +70,8 @@ const ALL: RuleSpec[] = [
   LayerNormalization, Gemm, Max, Min, Abs, HardSigmoid, HardSwish, LeakyRelu, Elu,
   // -- end list math
   // -- list structure
+  AveragePool, BatchNormalization, Concat, Conv, ConvTranspose, Expand, Flatten, Gather, GlobalAveragePool,
+  GlobalMaxPool, MaxPool, Pad, Slice, Split, Squeeze, Tile, Transpose, Unsqueeze,
   // -- end list structure
 ];
 
