@@ -43,6 +43,7 @@ export function unbroadcast(b: Builder, grad: Value, shape: number[]): Value {
   const gs = grad.dims;
   if (gs.length === shape.length && gs.every((d, i) => d === shape[i])) return grad;
   const lead = gs.length - shape.length;
+  if (lead < 0 || shape.some((d, i) => d !== 1 && gs[i + lead] !== d)) throw new Error(`internal: a gradient of shape [${gs}] does not broadcast to the input shape [${shape}]`);
   const axes: number[] = [];
   for (let i = 0; i < gs.length; i++) if (i < lead || (shape[i - lead] === 1 && gs[i] !== 1)) axes.push(i);
   let r = axes.length ? b.reduceSum(grad, axes, true) : grad;

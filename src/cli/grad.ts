@@ -1,6 +1,6 @@
 // `vp-studio grad MODEL.onnx --input X.npy --cotangent C.npy --out G.npy`: the VJP of the model's first output
 // with respect to its first input, written as float32 .npy with the input's shape.
-import { readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { buildVjpGraph, fixedBatch } from '../engine/vjp.ts';
 import { loadModel } from '../onnx/load.ts';
 import { readNpy, writeNpy } from '../io/npy.ts';

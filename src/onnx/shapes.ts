@@ -191,7 +191,9 @@ const RULES: Record<string, ShapeRule> = {
     const strides = n.attrInts('strides', Array(sp).fill(1)), dil = n.attrInts('dilations', Array(sp).fill(1));
     const pads = n.attrInts('pads', Array(2 * sp).fill(0)), op = n.attrInts('output_padding', Array(sp).fill(0));
     const given = n.attrs.output_shape ? n.attrInts('output_shape') : undefined;
-    const spatial = given ?? k.map((kk, i) => strides[i] * ((x[i + 2] as number) - 1) + op[i] + (kk - 1) * dil[i] + 1 - pads[i] - pads[i + sp]);
+    const autoPad = n.attrString('auto_pad', 'NOTSET');
+    const same = autoPad === 'SAME_UPPER' || autoPad === 'SAME_LOWER' ? x.slice(2).map((d, i) => (d as number) * strides[i]) : undefined;
+    const spatial = given ?? same ?? k.map((kk, i) => strides[i] * ((x[i + 2] as number) - 1) + op[i] + (kk - 1) * dil[i] + 1 - pads[i] - pads[i + sp]);
     return [{ dtype: dtypeOf(n, 0), shape: [x[0], w[1] * group, ...spatial] }];
   },
   MaxPool: (n) => {

@@ -72,7 +72,7 @@ function splice(b: Builder, h: Value, prompt: Value, from: number): Value {
  * downstream cannot be re-specialised this throws (one line naming the node) and leaves `g` as it was.
  */
 export function insertVptTokens(g: Graph, vit: VitStructure, tokens: Value, deep?: Value): VptInsertion {
-  const h0 = vit.tokens, [n, s0, d] = h0.dims;
+  const h0 = vit.tokens, [, s0, d] = h0.dims;
   const td = tokens.dims;
   if (td.length !== 2 || td[1] !== d) throw new Error(`VPT tokens must be [p, ${d}], got [${td}]`);
   const p = td[0], depth = vit.blocks.length;
