@@ -24,9 +24,10 @@ export async function main(argv: string[]): Promise<number> {
     .action((model: string) => inspectCommand(model));
   program.command('train')
     .description('train a visual prompt and head on an image folder')
-    .requiredOption('--model <m.onnx>', 'frozen backbone (ONNX)')
-    .requiredOption('--data <dir>', 'image folder: one subfolder per class (or train/ + val/)')
-    .requiredOption('--out <dir>', 'run directory to write')
+    .option('--model <m.onnx>', 'frozen backbone (ONNX)')
+    .option('--data <dir>', 'image folder: one subfolder per class (or train/ + val/)')
+    .option('--out <dir>', 'run directory to write')
+    .option('--resume <dir>', 'continue an interrupted run from its last completed epoch (same settings)')
     .option('--method <m>', 'lorvp | pad | vpt | vpt-deep | none', 'lorvp')
     .option('--head <h>', 'lp | fm | flm | ilm', 'lp')
     .option('--rank <r>', 'LoR-VP rank', '4')

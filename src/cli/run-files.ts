@@ -1,21 +1,41 @@
 // The files of a run directory, shared by the CLI and (through the same formats) the browser: metrics.jsonl,
 // prompt.safetensors (trained tensors in PyTorch layouts + int32 `mapping`), manifest.json and model.onnx.
 import { createHash } from 'node:crypto';
-import { appendFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { readSafetensors, writeSafetensors } from '../io/safetensors.ts';
 import type { HostTensor } from '../io/types.ts';
 import type { Tensor } from '../onnx/tensor.ts';
 import type { Manifest } from '../engine/manifest.ts';
+import type { Checkpoint, EpochMetrics } from '../engine/trainer.ts';
 
 export type { Manifest };
 
 export const sha256 = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
 
+export interface CheckpointFile { format: 'vp-studio-checkpoint/1'; flags: Record<string, unknown>; epoch: number; step: number; rngState: number[]; epochs: EpochMetrics[] }
+
 export class RunWriter {
-  constructor(readonly dir: string) {
+  /** Starts a run directory; when resuming, keeps the metrics of the epochs before `keepEpochs`. */
+  constructor(readonly dir: string, keepEpochs?: number) {
     mkdirSync(dir, { recursive: true });
-    writeFileSync(join(dir, 'metrics.jsonl'), '');
+    const path = join(dir, 'metrics.jsonl');
+    if (keepEpochs !== undefined && existsSync(path)) {
+      const kept = readFileSync(path, 'utf8').split('\n').filter((l) => l.trim() && (JSON.parse(l) as { epoch: number }).epoch < keepEpochs);
+      writeFileSync(path, kept.map((l) => l + '\n').join(''));
+    } else writeFileSync(path, '');
+  }
+  /** Writes checkpoint.safetensors + checkpoint.json (each via a temporary file and a rename). */
+  checkpoint(ck: Checkpoint, flags: Record<string, unknown>): void {
+    const t: Record<string, HostTensor> = {};
+    for (const [k, v] of Object.entries(ck.tensors)) t[k] = { dtype: 'float32', shape: v.shape, data: v.data as Float32Array };
+    if (ck.mapping) t.mapping = { dtype: 'int32', shape: [ck.mapping.length], data: ck.mapping };
+    const tmp = join(this.dir, 'checkpoint.safetensors.tmp');
+    writeFileSync(tmp, writeSafetensors(t));
+    renameSync(tmp, join(this.dir, 'checkpoint.safetensors'));
+    const meta: CheckpointFile = { format: 'vp-studio-checkpoint/1', flags, epoch: ck.epoch, step: ck.step, rngState: ck.rngState, epochs: ck.epochs };
+    writeFileSync(join(this.dir, 'checkpoint.json.tmp'), JSON.stringify(meta) + '\n');
+    renameSync(join(this.dir, 'checkpoint.json.tmp'), join(this.dir, 'checkpoint.json'));
   }
   metric(obj: Record<string, unknown>): void {
     appendFileSync(join(this.dir, 'metrics.jsonl'), JSON.stringify(obj) + '\n');
@@ -39,4 +59,13 @@ export function readTensors(path: string): Record<string, Tensor> {
   const out: Record<string, Tensor> = {};
   for (const [k, v] of Object.entries(tensors)) out[k] = { dtype: v.dtype as Tensor['dtype'], shape: v.shape, data: v.data as Float32Array };
   return out;
+}
+
+/** Reads a run's checkpoint back (for --resume). */
+export function readCheckpoint(dir: string): { meta: CheckpointFile; ck: Checkpoint } {
+  const jp = join(dir, 'checkpoint.json'), tp = join(dir, 'checkpoint.safetensors');
+  if (!existsSync(jp) || !existsSync(tp)) throw new Error(`--resume ${dir}: no checkpoint (checkpoint.json + checkpoint.safetensors are written after every epoch)`);
+  const meta = JSON.parse(readFileSync(jp, 'utf8')) as CheckpointFile;
+  const { mapping, ...tensors } = readTensors(tp);
+  return { meta, ck: { epoch: meta.epoch, step: meta.step, rngState: meta.rngState, epochs: meta.epochs, tensors, mapping: mapping ? Int32Array.from(mapping.data as Int32Array) : undefined } };
 }

@@ -9,11 +9,11 @@ import { train } from '../engine/trainer.ts';
 import { NodeExecutor } from '../runtime/node-executor.ts';
 import { loadCliData } from './dataset.ts';
 import { lazyProgress, progress } from './progress.ts';
-import { readTensors, RunWriter, sha256 } from './run-files.ts';
+import { readCheckpoint, readTensors, RunWriter, sha256 } from './run-files.ts';
 import { CliError, readFileOrFail } from './util.ts';
 
 export interface TrainFlags {
-  model: string; data: string; out: string; val?: string; initFrom?: string;
+  model: string; data: string; out: string; resume?: string; val?: string; initFrom?: string;
   method: string; head: string; rank: string; init: string; padWidth: string; tokens: string; mappingFreq: string;
   epochs: string; batchSize: string; lr: string; optimizer: string; momentum: string; weightDecay: string;
   scheduler: string; warmup: string; mean: string; std: string; seed: string; shuffle: boolean; augment: boolean;
@@ -43,7 +43,13 @@ export function configFromFlags(f: TrainFlags): TrainConfig {
   };
 }
 
-export async function trainCommand(f: TrainFlags): Promise<void> {
+export async function trainCommand(flags: TrainFlags): Promise<void> {
+  let f = flags, resume: ReturnType<typeof readCheckpoint> | undefined;
+  if (flags.resume) {
+    resume = readCheckpoint(flags.resume);
+    f = { ...(resume.meta.flags as unknown as TrainFlags), out: flags.resume, quiet: flags.quiet, threads: flags.threads };
+  }
+  for (const k of ['model', 'data', 'out'] as const) if (!f[k]) throw new CliError(`train needs --${k} (or --resume RUN_DIR)`);
   const cfg = configFromFlags(f);
   if (!['sgd', 'adamw'].includes(cfg.optimizer)) throw new CliError(`unknown optimizer "${cfg.optimizer}" (choose sgd or adamw)`);
   if (!['cosine', 'multistep', 'constant'].includes(cfg.scheduler)) throw new CliError(`unknown scheduler "${cfg.scheduler}" (choose cosine, multistep or constant)`);
@@ -57,18 +63,22 @@ export async function trainCommand(f: TrainFlags): Promise<void> {
   for (const w of data.warnings) log(`warning: ${w}`);
   validateConfig(cfg, { family: info.family, inputSize: info.inputSize, numSourceClasses: info.numSourceClasses, hasFeatures: !!info.featureWidth }, data.classes.length);
   const init = f.initFrom ? readTensors(f.initFrom) : undefined;
-  const out = new RunWriter(f.out);
+  if (resume) log(`resuming ${f.out} after epoch ${resume.ck.epoch} of ${f.epochs}`);
+  const out = new RunWriter(f.out, resume?.ck.epoch);
+  const savedFlags = { ...f, resume: undefined, quiet: undefined };
   log(`${info.family} backbone (${info.params.toLocaleString()} parameters, input ${info.inputSize}×${info.inputSize}); ${data.classes.length} classes, ${data.trainCount} train / ${data.valCount} val images`);
   const steps = Math.ceil(data.trainCount / cfg.batchSize) * cfg.epochs;
   const bar = progress('training', steps);
+  if (resume) bar.update(resume.ck.step);
   const t0 = Date.now();
   const res = await train({
     backbone: bytes, cfg, classes: data.classes, train: data.train, val: data.val,
-    executor: new NodeExecutor(f.threads ? Number(f.threads) : 0), init,
+    executor: new NodeExecutor(f.threads ? Number(f.threads) : 0), init, resume: resume?.ck,
     callbacks: {
       onStep: (m) => { out.metric({ step: m.step, epoch: m.epoch, loss: m.loss, lr: m.lr }); bar.update(m.step + 1, { epoch: m.epoch + 1, loss: m.loss.toFixed(4) }); },
       onEpoch: (m) => { out.metric({ ...m }); },
       onMapping: (mp, epoch) => out.metric({ epoch, mapping: Array.from(mp) }),
+      onCheckpoint: (ck) => out.checkpoint(ck, savedFlags as unknown as Record<string, unknown>),
     },
   });
   bar.stop();

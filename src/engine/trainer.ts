@@ -24,6 +24,20 @@ export interface TrainCallbacks {
   onEpoch?(m: EpochMetrics): void;
   onMapping?(mapping: Int32Array, epoch: number): void;
   shouldStop?(): boolean;
+  /** After every epoch: everything needed to resume (tensors, optimiser state, rng, counters). */
+  onCheckpoint?(c: Checkpoint): void | Promise<void>;
+}
+
+/** A resumable training state, taken at the end of an epoch. */
+export interface Checkpoint {
+  /** Epochs completed. */
+  epoch: number;
+  step: number;
+  rngState: number[];
+  /** Trainable tensors and optimiser state (`state.<name>.<m|v|buf>`). */
+  tensors: Record<string, Tensor>;
+  mapping: Int32Array | undefined;
+  epochs: EpochMetrics[];
 }
 
 export interface TrainOptions {
@@ -35,6 +49,8 @@ export interface TrainOptions {
   executor: Executor;
   init?: Record<string, Tensor>;
   callbacks?: TrainCallbacks;
+  /** Continue from a checkpoint instead of starting afresh. */
+  resume?: Checkpoint;
 }
 
 export interface TrainResult { params: Record<string, Tensor>; mapping: Int32Array | undefined; epochs: EpochMetrics[]; info: BackboneInfo; backend: string }
@@ -114,10 +130,13 @@ export async function train(o: TrainOptions): Promise<TrainResult> {
   const opt = optimSettings(cfg);
   const handles: Record<string, Handle> = {};
   for (const [k, t] of Object.entries(params)) {
-    handles[k] = ex.upload(t);
-    for (const s of stateNames(opt)) handles[`state.${k}.${s}`] = ex.upload({ dtype: 'float32', shape: t.shape, data: new Float32Array(t.data.length) });
+    handles[k] = ex.upload(o.resume?.tensors[k] ?? t);
+    for (const s of stateNames(opt)) {
+      const name = `state.${k}.${s}`;
+      handles[name] = ex.upload(o.resume?.tensors[name] ?? { dtype: 'float32', shape: t.shape, data: new Float32Array(t.data.length) });
+    }
   }
-  let mapping: Int32Array | undefined = o.init?.mapping ? Int32Array.from(o.init.mapping.data as Int32Array) : undefined;
+  let mapping: Int32Array | undefined = o.resume ? o.resume.mapping : o.init?.mapping ? Int32Array.from(o.init.mapping.data as Int32Array) : undefined;
   const paramFeeds = () => Object.fromEntries(ev.io.params.map((k) => [k, handles[k]]));
   const updateMapping = async (epoch: number) => {
     const r = await runEval(ex, es, ev, o.train, L, { ...paramFeeds(), ...(handles.mapping ? { mapping: handles.mapping } : { mapping: ex.upload({ dtype: 'float32', shape: [info.numSourceClasses!, C], data: new Float32Array(info.numSourceClasses! * C) }) }) }, C);
@@ -128,12 +147,12 @@ export async function train(o: TrainOptions): Promise<TrainResult> {
   if (mapping && step.io.mapping) handles.mapping = ex.upload({ dtype: 'float32', shape: [info.numSourceClasses!, C], data: mappingMatrix(mapping, info.numSourceClasses!) });
 
   const n = o.train.size, stepsPerEpoch = Math.ceil(n / B), total = stepsPerEpoch * cfg.epochs;
-  const rng = new Rng(cfg.seed + 1);
+  const rng = o.resume ? Rng.fromState(o.resume.rngState) : new Rng(cfg.seed + 1);
   const cap = micro ? Math.ceil(B / micro) * micro : B; // whole micro-batches; extra rows have weight 0
   const images = new Float32Array(cap * per), labels = new Int32Array(cap), weights = new Float32Array(cap);
-  const epochs: EpochMetrics[] = [];
-  let t = 0;
-  for (let epoch = 0; epoch < cfg.epochs; epoch++) {
+  const epochs: EpochMetrics[] = [...(o.resume?.epochs ?? [])];
+  let t = o.resume?.step ?? 0;
+  for (let epoch = o.resume?.epoch ?? 0; epoch < cfg.epochs; epoch++) {
     if (o.callbacks?.shouldStop?.()) break;
     if (step.io.mapping && (cfg.head === 'ilm' ? epoch % cfg.mappingFreq === 0 : !mapping)) await updateMapping(epoch);
     const order = Array.from({ length: n }, (_, i) => i);
@@ -195,6 +214,11 @@ export async function train(o: TrainOptions): Promise<TrainResult> {
     const em: EpochMetrics = { epoch, train_acc: correct / n, train_loss: lossSum / n, val_acc: valAcc, val_loss: valLoss, images_per_s: n / seconds, seconds };
     epochs.push(em);
     o.callbacks?.onEpoch?.(em);
+    if (o.callbacks?.onCheckpoint) {
+      const tensors: Record<string, Tensor> = {};
+      for (const k of [...step.io.params, ...Object.keys(handles).filter((h) => h.startsWith('state.'))]) tensors[k] = await ex.download(handles[k]);
+      await o.callbacks.onCheckpoint({ epoch: epoch + 1, step: t, rngState: rng.state(), tensors, mapping, epochs: [...epochs] });
+    }
   }
   const outParams: Record<string, Tensor> = {};
   for (const k of Object.keys(params)) outParams[k] = await ex.download(handles[k]);

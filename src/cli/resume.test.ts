@@ -1,0 +1,48 @@
+// An interrupted run resumes from its last completed epoch and ends exactly where an uninterrupted run ends:
+// a `vp-studio train` process is killed (SIGKILL) after its first checkpoint, then `--resume` finishes it.
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { readSafetensors } from '../io/safetensors.ts';
+
+const REPO = join(import.meta.dirname, '../..');
+const BIN = join(REPO, 'bin/vp-studio.mjs');
+const FIX = join(REPO, 'tests/fixtures/train');
+const tmp = mkdtempSync(join(tmpdir(), 'vp-resume-'));
+const ARGS = ['--model', join(FIX, 'backbones/vit.onnx'), '--data', join(FIX, 'data/train'), '--val', join(FIX, 'data/val'),
+  '--method', 'lorvp', '--head', 'lp', '--rank', '2', '--init', 'normal,normal', '--epochs', '8', '--batch-size', '8',
+  '--lr', '0.05', '--optimizer', 'adamw', '--mean', '0.5,0.5,0.5', '--std', '0.25,0.25,0.25', '--seed', '3', '--quiet'];
+
+const steps = (dir: string) => readFileSync(join(dir, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l)).filter((l) => 'step' in l);
+
+describe('vp-studio train --resume', () => {
+  it('continues a killed run to the same result', async () => {
+    const full = join(tmp, 'full'), cut = join(tmp, 'cut');
+    expect(spawnSync(process.execPath, [BIN, 'train', ...ARGS, '--out', full]).status).toBe(0);
+    // start, kill as soon as the first checkpoint exists
+    const child = spawn(process.execPath, [BIN, 'train', ...ARGS, '--out', cut], { stdio: 'ignore' });
+    const exited = new Promise((r) => child.on('exit', r));
+    while (!existsSync(join(cut, 'checkpoint.json')) && child.exitCode === null) await new Promise((r) => setTimeout(r, 10));
+    child.kill('SIGKILL');
+    await exited;
+    const ck = JSON.parse(readFileSync(join(cut, 'checkpoint.json'), 'utf8'));
+    expect(ck.epoch).toBeGreaterThanOrEqual(1);
+    const r = spawnSync(process.execPath, [BIN, 'train', '--resume', cut, '--quiet'], { encoding: 'utf8' });
+    expect(r.stderr).not.toMatch(/vp-studio:/);
+    expect(r.status).toBe(0);
+    const a = steps(full), b = steps(cut);
+    expect(b.map((s) => s.step)).toEqual(a.map((s) => s.step));
+    b.forEach((s, i) => expect(s.loss).toBeCloseTo(a[i].loss, 6));
+    const ta = readSafetensors(new Uint8Array(readFileSync(join(full, 'prompt.safetensors')))).tensors;
+    const tb = readSafetensors(new Uint8Array(readFileSync(join(cut, 'prompt.safetensors')))).tensors;
+    for (const k of Object.keys(ta)) expect(Array.from(tb[k].data as Float32Array)).toEqual(Array.from(ta[k].data as Float32Array));
+  });
+
+  it('says clearly when there is nothing to resume', () => {
+    const r = spawnSync(process.execPath, [BIN, 'train', '--resume', join(tmp, 'nothing')], { encoding: 'utf8' });
+    expect(r.status).not.toBe(0);
+    expect(r.stderr.trim()).toMatch(/^vp-studio: --resume .*nothing: no checkpoint/m);
+  });
+});
