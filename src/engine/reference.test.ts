@@ -8,7 +8,8 @@ import { describe, expect, it } from 'vitest';
 import { main } from '../cli/main.ts';
 import { readSafetensors } from '../io/safetensors.ts';
 
-const ROOT = join(import.meta.dirname, '../../tests/fixtures/train');
+// VP_TRAIN_FIXTURES points the test at another set, e.g. one made with make_fixtures.py --seed N (unseen cases)
+const ROOT = process.env.VP_TRAIN_FIXTURES ?? join(import.meta.dirname, '../../tests/fixtures/train');
 const cases = readdirSync(join(ROOT, 'cases')).sort();
 const tmp = mkdtempSync(join(tmpdir(), 'vp-ref-'));
 const close = (a: number, b: number) => Math.abs(a - b) <= 1e-4 * Math.max(1, Math.abs(b));
