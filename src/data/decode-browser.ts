@@ -1,0 +1,58 @@
+// Browser image decoding (worker or page): a Blob to a full-resolution RgbImage with createImageBitmap +
+// OffscreenCanvas (EXIF orientation applied, alpha dropped), BMP through our own decoder as in the CLI; and
+// small PNG thumbnails. Photos much larger than needed are pre-shrunk while decoding, like the CLI's sharp path.
+import { decodeBmp } from './bmp.ts';
+import { SUPPORTED_FORMATS_TEXT, sniffImageFormat } from './format.ts';
+import { toRgba8, toRgbFloat, type RgbImage } from './image.ts';
+import { resizeBilinear } from './resize.ts';
+
+export interface ImageCodec {
+  /** Decodes an encoded image; axes longer than maxSide may be reduced while decoding. Throws a one-line reason. */
+  decode(blob: Blob, maxSide?: number): Promise<RgbImage>;
+  /** A small PNG of an image (for thumbnails). */
+  thumbnail(img: RgbImage, size: number): Promise<Blob>;
+}
+
+function canvas2d(w: number, h: number): OffscreenCanvasRenderingContext2D {
+  const ctx = new OffscreenCanvas(w, h).getContext('2d', { willReadFrequently: true });
+  if (!ctx) throw new Error('no 2D canvas context in this browser');
+  return ctx;
+}
+
+export const browserCodec: ImageCodec = {
+  async decode(blob, maxSide) {
+    const head = new Uint8Array(await blob.slice(0, 32).arrayBuffer());
+    const format = sniffImageFormat(head);
+    if (format === undefined) throw new Error(`not a ${SUPPORTED_FORMATS_TEXT} image`);
+    if (format === 'bmp') {
+      const bmp = decodeBmp(new Uint8Array(await blob.arrayBuffer()));
+      return toRgbFloat(bmp.data, bmp.width, bmp.height, 3, 8);
+    }
+    let bitmap: ImageBitmap;
+    try {
+      bitmap = await createImageBitmap(blob, { premultiplyAlpha: 'none', imageOrientation: 'from-image' });
+      if (maxSide !== undefined && (bitmap.width > maxSide || bitmap.height > maxSide)) {
+        const w = Math.min(bitmap.width, maxSide), h = Math.min(bitmap.height, maxSide);
+        const full = bitmap;
+        bitmap = await createImageBitmap(full, { resizeWidth: w, resizeHeight: h, resizeQuality: 'high', premultiplyAlpha: 'none' });
+        full.close();
+      }
+    } catch (e) {
+      throw new Error(`${format.toUpperCase()} decode failed: ${e instanceof Error ? e.message.split('\n')[0] : String(e)}`);
+    }
+    const { width, height } = bitmap;
+    const ctx = canvas2d(width, height);
+    ctx.drawImage(bitmap, 0, 0);
+    bitmap.close();
+    const px = ctx.getImageData(0, 0, width, height).data;
+    return toRgbFloat(px, width, height, 4, 8);
+  },
+
+  async thumbnail(img, size) {
+    const small = img.width === size && img.height === size ? img : resizeBilinear(img, size, size, { antialias: true });
+    const ctx = canvas2d(size, size);
+    const rgba = new Uint8ClampedArray(toRgba8(small));
+    ctx.putImageData(new ImageData(rgba, size, size), 0, 0);
+    return ctx.canvas.convertToBlob({ type: 'image/png' });
+  },
+};

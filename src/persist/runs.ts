@@ -1,0 +1,82 @@
+// Saved runs and cached backbones in IndexedDB (idb-keyval), under versioned keys:
+//   vps/v1/run/<id>       RunRecord (settings, classes, backbone identity, metrics, evaluation) — written as it goes
+//   vps/v1/tensors/<id>   the trained tensors (+ mapping) of a finished or stopped run
+//   vps/v1/backbone/<sha> bytes of a dropped or downloaded backbone, so saved runs can be exported after a reload
+// A memory implementation of the same interface serves tests in Node.
+import { createStore, del, entries, get, set, type UseStore } from 'idb-keyval';
+import type { BackboneInfo } from '../engine/compile.ts';
+import type { TrainConfig } from '../engine/config.ts';
+import type { EpochMetrics } from '../engine/trainer.ts';
+import type { EvaluationSummary, SampleImage, SkippedFile, WireTensor } from '../worker/protocol.ts';
+
+export const KEY_VERSION = 'v1';
+const K = { run: (id: string) => `vps/${KEY_VERSION}/run/${id}`, tensors: (id: string) => `vps/${KEY_VERSION}/tensors/${id}`, backbone: (sha: string) => `vps/${KEY_VERSION}/backbone/${sha}` };
+
+export type RunStatus = 'running' | 'done' | 'stopped' | 'error' | 'interrupted';
+
+export interface StepPoint { step: number; epoch: number; loss: number; lr: number; ips: number; t: number }
+
+export interface RunRecord {
+  id: string;
+  name: string;
+  created: string;
+  status: RunStatus;
+  error?: string;
+  cfg: TrainConfig;
+  classes: string[];
+  backbone: { name: string; sha256: string; info: BackboneInfo; url?: string };
+  data: { name: string; train: number; val: number; skipped: SkippedFile[] };
+  trainable: number;
+  backend: string;
+  totalSteps: number;
+  steps: StepPoint[];
+  epochs: EpochMetrics[];
+  mapping?: number[];
+  evaluation?: EvaluationSummary;
+  /** A couple of validation images at the backbone's size, for the prompt pictures. */
+  samples?: SampleImage[];
+  seconds: number;
+}
+
+export interface RunsRepo {
+  list(): Promise<RunRecord[]>;
+  save(r: RunRecord): Promise<void>;
+  saveTensors(id: string, t: Record<string, WireTensor>): Promise<void>;
+  tensors(id: string): Promise<Record<string, WireTensor> | undefined>;
+  remove(id: string): Promise<void>;
+  saveBackbone(sha: string, name: string, bytes: Uint8Array): Promise<void>;
+  backbone(sha: string): Promise<{ name: string; bytes: Uint8Array } | undefined>;
+}
+
+const byCreated = (a: RunRecord, b: RunRecord) => b.created.localeCompare(a.created);
+
+export function idbRepo(store: UseStore = createStore('vp-studio', 'kv')): RunsRepo {
+  return {
+    async list() {
+      const all = await entries<IDBValidKey, RunRecord>(store);
+      const prefix = K.run('');
+      return all.filter(([k]) => typeof k === 'string' && k.startsWith(prefix)).map(([, v]) => v).sort(byCreated);
+    },
+    save: (r) => set(K.run(r.id), r, store),
+    saveTensors: (id, t) => set(K.tensors(id), t, store),
+    tensors: (id) => get<Record<string, WireTensor>>(K.tensors(id), store),
+    async remove(id) { await del(K.run(id), store); await del(K.tensors(id), store); },
+    saveBackbone: (sha, name, bytes) => set(K.backbone(sha), { name, bytes }, store),
+    backbone: (sha) => get<{ name: string; bytes: Uint8Array }>(K.backbone(sha), store),
+  };
+}
+
+export function memoryRepo(): RunsRepo {
+  const runs = new Map<string, RunRecord>();
+  const tensors = new Map<string, Record<string, WireTensor>>();
+  const backbones = new Map<string, { name: string; bytes: Uint8Array }>();
+  return {
+    list: async () => [...runs.values()].map((r) => structuredClone(r)).sort(byCreated),
+    save: async (r) => { runs.set(r.id, structuredClone(r)); },
+    saveTensors: async (id, t) => { tensors.set(id, t); },
+    tensors: async (id) => tensors.get(id),
+    remove: async (id) => { runs.delete(id); tensors.delete(id); },
+    saveBackbone: async (sha, name, bytes) => { backbones.set(sha, { name, bytes }); },
+    backbone: async (sha) => backbones.get(sha),
+  };
+}

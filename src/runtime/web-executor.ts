@@ -1,0 +1,195 @@
+// Executor over onnxruntime-web (the native WebGPU EP build, `onnxruntime-web/webgpu`, which also carries the
+// wasm CPU EP): handles are ort.Tensors; the outputs a session is told to keep (updated parameters and optimiser
+// state) stay in GPU buffers between steps. One frozen capabilities object, made once by detectCapabilities(),
+// decides WebGPU or wasm and says why — nothing else in the app asks `navigator.gpu`.
+import * as ort from 'onnxruntime-web/webgpu';
+import type { ExecSession, Executor, Handle } from '../engine/executor.ts';
+import type { Tensor } from '../onnx/tensor.ts';
+import { encodeModel } from '../onnx/codec.ts';
+import { Graph } from '../onnx/ir.ts';
+
+export type Ep = 'webgpu' | 'wasm';
+
+export interface Capabilities {
+  readonly ep: Ep;
+  /** "webgpu (<adapter>)" or "wasm — <why>". */
+  readonly label: string;
+  readonly adapter: string | undefined;
+  readonly fallbackAdapter: boolean;
+  readonly crossOriginIsolated: boolean;
+  readonly threads: number;
+}
+
+interface AdapterInfoLike { vendor?: string; architecture?: string; device?: string; description?: string }
+interface AdapterLike { info?: AdapterInfoLike; isFallbackAdapter?: boolean }
+interface GpuLike { requestAdapter(): Promise<AdapterLike | null> }
+
+function gpuOf(nav: object): GpuLike | undefined {
+  if (!('gpu' in nav)) return undefined;
+  const g: unknown = nav.gpu;
+  return g && typeof g === 'object' && 'requestAdapter' in g && typeof g.requestAdapter === 'function' ? (g as GpuLike) : undefined;
+}
+
+const describeAdapter = (a: AdapterLike): string => {
+  const i = a.info ?? {};
+  const parts = [i.vendor, i.architecture, i.device, i.description].filter((s): s is string => !!s && s.length > 0);
+  const uniq = [...new Set(parts)].join(' ');
+  return (uniq || 'unknown adapter') + (a.isFallbackAdapter ? ', fallback adapter' : '');
+};
+
+function configureEnv(): { isolated: boolean; threads: number } {
+  const isolated = typeof crossOriginIsolated === 'boolean' && crossOriginIsolated;
+  const cores = typeof navigator !== 'undefined' && navigator.hardwareConcurrency ? navigator.hardwareConcurrency : 1;
+  const threads = isolated ? Math.max(1, Math.min(4, cores)) : 1;
+  ort.env.wasm.numThreads = threads;
+  ort.env.wasm.proxy = false;
+  ort.env.logLevel = 'error';
+  return { isolated, threads };
+}
+
+/** "onnxruntime-web <version>". */
+export const runtimeVersion = (): string => `onnxruntime-web ${ort.env.versions.web ?? ort.env.versions.common ?? '?'}`;
+
+/** Decides the backend once: WebGPU when an adapter exists and a probe session runs on it, else wasm (and why). */
+export async function detectCapabilities(prefer: Ep | 'auto' = 'auto'): Promise<Capabilities> {
+  const { isolated, threads } = configureEnv();
+  const wasm = (why: string): Capabilities => Object.freeze({ ep: 'wasm', label: `wasm — ${why}`, adapter: undefined, fallbackAdapter: false, crossOriginIsolated: isolated, threads });
+  if (prefer === 'wasm') return wasm('chosen in the settings');
+  const gpu = typeof navigator === 'undefined' ? undefined : gpuOf(navigator);
+  if (!gpu) return wasm('this browser has no WebGPU (navigator.gpu is missing)');
+  let adapter: AdapterLike | null;
+  try {
+    adapter = await gpu.requestAdapter();
+  } catch (e) {
+    return wasm(`requestAdapter failed: ${String(e)}`);
+  }
+  if (!adapter) return wasm('no WebGPU adapter (no GPU, or the GPU is blocklisted)');
+  const name = describeAdapter(adapter);
+  try {
+    const s = await ort.InferenceSession.create(probeModel(), { executionProviders: ['webgpu'] });
+    const x = new ort.Tensor('float32', Float32Array.of(1, 2, 3), [3]);
+    const out = await s.run({ x });
+    const y = out.y.data;
+    await s.release();
+    if (!(y instanceof Float32Array) || y[2] !== 6) throw new Error('probe computed a wrong result');
+  } catch (e) {
+    return wasm(`WebGPU adapter ${name} failed a probe session: ${e instanceof Error ? e.message : String(e)}`);
+  }
+  return Object.freeze({ ep: 'webgpu', label: `webgpu (${name})`, adapter: name, fallbackAdapter: !!adapter.isFallbackAdapter, crossOriginIsolated: isolated, threads });
+}
+
+/** A one-node graph y = x + x (float32 [3]) that proves the EP can compile and run a kernel. */
+function probeModel(): Uint8Array {
+  const g = new Graph();
+  const x = g.value('x');
+  x.dtype = 'float32'; x.shape = [3];
+  g.inputs = [x];
+  const y = g.value('y');
+  g.addNode('Add', [x, x], [y]);
+  y.dtype = 'float32'; y.shape = [3];
+  g.outputs = [y];
+  return encodeModel(g);
+}
+
+/** Graph output names read straight from ModelProto bytes (field 7 graph → field 12 output → field 1 name),
+ * skipping everything else — no full decode of a large model's initializers. */
+export function outputNames(model: Uint8Array): string[] {
+  const fields = (buf: Uint8Array, start: number, end: number, want: number): Uint8Array[] => {
+    const found: Uint8Array[] = [];
+    let i = start;
+    const varint = (): number => {
+      let v = 0, mul = 1, byte: number;
+      do { byte = buf[i++]; v += (byte & 0x7f) * mul; mul *= 128; } while (byte & 0x80);
+      return v;
+    };
+    while (i < end) {
+      const key = varint(), field = Math.floor(key / 8), wire = key & 7;
+      if (wire === 0) varint();
+      else if (wire === 1) i += 8;
+      else if (wire === 5) i += 4;
+      else if (wire === 2) { const n = varint(); if (field === want) found.push(buf.subarray(i, i + n)); i += n; }
+      else throw new Error(`not an ONNX model (protobuf wire type ${wire})`);
+    }
+    return found;
+  };
+  const text = new TextDecoder();
+  const graph = fields(model, 0, model.length, 7)[0];
+  if (!graph) return [];
+  return fields(graph, 0, graph.length, 12).map((vi) => text.decode(fields(vi, 0, vi.length, 1)[0] ?? new Uint8Array()));
+}
+
+class WebHandle implements Handle {
+  readonly __handle = true as const;
+  constructor(readonly t: ort.Tensor) {}
+}
+const unwrap = (h: Handle): ort.Tensor => {
+  if (!(h instanceof WebHandle)) throw new Error('internal: handle from another executor');
+  return h.t;
+};
+
+function toOrt(t: Tensor): ort.Tensor {
+  const d = t.data;
+  if (d instanceof Float32Array) return new ort.Tensor('float32', d, t.shape);
+  if (d instanceof Int32Array) return new ort.Tensor('int32', d, t.shape);
+  if (d instanceof BigInt64Array) return new ort.Tensor('int64', d, t.shape);
+  if (d instanceof Uint8Array && t.dtype === 'bool') return new ort.Tensor('bool', d, t.shape);
+  if (d instanceof Uint8Array) return new ort.Tensor('uint8', d, t.shape);
+  throw new Error(`cannot upload a ${t.dtype} tensor`);
+}
+
+async function fromOrt(t: ort.Tensor): Promise<Tensor> {
+  const data = t.location === 'cpu' || t.location === 'cpu-pinned' ? t.data : await t.getData();
+  const shape = [...t.dims];
+  if (data instanceof Float32Array) return { dtype: 'float32', shape, data };
+  if (data instanceof Int32Array) return { dtype: 'int32', shape, data };
+  if (data instanceof BigInt64Array) return { dtype: 'int64', shape, data };
+  if (data instanceof Uint8Array) return { dtype: t.type === 'bool' ? 'bool' : 'uint8', shape, data };
+  throw new Error(`cannot download a ${t.type} tensor`);
+}
+
+export class WebExecutor implements Executor {
+  readonly backend: string;
+  /** The WebGPU EP refuses to create two sessions at once: creations are queued. */
+  private creating: Promise<unknown> = Promise.resolve();
+  constructor(readonly caps: Capabilities) {
+    this.backend = caps.label;
+  }
+
+  createSession(model: Uint8Array, opts?: { keepOnDevice?: string[] }): Promise<ExecSession> {
+    const next = this.creating.then(() => this.create(model, opts));
+    this.creating = next.catch(() => undefined);
+    return next;
+  }
+
+  private async create(model: Uint8Array, opts?: { keepOnDevice?: string[] }): Promise<ExecSession> {
+    const gpu = this.caps.ep === 'webgpu';
+    const options: ort.InferenceSession.SessionOptions = { executionProviders: [gpu ? 'webgpu' : 'wasm'], graphOptimizationLevel: 'all' };
+    if (gpu) {
+      // Updated parameters and optimiser state (the compiler's `<name>.next` outputs) stay on the GPU; the loss
+      // and logits come back to the CPU with the run.
+      const names = outputNames(model);
+      const keep = new Set(opts?.keepOnDevice ?? names.filter((n) => n.endsWith('.next')));
+      const loc: Record<string, ort.Tensor.DataLocation> = {};
+      for (const n of names) loc[n] = keep.has(n) ? 'gpu-buffer' : 'cpu';
+      options.preferredOutputLocation = loc;
+    }
+    const s = await ort.InferenceSession.create(model, options);
+    return {
+      async run(feeds) {
+        const f: Record<string, ort.Tensor> = {};
+        for (const [k, v] of Object.entries(feeds)) f[k] = unwrap(v);
+        const out = await s.run(f);
+        const r: Record<string, Handle> = {};
+        for (const [k, v] of Object.entries(out)) r[k] = new WebHandle(v);
+        return r;
+      },
+      release: () => s.release(),
+    };
+  }
+  upload(t: Tensor): Handle { return new WebHandle(toOrt(t)); }
+  download(h: Handle): Promise<Tensor> { return fromOrt(unwrap(h)); }
+  dispose(h: Handle): void {
+    const t = unwrap(h);
+    if (t.location === 'gpu-buffer') t.dispose();
+  }
+}

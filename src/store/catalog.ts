@@ -1,0 +1,69 @@
+// The backbone catalogue: bundled starters (models/starters.json) and downloadable backbones
+// (models/catalog.json), parsed tolerantly (a list, {starters|models|backbones: [...]}, or a record by id), and the
+// normalisation guess for a backbone (a catalogue entry's own statistics, else the family's usual ones).
+import type { BackboneInfo } from '../engine/compile.ts';
+
+export interface CatalogEntry {
+  id: string;
+  name: string;
+  url: string;
+  bundled: boolean;
+  family?: string;
+  inputSize?: number;
+  mean?: number[];
+  std?: number[];
+  classes?: string[];
+  sha256?: string;
+  description?: string;
+  sizeBytes?: number;
+}
+
+export interface Normalisation { mean: number[]; std: number[]; why: string }
+
+export const IMAGENET: Normalisation = { mean: [0.485, 0.456, 0.406], std: [0.229, 0.224, 0.225], why: 'ImageNet statistics (torchvision ResNets, Swin)' };
+export const HALF: Normalisation = { mean: [0.5, 0.5, 0.5], std: [0.5, 0.5, 0.5], why: 'mean = std = 0.5 (Google / augreg ViTs)' };
+
+const str = (v: unknown): string | undefined => (typeof v === 'string' && v.length > 0 ? v : undefined);
+const num = (v: unknown): number | undefined => (typeof v === 'number' && Number.isFinite(v) ? v : undefined);
+const triple = (v: unknown): number[] | undefined => (Array.isArray(v) && v.length === 3 && v.every((x) => typeof x === 'number') ? v.map(Number) : undefined);
+const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+function entriesOf(raw: unknown): Array<[string | undefined, Record<string, unknown>]> {
+  if (Array.isArray(raw)) return raw.filter(isObj).map((e) => [undefined, e]);
+  if (!isObj(raw)) return [];
+  for (const k of ['starters', 'models', 'backbones', 'entries']) if (Array.isArray(raw[k])) return entriesOf(raw[k]);
+  return Object.entries(raw).filter((e): e is [string, Record<string, unknown>] => isObj(e[1]));
+}
+
+/** Catalogue entries with a model URL (relative files resolve against `base`, e.g. "/models/"). */
+export function parseCatalog(raw: unknown, base: string, bundled: boolean): CatalogEntry[] {
+  const out: CatalogEntry[] = [];
+  for (const [key, e] of entriesOf(raw)) {
+    const norm = isObj(e.normalization) ? e.normalization : isObj(e.normalisation) ? e.normalisation : isObj(e.preprocessing) ? e.preprocessing : e;
+    const file = str(e.url) ?? str(e.file) ?? str(e.path) ?? str(e.onnx) ?? str(e.model);
+    if (!file) continue;
+    const url = /^(https?:|blob:|data:|\/)/.test(file) ? file : base + file.replace(/^(\.\/)?(models\/)?/, '');
+    const id = str(e.id) ?? key ?? file;
+    out.push({
+      id, url, bundled: bundled && !/^https?:/.test(file),
+      name: str(e.name) ?? str(e.title) ?? id,
+      family: str(e.family) ?? str(e.arch),
+      inputSize: num(e.inputSize) ?? num(e.input_size) ?? num(e.image_size) ?? num(e.size),
+      mean: triple(norm.mean), std: triple(norm.std),
+      classes: Array.isArray(e.classes) ? e.classes.map(String) : undefined,
+      sha256: str(e.sha256),
+      description: str(e.description) ?? str(e.notes),
+      sizeBytes: num(e.bytes) ?? num(e.sizeBytes) ?? num(e.size_bytes),
+    });
+  }
+  return out;
+}
+
+/** What normalisation a backbone most likely expects. */
+export function suggestNormalisation(info: BackboneInfo, sha256: string, name: string, catalog: CatalogEntry[]): Normalisation {
+  const hit = catalog.find((c) => (c.sha256 && c.sha256 === sha256) || (c.url.split('/').pop() === name && c.mean));
+  if (hit?.mean && hit.std) return { mean: hit.mean, std: hit.std, why: `recorded for ${hit.name}` };
+  if (/augreg|google|vit-base-patch|vit_base_patch/i.test(name) && info.family === 'vit') return HALF;
+  if (/in21k_miil|miil/i.test(name)) return { mean: [0, 0, 0], std: [1, 1, 1], why: 'no normalisation (ImageNet-21K-P / MIIL)' };
+  return info.family === 'vit' ? HALF : IMAGENET;
+}

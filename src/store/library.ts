@@ -1,0 +1,84 @@
+// Store actions on saved runs: list (after a reload, interrupted runs show as such), open one in the results
+// view, compare curves, delete, continue training from its tensors, and export the viewed run's files in the
+// CLI's formats (prompt.safetensors, manifest.json, model.onnx — the last built by the worker's engine).
+import type { StoreApi } from 'zustand/vanilla';
+import type { RunRecord, RunsRepo } from '../persist/runs.ts';
+import type { WorkerClient } from '../worker/client.ts';
+import { buildManifest, promptSafetensors } from './exports.ts';
+import type { StudioState } from './state.ts';
+
+export interface LibraryDeps {
+  client: WorkerClient;
+  repo: RunsRepo;
+  versions: () => Record<string, string>;
+  isLive: (id: string) => boolean;
+  /** Makes the run's backbone the current one (from the IndexedDB cache or its URL); throws when it cannot. */
+  ensureBackbone: (r: RunRecord) => Promise<void>;
+}
+
+export interface FileOut { name: string; bytes: Uint8Array; mime: string }
+
+export function libraryActions(store: StoreApi<StudioState>, d: LibraryDeps) {
+  const set = store.setState, get = store.getState;
+
+  const refreshRuns = async (): Promise<void> => {
+    const runs = (await d.repo.list().catch(() => [] as RunRecord[]))
+      .map((r) => (r.status === 'running' && !d.isLive(r.id) ? { ...r, status: 'interrupted' as const } : r));
+    set({ runs });
+  };
+
+  const viewed = () => {
+    const v = get().view;
+    if (!v) throw new Error('no finished run to export: train one or open a saved run');
+    return v;
+  };
+
+  return {
+    refreshRuns,
+    async openRun(id: string): Promise<void> {
+      const record = get().runs.find((r) => r.id === id);
+      if (!record) return;
+      const params = await d.repo.tensors(id);
+      if (!params) { set({ notice: `run ${record.name} has no saved tensors (it did not finish)` }); return; }
+      set({ view: { record, params } });
+    },
+    async deleteRun(id: string): Promise<void> {
+      await d.repo.remove(id);
+      set({ compare: get().compare.filter((c) => c !== id), view: get().view?.record.id === id ? undefined : get().view });
+      await refreshRuns();
+    },
+    toggleCompare(id: string): void {
+      const c = get().compare;
+      set({ compare: c.includes(id) ? c.filter((x) => x !== id) : [...c, id] });
+    },
+    /** The settings and tensors to continue a saved run (same backbone required). */
+    async continuation(id: string) {
+      const record = get().runs.find((r) => r.id === id);
+      if (!record) throw new Error('no such run');
+      await d.ensureBackbone(record);
+      const params = await d.repo.tensors(id);
+      if (!params) throw new Error('this run has no saved tensors');
+      const init = { ...params };
+      if (record.mapping) init.mapping = { dtype: 'int32', shape: [record.mapping.length], data: Int32Array.from(record.mapping) };
+      set({ cfg: { ...record.cfg } });
+      return init;
+    },
+
+    exportPrompt(): FileOut {
+      const v = viewed();
+      return { name: 'prompt.safetensors', bytes: promptSafetensors(v.params, v.record.mapping, v.record), mime: 'application/octet-stream' };
+    },
+    exportManifest(): FileOut {
+      const m = buildManifest(viewed().record, d.versions());
+      return { name: 'manifest.json', bytes: new TextEncoder().encode(JSON.stringify(m, null, 2) + '\n'), mime: 'application/json' };
+    },
+    async exportModel(): Promise<FileOut> {
+      const v = viewed();
+      await d.ensureBackbone(v.record);
+      const r = await d.client.exportModel(v.record.cfg, v.record.classes.length, v.params, v.record.mapping);
+      return { name: 'model.onnx', bytes: new Uint8Array(r.bytes), mime: 'application/octet-stream' };
+    },
+  };
+}
+
+export type LibraryActions = ReturnType<typeof libraryActions>;

@@ -1,0 +1,164 @@
+// Store actions that bring in a backbone (bundled starter, downloaded catalogue model cached in IndexedDB, or a
+// dropped .onnx) and a dataset (dropped/picked folders or the bundled demo). Every load takes a ticket so a slow
+// earlier load never overwrites a later choice; the worker describes and decodes, the store keeps the summary.
+import type { StoreApi } from 'zustand/vanilla';
+import type { RunsRepo } from '../persist/runs.ts';
+import type { WorkerClient } from '../worker/client.ts';
+import type { DataFile } from '../worker/protocol.ts';
+import { parseCatalog, suggestNormalisation, type CatalogEntry } from './catalog.ts';
+import type { StudioState } from './state.ts';
+
+export interface Fetcher { (url: string): Promise<Response> }
+
+export interface SourceDeps { client: WorkerClient; repo: RunsRepo; fetch: Fetcher; refreshPlan: () => Promise<void> }
+
+const IMAGE_PATH = /\.(png|jpe?g|webp|bmp|gif)$/i;
+
+/** Reads a response body with a progress callback (fraction, when the size is known). */
+async function readAll(res: Response, onProgress: (f: number | undefined) => void): Promise<Uint8Array> {
+  const total = Number(res.headers.get('content-length') ?? 0);
+  if (!res.body) return new Uint8Array(await res.arrayBuffer());
+  const reader = res.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let got = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    chunks.push(value);
+    got += value.length;
+    onProgress(total ? got / total : undefined);
+  }
+  const out = new Uint8Array(got);
+  let o = 0;
+  for (const c of chunks) { out.set(c, o); o += c.length; }
+  return out;
+}
+
+/** Every image path mentioned anywhere in a dataset index JSON. */
+export function imagePathsOf(index: unknown): string[] {
+  const out: string[] = [];
+  const visit = (v: unknown): void => {
+    if (typeof v === 'string') { if (IMAGE_PATH.test(v)) out.push(v); }
+    else if (Array.isArray(v)) v.forEach(visit);
+    else if (v && typeof v === 'object') Object.values(v).forEach(visit);
+  };
+  visit(index);
+  return [...new Set(out)];
+}
+
+export function sourceActions(store: StoreApi<StudioState>, d: SourceDeps) {
+  let backboneTicket = 0, dataTicket = 0;
+  const set = store.setState, get = store.getState;
+
+  async function useBackbone(name: string, bytes: Uint8Array, url: string | undefined, ticket: number): Promise<void> {
+    if (ticket !== backboneTicket) return;
+    try {
+      const r = await d.client.backbone(name, bytes);
+      if (ticket !== backboneTicket) return;
+      const norm = suggestNormalisation(r.info, r.sha256, name, get().catalog);
+      const cfg = { ...get().cfg, mean: norm.mean, std: norm.std };
+      if (r.info.fixedBatch !== undefined) cfg.batchSize = r.info.fixedBatch;
+      if ((cfg.method === 'vpt' || cfg.method === 'vpt-deep') && r.info.family !== 'vit') cfg.method = 'lorvp';
+      if (cfg.method === 'pad' && 2 * cfg.padWidth >= r.info.inputSize) cfg.padWidth = Math.max(1, Math.round((30 * r.info.inputSize) / 224));
+      set({ cfg, backbone: { status: 'ready', name, url, progress: undefined, sha256: r.sha256, info: r.info, warnings: r.warnings, error: undefined, norm, bytes: bytes.length } });
+      if (!url || /^https?:/.test(url)) void d.repo.saveBackbone(r.sha256, name, bytes).catch(() => undefined);
+      await d.refreshPlan();
+    } catch (e) {
+      if (ticket === backboneTicket) set({ backbone: { ...get().backbone, status: 'error', error: e instanceof Error ? e.message : String(e), progress: undefined } });
+    }
+  }
+
+  async function ingest(name: string, files: DataFile[], ticket: number): Promise<void> {
+    if (ticket !== dataTicket) return;
+    set({ data: { status: 'loading', name, progress: { done: 0, total: files.length }, summary: undefined, error: undefined, files: new Map(files.map((f) => [f.path, f.blob])) } });
+    const off = d.client.on((m) => { if (m.type === 'data-progress' && ticket === dataTicket) set({ data: { ...get().data, progress: { done: m.done, total: m.total } } }); });
+    try {
+      const r = await d.client.data(files);
+      if (ticket !== dataTicket) return;
+      set({ data: { ...get().data, status: 'ready', summary: r.summary, progress: undefined } });
+      await d.refreshPlan();
+    } catch (e) {
+      if (ticket === dataTicket) set({ data: { ...get().data, status: 'error', progress: undefined, error: e instanceof Error ? e.message : String(e) } });
+    } finally {
+      off();
+    }
+  }
+
+  return {
+    /** Loads models/starters.json and models/catalog.json (missing files are simply empty). */
+    async loadCatalog(base = '/models/'): Promise<CatalogEntry[]> {
+      const read = async (file: string, bundled: boolean) => {
+        try {
+          const res = await d.fetch(base + file);
+          return res.ok ? parseCatalog(await res.json(), base, bundled) : [];
+        } catch { return []; }
+      };
+      const [starters, catalog] = await Promise.all([read('starters.json', true), read('catalog.json', false)]);
+      const seen = new Set<string>();
+      const all = [...starters, ...catalog].filter((e) => !seen.has(e.url) && !!seen.add(e.url));
+      set({ catalog: all });
+      return all;
+    },
+
+    async loadBackboneFile(name: string, bytes: Uint8Array): Promise<void> {
+      const ticket = ++backboneTicket;
+      set({ backbone: { ...get().backbone, status: 'loading', name, url: undefined, progress: undefined, error: undefined } });
+      await useBackbone(name, bytes, undefined, ticket);
+    },
+
+    async loadCatalogEntry(entry: CatalogEntry): Promise<void> {
+      const ticket = ++backboneTicket;
+      const name = entry.url.split('/').pop() ?? entry.name;
+      set({ backbone: { ...get().backbone, status: 'loading', name, url: entry.url, progress: 0, error: undefined } });
+      try {
+        const cacheKey = entry.sha256 ?? `url:${entry.url}`;
+        let bytes = entry.bundled ? undefined : (await d.repo.backbone(cacheKey).catch(() => undefined))?.bytes;
+        if (!bytes) {
+          const res = await d.fetch(entry.url);
+          if (!res.ok) throw new Error(`could not download ${entry.url} (HTTP ${res.status})`);
+          bytes = await readAll(res, (f) => { if (ticket === backboneTicket) set({ backbone: { ...get().backbone, progress: f } }); });
+          if (!entry.bundled) await d.repo.saveBackbone(cacheKey, name, bytes).catch(() => undefined);
+        }
+        await useBackbone(name, bytes, entry.url, ticket);
+      } catch (e) {
+        if (ticket === backboneTicket) set({ backbone: { ...get().backbone, status: 'error', progress: undefined, error: e instanceof Error ? e.message : String(e) } });
+      }
+    },
+
+    setNormalisation(mean: number[], std: number[]): void {
+      const b = get().backbone;
+      set({ cfg: { ...get().cfg, mean, std }, backbone: { ...b, norm: { mean, std, why: 'edited' } } });
+    },
+
+    loadFiles(name: string, files: DataFile[]): Promise<void> {
+      return ingest(name, files, ++dataTicket);
+    },
+
+    /** The bundled demo dataset: public/demo/<name>/index.json lists its images. */
+    async loadDemo(indexUrl = '/demo/fashion/index.json'): Promise<boolean> {
+      const ticket = ++dataTicket;
+      const res = await d.fetch(indexUrl).catch(() => undefined);
+      if (!res?.ok || ticket !== dataTicket) return false;
+      const index: unknown = await res.json();
+      const title = index && typeof index === 'object' && 'name' in index && typeof index.name === 'string' ? index.name : 'demo';
+      const paths = imagePathsOf(index);
+      const dir = indexUrl.slice(0, indexUrl.lastIndexOf('/') + 1);
+      const files: DataFile[] = new Array(paths.length);
+      let next = 0;
+      const worker = async () => {
+        while (next < paths.length) {
+          const i = next++, p = paths[i];
+          const url = p.startsWith('/') ? p : p.startsWith('demo/') ? `/${p}` : dir + p;
+          const r = await d.fetch(url);
+          files[i] = { path: url.replace(/^\/(demo\/)?/, ''), blob: await r.blob() };
+        }
+      };
+      set({ data: { ...get().data, status: 'loading', name: title, progress: { done: 0, total: paths.length }, error: undefined } });
+      await Promise.all(Array.from({ length: 8 }, worker));
+      await ingest(title, files, ticket);
+      return ticket === dataTicket;
+    },
+  };
+}
+
+export type SourceActions = ReturnType<typeof sourceActions>;

@@ -1,0 +1,87 @@
+// The studio's state shape (one zustand store, sliced by concern) and its initial value. Plain data only, so the
+// store runs in Node tests and a run's record can be saved as it is.
+import type { BackboneInfo } from '../engine/compile.ts';
+import { DEFAULTS, type TrainConfig } from '../engine/config.ts';
+import type { EpochMetrics } from '../engine/trainer.ts';
+import type { RunRecord, StepPoint } from '../persist/runs.ts';
+import type { BackendChoice, DataFile, DatasetSummary, ParamPlan, RunDone, WireTensor } from '../worker/protocol.ts';
+import type { CatalogEntry, Normalisation } from './catalog.ts';
+
+export type Phase = 'idle' | 'starting' | 'running' | 'paused' | 'stopping' | 'evaluating' | 'done' | 'stopped' | 'error';
+
+export interface BackendState { status: 'starting' | 'ready' | 'error'; choice: BackendChoice; label: string; ep: 'webgpu' | 'wasm' | undefined; runtime: string; isolated: boolean; threads: number }
+
+export interface BackboneState {
+  status: 'none' | 'loading' | 'ready' | 'error';
+  name: string;
+  url: string | undefined;
+  /** Download progress in [0, 1] for catalogue models. */
+  progress: number | undefined;
+  sha256: string;
+  info: BackboneInfo | undefined;
+  warnings: string[];
+  error: string | undefined;
+  norm: Normalisation | undefined;
+  bytes: number;
+}
+
+export interface DataState {
+  status: 'none' | 'loading' | 'ready' | 'error';
+  name: string;
+  progress: { done: number; total: number } | undefined;
+  summary: DatasetSummary | undefined;
+  error: string | undefined;
+  /** The files by path (to show misclassified images). */
+  files: Map<string, Blob>;
+}
+
+export interface RunState {
+  id: string | undefined;
+  phase: Phase;
+  totalSteps: number;
+  steps: StepPoint[];
+  epochs: EpochMetrics[];
+  mapping: number[] | undefined;
+  elapsed: number;
+  error: string | undefined;
+  backend: string;
+  result: RunDone | undefined;
+}
+
+/** What the results panel shows: the finished current run or a saved one opened from the list. */
+export interface ResultView { record: RunRecord; params: Record<string, WireTensor> }
+
+export interface StudioState {
+  backend: BackendState;
+  catalog: CatalogEntry[];
+  backbone: BackboneState;
+  data: DataState;
+  cfg: TrainConfig;
+  plan: ParamPlan | undefined;
+  run: RunState;
+  runs: RunRecord[];
+  /** Saved runs whose curves are overlaid. */
+  compare: string[];
+  view: ResultView | undefined;
+  notice: string | undefined;
+}
+
+export const STUDIO_DEFAULTS: TrainConfig = { ...DEFAULTS, epochs: 5, augment: false };
+
+export const emptyRun = (): RunState => ({ id: undefined, phase: 'idle', totalSteps: 0, steps: [], epochs: [], mapping: undefined, elapsed: 0, error: undefined, backend: '', result: undefined });
+
+export const initialState = (): StudioState => ({
+  backend: { status: 'starting', choice: 'auto', label: 'starting…', ep: undefined, runtime: '', isolated: false, threads: 1 },
+  catalog: [],
+  backbone: { status: 'none', name: '', url: undefined, progress: undefined, sha256: '', info: undefined, warnings: [], error: undefined, norm: undefined, bytes: 0 },
+  data: { status: 'none', name: '', progress: undefined, summary: undefined, error: undefined, files: new Map() },
+  cfg: { ...STUDIO_DEFAULTS },
+  plan: undefined,
+  run: emptyRun(),
+  runs: [],
+  compare: [],
+  view: undefined,
+  notice: undefined,
+});
+
+export type { DataFile };

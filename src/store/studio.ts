@@ -1,0 +1,106 @@
+// The studio store: one zustand/vanilla store (testable in Node) plus its actions, wired to the worker client
+// and the run repository. `boot()` starts the backend, lists saved runs, and preloads the first bundled starter
+// backbone and the demo dataset so a first visit can train with one click.
+import { createStore, type StoreApi } from 'zustand/vanilla';
+import type { TrainConfig } from '../engine/config.ts';
+import type { RunRecord, RunsRepo } from '../persist/runs.ts';
+import type { WorkerClient } from '../worker/client.ts';
+import type { BackendChoice } from '../worker/protocol.ts';
+import { libraryActions } from './library.ts';
+import { PRESETS } from './presets.ts';
+import { sourceActions, type Fetcher } from './sources.ts';
+import { initialState, type StudioState } from './state.ts';
+import { trainingActions } from './training.ts';
+
+export interface StudioDeps { client: WorkerClient; repo: RunsRepo; fetch: Fetcher; now?: () => number; versions?: Record<string, string> }
+
+export function createStudio(deps: StudioDeps) {
+  const store: StoreApi<StudioState> = createStore<StudioState>()(() => initialState());
+  const set = store.setState, get = store.getState;
+  const now = deps.now ?? (() => Date.now());
+  let planTicket = 0;
+
+  async function refreshPlan(): Promise<void> {
+    const s = get();
+    if (s.backbone.status !== 'ready') { set({ plan: undefined }); return; }
+    const ticket = ++planTicket;
+    const numClasses = s.data.summary?.classes.length ?? 2;
+    try {
+      const r = await deps.client.plan(s.cfg, numClasses);
+      if (ticket === planTicket) set({ plan: r.plan });
+    } catch (e) {
+      if (ticket === planTicket) set({ plan: { shapes: {}, trainable: 0, error: e instanceof Error ? e.message : String(e) } });
+    }
+  }
+
+  const sources = sourceActions(store, { client: deps.client, repo: deps.repo, fetch: deps.fetch, refreshPlan });
+  const library = libraryActions(store, {
+    client: deps.client, repo: deps.repo,
+    versions: () => ({ 'vp-studio': deps.versions?.['vp-studio'] ?? '?', onnxruntime: get().backend.runtime, ...(deps.versions ?? {}) }),
+    isLive: (id) => get().run.id === id,
+    ensureBackbone: async (r: RunRecord) => {
+      if (r.backbone.sha256 === get().backbone.sha256) return;
+      const cached = await deps.repo.backbone(r.backbone.sha256).catch(() => undefined);
+      if (cached) await sources.loadBackboneFile(cached.name, cached.bytes);
+      else {
+        const entry = get().catalog.find((c) => c.url === r.backbone.url);
+        if (entry) await sources.loadCatalogEntry(entry);
+      }
+      if (r.backbone.sha256 !== get().backbone.sha256) throw new Error(`load the backbone ${r.backbone.name} first (this run was trained on it)`);
+    },
+  });
+  const training = trainingActions(store, { client: deps.client, repo: deps.repo, now, refreshRuns: library.refreshRuns });
+
+  const actions = {
+    ...sources, ...library, ...training,
+    refreshPlan,
+    async setBackend(choice: BackendChoice): Promise<void> {
+      set({ backend: { ...get().backend, status: 'starting', choice, label: 'starting…' } });
+      try {
+        const r = await deps.client.init(choice);
+        set({ backend: { status: 'ready', choice, label: r.backend, ep: r.ep, runtime: r.runtime, isolated: r.crossOriginIsolated, threads: r.threads } });
+      } catch (e) {
+        set({ backend: { ...get().backend, status: 'error', label: `no backend: ${e instanceof Error ? e.message : String(e)}` } });
+      }
+    },
+    setCfg(patch: Partial<TrainConfig>): void {
+      set({ cfg: { ...get().cfg, ...patch } });
+      void refreshPlan();
+    },
+    applyPreset(id: string): void {
+      const p = PRESETS.find((x) => x.id === id);
+      const s = get();
+      if (!p) return;
+      const L = s.backbone.info?.inputSize ?? 224;
+      const n = s.data.summary ? s.data.summary.counts.train.reduce((a, b) => a + b, 0) : 0;
+      const spe = Math.max(1, Math.ceil((s.data.summary?.layout === 'folders' ? n * (1 - s.cfg.valFraction) : n) / s.cfg.batchSize));
+      actions.setCfg(p.apply(s.cfg, L, spe));
+    },
+    async continueRun(id: string): Promise<void> {
+      try {
+        const init = await library.continuation(id);
+        await refreshPlan();
+        await training.start(init);
+      } catch (e) {
+        set({ notice: e instanceof Error ? e.message : String(e) });
+      }
+    },
+    dismissNotice(): void { set({ notice: undefined }); },
+    /** Backend, saved runs, then the first bundled starter and the demo data (unless the user chose already). */
+    async boot(opts: { backend?: BackendChoice; preload?: boolean } = {}): Promise<void> {
+      const backend = actions.setBackend(opts.backend ?? 'auto');
+      await Promise.all([library.refreshRuns(), sources.loadCatalog()]);
+      await backend;
+      if (opts.preload === false) return;
+      const starter = get().catalog.find((c) => c.bundled);
+      await Promise.all([
+        starter && get().backbone.status === 'none' ? sources.loadCatalogEntry(starter) : undefined,
+        get().data.status === 'none' ? sources.loadDemo() : undefined,
+      ]);
+    },
+  };
+  return { store, actions };
+}
+
+export type Studio = ReturnType<typeof createStudio>;
+export type StudioActions = Studio['actions'];

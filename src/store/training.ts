@@ -1,0 +1,124 @@
+// Store actions for a training run: start (fresh or continuing from saved tensors), pause, resume, stop, and
+// the reducer of the worker's run events (steps, epochs, mapping, state, done, error). The run's record is
+// saved to IndexedDB when it starts, after every epoch (and at most every few seconds of steps) and when it ends.
+import type { StoreApi } from 'zustand/vanilla';
+import type { RunRecord, RunsRepo } from '../persist/runs.ts';
+import type { WorkerClient } from '../worker/client.ts';
+import type { Response, WireTensor } from '../worker/protocol.ts';
+import { emptyRun, type StudioState } from './state.ts';
+
+export interface TrainingDeps { client: WorkerClient; repo: RunsRepo; now: () => number; refreshRuns: () => Promise<void> }
+
+const SAVE_EVERY_MS = 5000;
+const newId = (now: number) => `run-${now.toString(36)}-${Math.floor(Math.random() * 36 ** 4).toString(36).padStart(4, '0')}`;
+
+/** Why a run cannot start now, or undefined. */
+export function cannotStart(s: StudioState): string | undefined {
+  if (s.backend.status !== 'ready') return 'the compute backend is still starting';
+  if (s.backbone.status !== 'ready') return 'choose a backbone';
+  if (s.data.status !== 'ready') return 'load a dataset';
+  if (!s.plan) return 'checking the settings…';
+  if (s.plan.error) return s.plan.error;
+  if (['starting', 'running', 'paused', 'stopping', 'evaluating'].includes(s.run.phase)) return 'a run is in progress';
+  return undefined;
+}
+
+export function trainingActions(store: StoreApi<StudioState>, d: TrainingDeps) {
+  const set = store.setState, get = store.getState;
+  let record: RunRecord | undefined;
+  let lastSave = 0;
+  const save = async (force: boolean) => {
+    if (!record) return;
+    const now = d.now();
+    if (!force && now - lastSave < SAVE_EVERY_MS) return;
+    lastSave = now;
+    const r = get().run;
+    record = { ...record, steps: r.steps, epochs: r.epochs, mapping: r.mapping, seconds: r.elapsed };
+    await d.repo.save(record).catch(() => undefined);
+  };
+
+  function onMessage(m: Response): void {
+    const run = get().run;
+    if (!('runId' in m) && m.type !== 'done') return;
+    const runId = m.type === 'done' ? m.result.runId : m.runId;
+    if (!runId || runId !== run.id) return;
+    switch (m.type) {
+      case 'started':
+        set({ run: { ...run, phase: 'running', totalSteps: m.totalSteps, backend: m.backend } });
+        if (record) record = { ...record, totalSteps: m.totalSteps, backend: m.backend, data: { ...record.data, train: m.trainCount, val: m.valCount } };
+        void save(true);
+        return;
+      case 'step': {
+        const p = { step: m.metrics.step, epoch: m.metrics.epoch, loss: m.metrics.loss, lr: m.metrics.lr, ips: m.imagesPerS, t: m.elapsed };
+        set({ run: { ...run, steps: [...run.steps, p], totalSteps: m.metrics.totalSteps, elapsed: m.elapsed } });
+        void save(false);
+        return;
+      }
+      case 'epoch': {
+        // an epoch of one step has no step-to-step timing: its images/s comes from the epoch
+        const steps = run.steps.map((p, i) => (i === run.steps.length - 1 && !(p.ips > 0) ? { ...p, ips: m.metrics.images_per_s } : p));
+        set({ run: { ...run, steps, epochs: [...run.epochs, m.metrics] } });
+        void save(true);
+        return;
+      }
+      case 'mapping':
+        set({ run: { ...run, mapping: m.mapping } });
+        return;
+      case 'state':
+        if (run.phase !== 'stopping' || m.state === 'evaluating') set({ run: { ...run, phase: m.state === 'running' ? 'running' : m.state } });
+        return;
+      case 'done': {
+        const res = m.result;
+        set({ run: { ...run, phase: res.stopped ? 'stopped' : 'done', result: res, epochs: res.epochs, mapping: res.mapping, elapsed: res.seconds } });
+        if (record) {
+          record = { ...record, status: res.stopped ? 'stopped' : 'done', steps: get().run.steps, epochs: res.epochs, mapping: res.mapping, evaluation: res.evaluation, samples: res.samples.slice(0, 2), seconds: res.seconds, backend: res.backend, data: { ...record.data, skipped: res.skipped } };
+          const rec = record;
+          set({ view: { record: rec, params: res.params } });
+          void (async () => {
+            await d.repo.saveTensors(rec.id, res.params).catch(() => undefined);
+            await d.repo.save(rec).catch(() => undefined);
+            await d.refreshRuns();
+          })();
+        }
+        return;
+      }
+      case 'error':
+        set({ run: { ...run, phase: 'error', error: m.message } });
+        if (record) { record = { ...record, status: 'error', error: m.message }; void save(true).then(d.refreshRuns); }
+        return;
+    }
+  }
+  d.client.on(onMessage);
+
+  return {
+    /** Starts a run with the current settings; `init` continues from saved tensors. Returns the run id. */
+    async start(init?: Record<string, WireTensor>): Promise<string | undefined> {
+      const s = get();
+      const why = cannotStart(s);
+      if (why) { set({ notice: why }); return undefined; }
+      const info = s.backbone.info!, summary = s.data.summary!;
+      const now = d.now();
+      const id = newId(now);
+      record = {
+        id, name: `${s.cfg.method} + ${s.cfg.head} · ${s.backbone.name} · ${s.data.name}`, created: new Date(now).toISOString(), status: 'running',
+        cfg: { ...s.cfg }, classes: summary.classes, backbone: { name: s.backbone.name, sha256: s.backbone.sha256, info, url: s.backbone.url },
+        data: { name: s.data.name, train: 0, val: 0, skipped: summary.skipped }, trainable: s.plan!.trainable, backend: s.backend.label,
+        totalSteps: 0, steps: [], epochs: [], seconds: 0,
+      };
+      lastSave = 0;
+      set({ run: { ...emptyRun(), id, phase: 'starting', backend: s.backend.label }, notice: undefined });
+      await d.repo.save(record).catch(() => undefined);
+      void d.refreshRuns();
+      d.client.train(id, record.cfg, init);
+      return id;
+    },
+    pause(): void { if (get().run.phase === 'running') d.client.pause(); },
+    resume(): void { if (get().run.phase === 'paused') d.client.resume(); },
+    stop(): void {
+      const p = get().run.phase;
+      if (p === 'running' || p === 'paused' || p === 'starting') { d.client.stop(); set({ run: { ...get().run, phase: 'stopping' } }); }
+    },
+  };
+}
+
+export type TrainingActions = ReturnType<typeof trainingActions>;

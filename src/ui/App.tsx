@@ -1,0 +1,50 @@
+// The studio layout: header with the backend badge, the four setup/training panels, results and saved runs.
+import { useActions, useStudio } from '../store/hooks.ts';
+import type { BackendChoice } from '../worker/protocol.ts';
+import { BackbonePanel } from './BackbonePanel.tsx';
+import { DataPanel } from './DataPanel.tsx';
+import { MethodPanel } from './MethodPanel.tsx';
+import { ResultsPanel } from './ResultsPanel.tsx';
+import { RunsPanel } from './RunsPanel.tsx';
+import { TrainPanel } from './TrainPanel.tsx';
+import { Select } from './widgets.tsx';
+
+function BackendBadge() {
+  const b = useStudio((s) => s.backend);
+  const busy = useStudio((s) => ['starting', 'running', 'paused', 'stopping', 'evaluating'].includes(s.run.phase));
+  const a = useActions();
+  return (
+    <div className="backend">
+      <span className={`badge ${b.ep ?? b.status}`} data-testid="backend" data-ep={b.ep ?? ''} title={`${b.runtime}${b.isolated ? ` · cross-origin isolated, ${b.threads} wasm threads` : ' · not cross-origin isolated (1 wasm thread)'}`}>{b.label}</span>
+      <Select<BackendChoice> value={b.choice} disabled={busy} testId="backend-select" onChange={(c) => void a.setBackend(c)}
+        options={[{ value: 'auto', label: 'auto' }, { value: 'webgpu', label: 'WebGPU' }, { value: 'wasm', label: 'wasm (CPU)' }]} />
+    </div>
+  );
+}
+
+export function App() {
+  const notice = useStudio((s) => s.notice);
+  const a = useActions();
+  return (
+    <div className="app">
+      <header className="top">
+        <h1>Visual Prompt Studio</h1>
+        <span className="muted">Adapt a frozen backbone to your classes by training a tiny visual prompt — in your browser.</span>
+        <BackendBadge />
+      </header>
+      {notice && <div className="notice" onClick={() => a.dismissNotice()}>{notice} <span className="muted">(dismiss)</span></div>}
+      <main>
+        <div className="setup">
+          <BackbonePanel />
+          <DataPanel />
+          <MethodPanel />
+        </div>
+        <div className="work">
+          <TrainPanel />
+          <ResultsPanel />
+          <RunsPanel />
+        </div>
+      </main>
+    </div>
+  );
+}

@@ -1,0 +1,44 @@
+// Live training charts (recharts): loss, learning rate and images/s per step; train/val accuracy per epoch.
+// Long runs are thinned to a few hundred points so redraws stay cheap while the worker trains.
+import { CartesianGrid, Legend, Line, LineChart, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
+import type { EpochMetrics } from '../engine/trainer.ts';
+import type { StepPoint } from '../persist/runs.ts';
+
+const MAX_POINTS = 400;
+export function thin<T>(xs: T[]): T[] {
+  if (xs.length <= MAX_POINTS) return xs;
+  const every = Math.ceil(xs.length / MAX_POINTS);
+  return xs.filter((_, i) => i % every === 0 || i === xs.length - 1);
+}
+
+function Chart(p: { title: string; data: object[]; x: string; lines: { key: string; color: string; name: string }[]; domain?: [number, number]; testId?: string }) {
+  return (
+    <figure className="chart" data-testid={p.testId}>
+      <figcaption>{p.title}</figcaption>
+      <ResponsiveContainer width="100%" height={170}>
+        <LineChart data={p.data} margin={{ top: 4, right: 12, bottom: 0, left: 0 }}>
+          <CartesianGrid strokeDasharray="3 3" stroke="#e3e6ea" />
+          <XAxis dataKey={p.x} tick={{ fontSize: 11 }} />
+          <YAxis tick={{ fontSize: 11 }} width={48} domain={p.domain ?? ['auto', 'auto']} />
+          <Tooltip />
+          {p.lines.length > 1 && <Legend wrapperStyle={{ fontSize: 11 }} />}
+          {p.lines.map((l) => <Line key={l.key} type="monotone" dataKey={l.key} name={l.name} stroke={l.color} dot={p.data.length < 30} isAnimationActive={false} />)}
+        </LineChart>
+      </ResponsiveContainer>
+    </figure>
+  );
+}
+
+export function TrainingCharts(p: { steps: StepPoint[]; epochs: EpochMetrics[] }) {
+  const steps = thin(p.steps);
+  const epochs = p.epochs.map((e) => ({ epoch: e.epoch + 1, train: e.train_acc, val: e.val_acc }));
+  const ips = steps.filter((s) => s.ips > 0);
+  return (
+    <div className="charts">
+      <Chart testId="chart-loss" title="loss" data={steps} x="step" lines={[{ key: 'loss', color: '#d9480f', name: 'loss' }]} />
+      <Chart testId="chart-acc" title="accuracy per epoch" data={epochs} x="epoch" domain={[0, 1]} lines={[{ key: 'train', color: '#1971c2', name: 'train' }, { key: 'val', color: '#2f9e44', name: 'val' }]} />
+      <Chart testId="chart-lr" title="learning rate" data={steps} x="step" lines={[{ key: 'lr', color: '#7048e8', name: 'lr' }]} />
+      <Chart testId="chart-ips" title="images / s" data={ips} x="step" lines={[{ key: 'ips', color: '#0c8599', name: 'images/s' }]} />
+    </div>
+  );
+}

@@ -1,0 +1,62 @@
+// Data: drop one or more folders (one subfolder per class, or train/ + val/) or pick one; shows classes, counts,
+// thumbnails, the files that were skipped (with why) and the bundled demo as a one-click option.
+import { useState, type DragEvent } from 'react';
+import { useActions, useStudio } from '../store/hooks.ts';
+import { datasetName, filesFromDrop, filesFromInput } from './drop-files.ts';
+import { BlobImage, Panel } from './widgets.tsx';
+
+export function DataPanel() {
+  const d = useStudio((s) => s.data);
+  const valFraction = useStudio((s) => s.cfg.valFraction);
+  const a = useActions();
+  const [over, setOver] = useState(false);
+  const onDrop = async (e: DragEvent) => {
+    e.preventDefault();
+    setOver(false);
+    const files = await filesFromDrop(e.dataTransfer);
+    if (files.length) void a.loadFiles(datasetName(files), files);
+  };
+  const s = d.summary;
+  return (
+    <Panel title="2 · Data" aside={<button onClick={() => void a.loadDemo()}>Use demo data</button>}>
+      <div className={`drop ${over ? 'over' : ''}`} onDragOver={(e) => { e.preventDefault(); setOver(true); }} onDragLeave={() => setOver(false)} onDrop={(e) => void onDrop(e)}>
+        Drop image folders here (one subfolder per class, or <code>train/</code> + <code>val/</code>), or{' '}
+        <label className="link">choose a folder
+          <input type="file" multiple hidden data-testid="dataset-input"
+            ref={(el) => { if (el) el.webkitdirectory = true; }}
+            onChange={(e) => { const fl = e.target.files; if (fl?.length) { const files = filesFromInput(fl); void a.loadFiles(datasetName(files), files); } e.target.value = ''; }} />
+        </label>
+      </div>
+      {d.status === 'loading' && (
+        <div className="muted">Reading {d.name}… {d.progress && <><progress value={d.progress.done} max={Math.max(1, d.progress.total)} /> {d.progress.done}/{d.progress.total}</>}</div>
+      )}
+      {d.status === 'error' && <div className="error">{d.name}: {d.error}</div>}
+      {s && d.status === 'ready' && (
+        <>
+          <div className="muted" data-testid="data-summary">
+            <b>{d.name}</b>: {s.classes.length} classes, {s.total} images
+            {s.layout === 'splits' ? ' (given train/val split)' : ` (${Math.round(valFraction * 100)}% of each class held out for validation, seeded)`}
+          </div>
+          <table className="classes">
+            <thead><tr><th>#</th><th>class</th><th>{s.layout === 'splits' ? 'train' : 'images'}</th>{s.layout === 'splits' && <th>val</th>}<th /></tr></thead>
+            <tbody>
+              {s.classes.map((c, i) => (
+                <tr key={c}>
+                  <td className="muted">{i}</td><td>{c}</td><td>{s.counts.train[i]}</td>{s.layout === 'splits' && <td>{s.counts.val[i]}</td>}
+                  <td className="thumbs">{s.thumbnails[i].map((t, k) => <BlobImage key={k} blob={t} alt={c} size={32} />)}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+          {s.warnings.map((w) => <div key={w} className="warn">{w}</div>)}
+          {s.skipped.length > 0 && (
+            <details className="warn" data-testid="skipped">
+              <summary>{s.skipped.length} file{s.skipped.length > 1 ? 's' : ''} skipped</summary>
+              <ul>{s.skipped.slice(0, 200).map((f) => <li key={f.path}><code>{f.path}</code>: {f.reason}</li>)}</ul>
+            </details>
+          )}
+        </>
+      )}
+    </Panel>
+  );
+}

@@ -1,0 +1,78 @@
+// Method & head: the prompt method and output mapping with their own knobs, the common optimiser/schedule
+// settings, paper presets, and a live count of trainable parameters (from the worker's initParams shapes).
+import { INITS, type HeadKind, type InitKind, type Method, type OptimizerKind, type SchedulerKind } from '../engine/config.ts';
+import { useActions, useStudio } from '../store/hooks.ts';
+import { PRESETS } from '../store/presets.ts';
+import { Field, fmtInt, NumberInput, Panel, Select } from './widgets.tsx';
+
+const METHOD_LABELS: Record<Method, string> = { lorvp: 'LoR-VP (low-rank prompt)', vpt: 'VPT shallow', 'vpt-deep': 'VPT deep', pad: 'Pad prompt', none: 'None (linear probe)' };
+const HEAD_LABELS: Record<HeadKind, string> = { lp: 'lp — new linear head on features', fm: 'fm — linear map of source logits', flm: 'flm — frequency label mapping', ilm: 'ilm — iterative label mapping' };
+
+export function MethodPanel() {
+  const cfg = useStudio((s) => s.cfg);
+  const info = useStudio((s) => s.backbone.info);
+  const plan = useStudio((s) => s.plan);
+  const busy = useStudio((s) => ['starting', 'running', 'paused', 'stopping', 'evaluating'].includes(s.run.phase));
+  const a = useActions();
+  const vit = info?.family === 'vit';
+  const hasSource = info?.numSourceClasses !== undefined;
+  const [bInit, aInit] = cfg.init.split(',') as [InitKind, InitKind];
+  const initOptions = INITS.map((v) => ({ value: v, label: v }));
+  const share = info && plan && !plan.error ? (100 * plan.trainable) / info.params : undefined;
+
+  return (
+    <Panel title="3 · Method" aside={
+      <select aria-label="preset" value="" onChange={(e) => a.applyPreset(e.target.value)}>
+        <option value="">Paper presets…</option>
+        {PRESETS.map((p) => <option key={p.id} value={p.id}>{p.label}</option>)}
+      </select>
+    }>
+      <fieldset disabled={busy} className="grid">
+        <Field label="method">
+          <Select testId="method-select" value={cfg.method} onChange={(method) => a.setCfg({ method })}
+            options={(Object.keys(METHOD_LABELS) as Method[]).map((m) => ({ value: m, label: METHOD_LABELS[m], disabled: (m === 'vpt' || m === 'vpt-deep') && info !== undefined && !vit }))} />
+        </Field>
+        <Field label="head">
+          <Select testId="head-select" value={cfg.head} onChange={(head) => a.setCfg({ head })}
+            options={(Object.keys(HEAD_LABELS) as HeadKind[]).map((h) => ({ value: h, label: HEAD_LABELS[h], disabled: h !== 'lp' && info !== undefined && !hasSource }))} />
+        </Field>
+        {cfg.method === 'lorvp' && <>
+          <Field label="rank r"><NumberInput value={cfg.rank} min={1} integer onChange={(rank) => a.setCfg({ rank })} /></Field>
+          <Field label="init B, A">
+            <span className="pair">
+              <Select value={bInit} options={initOptions} onChange={(v) => a.setCfg({ init: `${v},${aInit}` })} />
+              <Select value={aInit} options={initOptions} onChange={(v) => a.setCfg({ init: `${bInit},${v}` })} />
+            </span>
+          </Field>
+        </>}
+        {cfg.method === 'pad' && <Field label="pad width p"><NumberInput value={cfg.padWidth} min={1} integer onChange={(padWidth) => a.setCfg({ padWidth })} /></Field>}
+        {(cfg.method === 'vpt' || cfg.method === 'vpt-deep') && <Field label="prompt tokens"><NumberInput value={cfg.tokens} min={1} integer onChange={(tokens) => a.setCfg({ tokens })} /></Field>}
+        {cfg.head === 'ilm' && <Field label="mapping every (epochs)"><NumberInput value={cfg.mappingFreq} min={1} integer onChange={(mappingFreq) => a.setCfg({ mappingFreq })} /></Field>}
+        <Field label="epochs"><NumberInput testId="epochs-input" value={cfg.epochs} min={1} integer onChange={(epochs) => a.setCfg({ epochs })} /></Field>
+        <Field label="batch size" hint={info?.fixedBatch !== undefined ? 'fixed by the backbone export' : undefined}>
+          <NumberInput value={cfg.batchSize} min={1} integer disabled={info?.fixedBatch !== undefined} onChange={(batchSize) => a.setCfg({ batchSize })} />
+        </Field>
+        <Field label="learning rate"><NumberInput value={cfg.lr} min={0} onChange={(lr) => a.setCfg({ lr })} /></Field>
+        <Field label="optimiser">
+          <Select<OptimizerKind> value={cfg.optimizer} options={[{ value: 'sgd', label: 'SGD + momentum' }, { value: 'adamw', label: 'AdamW' }]} onChange={(optimizer) => a.setCfg({ optimizer })} />
+        </Field>
+        {cfg.optimizer === 'sgd' && <Field label="momentum"><NumberInput value={cfg.momentum} min={0} max={1} onChange={(momentum) => a.setCfg({ momentum })} /></Field>}
+        <Field label="weight decay"><NumberInput value={cfg.weightDecay} min={0} onChange={(weightDecay) => a.setCfg({ weightDecay })} /></Field>
+        <Field label="schedule">
+          <Select<SchedulerKind> value={cfg.scheduler} options={[{ value: 'cosine', label: 'cosine' }, { value: 'multistep', label: 'multistep (×0.1 at 50%, 72%)' }, { value: 'constant', label: 'constant' }]} onChange={(scheduler) => a.setCfg({ scheduler })} />
+        </Field>
+        <Field label="warm-up steps"><NumberInput value={cfg.warmup} min={0} integer onChange={(warmup) => a.setCfg({ warmup })} /></Field>
+        <Field label="validation share" hint="held out per class when the data has no val/ folder"><NumberInput value={cfg.valFraction} min={0} max={0.9} onChange={(valFraction) => a.setCfg({ valFraction })} /></Field>
+        <Field label="seed"><NumberInput value={cfg.seed} integer onChange={(seed) => a.setCfg({ seed })} /></Field>
+        <label className="check"><input type="checkbox" checked={cfg.augment} onChange={(e) => a.setCfg({ augment: e.target.checked })} /> augmentation (resize 9/8, random crop, flip)</label>
+        <label className="check"><input type="checkbox" checked={cfg.shuffle} onChange={(e) => a.setCfg({ shuffle: e.target.checked })} /> shuffle</label>
+      </fieldset>
+      <div className="count" data-testid="trainable-count">
+        {plan?.error ? <span className="error">{plan.error}</span>
+          : plan ? <><b>{fmtInt(plan.trainable)}</b> trainable parameters{info && <> next to the backbone's {fmtInt(info.params)} ({share! < 0.01 ? share!.toExponential(1) : share!.toFixed(2)}%)</>}
+            <span className="muted"> · {Object.entries(plan.shapes).map(([k, s]) => `${k} [${s.join('×')}]`).join(', ')}</span></>
+            : <span className="muted">choose a backbone to see the trainable parameters</span>}
+      </div>
+    </Panel>
+  );
+}

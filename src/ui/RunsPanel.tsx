@@ -1,0 +1,68 @@
+// Saved runs (IndexedDB): a comparison table (method, parameters, best/final accuracy, time, status), actions
+// to open, continue or delete a run, and overlaid curves of the runs ticked for comparison.
+import { CartesianGrid, Legend, Line, LineChart, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
+import type { RunRecord } from '../persist/runs.ts';
+import { useActions, useStudio } from '../store/hooks.ts';
+import { fmtDuration, fmtInt, Panel, pct } from './widgets.tsx';
+
+const COLORS = ['#1971c2', '#d9480f', '#2f9e44', '#7048e8', '#c2255c', '#0c8599', '#e67700'];
+
+function Overlay(p: { runs: RunRecord[] }) {
+  const maxEpochs = Math.max(0, ...p.runs.map((r) => r.epochs.length));
+  const data = Array.from({ length: maxEpochs }, (_, e) => Object.fromEntries([['epoch', e + 1], ...p.runs.map((r) => [r.id, r.epochs[e]?.val_acc ?? null])]));
+  return (
+    <figure className="chart wide" data-testid="runs-overlay">
+      <figcaption>validation accuracy per epoch</figcaption>
+      <ResponsiveContainer width="100%" height={200}>
+        <LineChart data={data}>
+          <CartesianGrid strokeDasharray="3 3" stroke="#e3e6ea" />
+          <XAxis dataKey="epoch" tick={{ fontSize: 11 }} />
+          <YAxis domain={[0, 1]} tick={{ fontSize: 11 }} width={40} />
+          <Tooltip />
+          <Legend wrapperStyle={{ fontSize: 11 }} />
+          {p.runs.map((r, i) => <Line key={r.id} dataKey={r.id} name={r.name} stroke={COLORS[i % COLORS.length]} isAnimationActive={false} connectNulls />)}
+        </LineChart>
+      </ResponsiveContainer>
+    </figure>
+  );
+}
+
+export function RunsPanel() {
+  const runs = useStudio((s) => s.runs);
+  const compare = useStudio((s) => s.compare);
+  const viewId = useStudio((s) => s.view?.record.id);
+  const a = useActions();
+  const shown = runs.filter((r) => compare.includes(r.id));
+  return (
+    <Panel title="Saved runs" aside={<span className="muted">{runs.length} in this browser</span>}>
+      {runs.length === 0 ? <div className="muted">Runs are saved here as they train.</div> : (
+        <table className="runs" data-testid="runs">
+          <thead><tr><th /><th>run</th><th>status</th><th>params</th><th>best val</th><th>final val</th><th>time</th><th /></tr></thead>
+          <tbody>
+            {runs.map((r) => {
+              const vals = r.epochs.map((e) => e.val_acc ?? -1);
+              const best = vals.length ? Math.max(...vals) : -1;
+              return (
+                <tr key={r.id} data-testid="run-row" className={r.id === viewId ? 'sel' : ''}>
+                  <td><input type="checkbox" aria-label="compare" checked={compare.includes(r.id)} onChange={() => a.toggleCompare(r.id)} /></td>
+                  <td title={r.created}>{r.name}<div className="muted">{new Date(r.created).toLocaleString()} · {r.backend}</div></td>
+                  <td>{r.status}</td>
+                  <td>{fmtInt(r.trainable)}</td>
+                  <td>{best >= 0 ? pct(best) : '–'}</td>
+                  <td>{pct(r.evaluation?.accuracy ?? r.epochs[r.epochs.length - 1]?.val_acc)}</td>
+                  <td>{fmtDuration(r.seconds)}</td>
+                  <td className="actions">
+                    <button disabled={r.status !== 'done' && r.status !== 'stopped'} onClick={() => void a.openRun(r.id)}>open</button>
+                    <button disabled={r.status !== 'done' && r.status !== 'stopped'} title="train further from this run's tensors" onClick={() => void a.continueRun(r.id)}>continue</button>
+                    <button onClick={() => void a.deleteRun(r.id)}>delete</button>
+                  </td>
+                </tr>
+              );
+            })}
+          </tbody>
+        </table>
+      )}
+      {shown.length > 0 && <Overlay runs={shown} />}
+    </Panel>
+  );
+}

@@ -1,0 +1,44 @@
+// Training: start / pause / resume / stop, progress bar with ETA, run status, the latest validation accuracy,
+// and the live charts. Training runs in the worker, so this panel only renders what the store receives.
+import { useActions, useStudio } from '../store/hooks.ts';
+import { cannotStart } from '../store/training.ts';
+import { TrainingCharts } from './Charts.tsx';
+import { fmtDuration, Panel, pct } from './widgets.tsx';
+
+export function TrainPanel() {
+  const run = useStudio((s) => s.run);
+  const why = useStudio(cannotStart);
+  const a = useActions();
+  const done = run.steps.length ? run.steps[run.steps.length - 1].step + 1 : 0;
+  const total = run.totalSteps;
+  const eta = done > 0 && total > done && run.phase === 'running' ? (run.elapsed / done) * (total - done) : undefined;
+  const lastVal = [...run.epochs].reverse().find((e) => e.val_acc !== null)?.val_acc ?? null;
+  const last = run.steps[run.steps.length - 1];
+  const active = ['starting', 'running', 'paused', 'stopping', 'evaluating'].includes(run.phase);
+  return (
+    <Panel title="4 · Train">
+      <div className="controls">
+        <button className="primary" data-testid="train-start" disabled={!!why} title={why} onClick={() => void a.start()}>Train</button>
+        {run.phase === 'paused'
+          ? <button data-testid="train-resume" onClick={() => a.resume()}>Resume</button>
+          : <button data-testid="train-pause" disabled={run.phase !== 'running'} onClick={() => a.pause()}>Pause</button>}
+        <button data-testid="train-stop" disabled={!active || run.phase === 'stopping' || run.phase === 'evaluating'} onClick={() => a.stop()}>Stop</button>
+        <span className={`status ${run.phase}`} data-testid="run-status">{run.phase}</span>
+        {why && !active && <span className="muted">{why}</span>}
+      </div>
+      <div className="progress">
+        <progress data-testid="progress" value={done} max={Math.max(total, 1)} />
+        <span>{done}/{total || '–'} steps</span>
+        <span>{run.elapsed > 0 && `${fmtDuration(run.elapsed)} elapsed`}{eta !== undefined && ` · ETA ${fmtDuration(eta)}`}</span>
+      </div>
+      <div className="metrics">
+        <span>epoch <b>{last ? last.epoch + 1 : '–'}</b></span>
+        <span>loss <b data-testid="loss">{last ? last.loss.toFixed(4) : '–'}</b></span>
+        <span>val acc <b data-testid="val-acc" data-value={lastVal ?? ''}>{lastVal === null ? '–' : lastVal.toFixed(4)}</b> <span className="muted">{lastVal !== null && pct(lastVal)}</span></span>
+        <span>images/s <b data-testid="ips">{last && last.ips > 0 ? last.ips.toFixed(1) : '–'}</b></span>
+      </div>
+      {run.error && <div className="error" data-testid="run-error">{run.error}</div>}
+      <TrainingCharts steps={run.steps} epochs={run.epochs} />
+    </Panel>
+  );
+}

@@ -1,0 +1,30 @@
+// The studio's entry: starts the training worker, builds the store on it and IndexedDB, boots (backend, saved
+// runs, bundled starter + demo data) and renders the app. URL flags: ?backend=wasm|webgpu, ?preload=0.
+import { StrictMode } from 'react';
+import { createRoot } from 'react-dom/client';
+import pkg from '../../package.json' with { type: 'json' };
+import { idbRepo } from '../persist/runs.ts';
+import { StudioContext } from '../store/hooks.ts';
+import { createStudio } from '../store/studio.ts';
+import { WorkerClient } from '../worker/client.ts';
+import { App } from './App.tsx';
+import './styles.css';
+
+const params = new URLSearchParams(location.search);
+const choice = params.get('backend');
+const worker = new Worker(new URL('../worker/worker.ts', import.meta.url), { type: 'module' });
+const studio = createStudio({
+  client: new WorkerClient(worker),
+  repo: idbRepo(),
+  fetch: (url) => fetch(url),
+  versions: { 'vp-studio': pkg.version, browser: navigator.userAgent },
+});
+void studio.actions.boot({ backend: choice === 'wasm' || choice === 'webgpu' ? choice : 'auto', preload: params.get('preload') !== '0' });
+
+createRoot(document.getElementById('root')!).render(
+  <StrictMode>
+    <StudioContext value={studio}>
+      <App />
+    </StudioContext>
+  </StrictMode>,
+);

@@ -1,0 +1,89 @@
+// Small shared UI pieces: a titled panel, labelled fields, a number input that commits valid numbers only,
+// an image drawn from [3, L, L] float planes, a blob thumbnail, and the file download helper.
+import { useEffect, useRef, useState, type ReactNode } from 'react';
+import { planesToRgba } from '../store/visuals.ts';
+
+export function Panel(p: { title: string; children: ReactNode; aside?: ReactNode; id?: string }) {
+  return (
+    <section className="panel" id={p.id}>
+      <header><h2>{p.title}</h2>{p.aside}</header>
+      {p.children}
+    </section>
+  );
+}
+
+export function Field(p: { label: string; children: ReactNode; hint?: string }) {
+  return (
+    <label className="field" title={p.hint}>
+      <span>{p.label}</span>
+      {p.children}
+    </label>
+  );
+}
+
+/** A number input that keeps the user's text while typing and commits only finite numbers (within bounds). */
+export function NumberInput(p: { value: number; onChange: (v: number) => void; min?: number; max?: number; step?: number; integer?: boolean; disabled?: boolean; testId?: string }) {
+  const [text, setText] = useState(String(p.value));
+  useEffect(() => { if (Number(text) !== p.value) setText(String(p.value)); }, [p.value]); // eslint-disable-line react-hooks/exhaustive-deps
+  const commit = (t: string) => {
+    setText(t);
+    const v = Number(t);
+    if (t.trim() === '' || !Number.isFinite(v)) return;
+    if ((p.min !== undefined && v < p.min) || (p.max !== undefined && v > p.max) || (p.integer && !Number.isInteger(v))) return;
+    p.onChange(v);
+  };
+  return <input type="number" value={text} min={p.min} max={p.max} step={p.step ?? 'any'} disabled={p.disabled} data-testid={p.testId} onChange={(e) => commit(e.target.value)} />;
+}
+
+export function Select<T extends string>(p: { value: T; options: readonly { value: T; label: string; disabled?: boolean }[]; onChange: (v: T) => void; testId?: string; disabled?: boolean }) {
+  return (
+    <select value={p.value} data-testid={p.testId} disabled={p.disabled} onChange={(e) => { const o = p.options.find((x) => x.value === e.target.value); if (o) p.onChange(o.value); }}>
+      {p.options.map((o) => <option key={o.value} value={o.value} disabled={o.disabled}>{o.label}</option>)}
+    </select>
+  );
+}
+
+/** Draws [3, L, L] planes (values in [0,1]) scaled up with crisp pixels. */
+export function PlanesImage(p: { data: Float32Array; size: number; scale?: number; title?: string }) {
+  const ref = useRef<HTMLCanvasElement>(null);
+  useEffect(() => {
+    const ctx = ref.current?.getContext('2d');
+    if (!ctx) return;
+    ctx.putImageData(new ImageData(planesToRgba(p.data, p.size), p.size, p.size), 0, 0);
+  }, [p.data, p.size]);
+  const px = Math.max(64, Math.min(192, p.size * (p.scale ?? 4)));
+  return <canvas ref={ref} width={p.size} height={p.size} title={p.title} className="pixels" style={{ width: px, height: px }} />;
+}
+
+/** An <img> for a Blob (object URL revoked on unmount). */
+export function BlobImage(p: { blob: Blob; alt: string; size?: number }) {
+  const [url, setUrl] = useState<string>();
+  useEffect(() => {
+    const u = URL.createObjectURL(p.blob);
+    setUrl(u);
+    return () => URL.revokeObjectURL(u);
+  }, [p.blob]);
+  return url ? <img src={url} alt={p.alt} title={p.alt} width={p.size ?? 40} height={p.size ?? 40} className="pixels" /> : null;
+}
+
+export function download(name: string, bytes: Uint8Array, mime: string): void {
+  const copy = new Uint8Array(bytes.length);
+  copy.set(bytes);
+  const url = URL.createObjectURL(new Blob([copy.buffer], { type: mime }));
+  const a = document.createElement('a');
+  a.href = url;
+  a.download = name;
+  document.body.append(a);
+  a.click();
+  a.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 10_000);
+}
+
+export const pct = (x: number | null | undefined) => (x === null || x === undefined ? '–' : `${(100 * x).toFixed(1)}%`);
+export const fmtInt = (n: number) => n.toLocaleString('en-US');
+export function fmtDuration(s: number): string {
+  if (!Number.isFinite(s) || s < 0) return '–';
+  if (s < 60) return `${s.toFixed(0)} s`;
+  const m = Math.floor(s / 60);
+  return m < 60 ? `${m} min ${Math.round(s % 60)} s` : `${Math.floor(m / 60)} h ${m % 60} min`;
+}

@@ -1,0 +1,70 @@
+// Main-thread proxy of the training worker: request/response calls as promises (matched by id), streaming run
+// events to listeners, and the run controls. Takes any Worker-like port, so the store can be tested in Node
+// against a Handler wired back-to-back.
+import type { TrainConfig } from '../engine/config.ts';
+import { isResponse, type BackendChoice, type DataFile, type Request, type Response, type ResponseOf, type WireTensor } from './protocol.ts';
+
+export interface WorkerPort {
+  postMessage(msg: Request, transfer: Transferable[]): void;
+  addEventListener(type: 'message', fn: (e: MessageEvent<Response>) => void): void;
+}
+
+type Pending = { expect: Response['type']; resolve: (m: Response) => void; reject: (e: Error) => void };
+
+export class WorkerError extends Error {}
+
+export class WorkerClient {
+  private nextId = 1;
+  private readonly pending = new Map<number, Pending>();
+  private readonly listeners = new Set<(m: Response) => void>();
+
+  constructor(private readonly port: WorkerPort) {
+    port.addEventListener('message', (e) => this.receive(e.data));
+  }
+
+  /** Subscribes to every message (run events, progress); returns the unsubscribe function. */
+  on(fn: (m: Response) => void): () => void {
+    this.listeners.add(fn);
+    return () => this.listeners.delete(fn);
+  }
+
+  private receive(m: Response): void {
+    const id = 'id' in m ? m.id : undefined;
+    const p = id !== undefined ? this.pending.get(id) : undefined;
+    if (p && (m.type === 'error' || m.type === p.expect)) {
+      this.pending.delete(id!);
+      if (m.type === 'error') p.reject(new WorkerError(m.message));
+      else p.resolve(m);
+    }
+    for (const fn of this.listeners) fn(m);
+  }
+
+  private call<T extends Response['type']>(make: (id: number) => Request, expect: T, transfer: Transferable[] = []): Promise<ResponseOf<T>> {
+    const id = this.nextId++;
+    return new Promise((resolve, reject) => {
+      this.pending.set(id, {
+        expect, reject,
+        resolve: (m) => (isResponse(m, expect) ? resolve(m) : reject(new WorkerError(`unexpected reply ${m.type}`))),
+      });
+      this.port.postMessage(make(id), transfer);
+    });
+  }
+
+  init(backend: BackendChoice) { return this.call((id) => ({ type: 'init', id, backend }), 'ready'); }
+  /** Sends a copy of the backbone bytes (the caller keeps its own). */
+  backbone(name: string, bytes: Uint8Array) {
+    const copy = bytes.slice().buffer;
+    return this.call((id) => ({ type: 'backbone', id, name, bytes: copy }), 'backbone', [copy]);
+  }
+  data(files: DataFile[]) { return this.call((id) => ({ type: 'data', id, files }), 'data'); }
+  plan(cfg: TrainConfig, numClasses: number) { return this.call((id) => ({ type: 'plan', id, cfg, numClasses }), 'plan'); }
+  exportModel(cfg: TrainConfig, numClasses: number, params: Record<string, WireTensor>, mapping: number[] | undefined) {
+    return this.call((id) => ({ type: 'export-model', id, cfg, numClasses, params, mapping }), 'model');
+  }
+  train(runId: string, cfg: TrainConfig, init?: Record<string, WireTensor>): void {
+    this.port.postMessage({ type: 'train', runId, cfg, init }, []);
+  }
+  pause(): void { this.port.postMessage({ type: 'pause' }, []); }
+  resume(): void { this.port.postMessage({ type: 'resume' }, []); }
+  stop(): void { this.port.postMessage({ type: 'stop' }, []); }
+}

@@ -1,0 +1,127 @@
+// The worker handler in Node with a stubbed postMessage: backbone description, folder checks (a junk file is
+// listed, not fatal), the live parameter count, a training run whose losses equal the CLI's on the same data,
+// pause/resume/stop, and the deployable export.
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { loadCliData } from '../cli/dataset.ts';
+import { decodeImage } from '../data/decode-node.ts';
+import type { ImageCodec } from '../data/decode-browser.ts';
+import { DEFAULTS, type TrainConfig } from '../engine/config.ts';
+import { train } from '../engine/trainer.ts';
+import { decodeModel } from '../onnx/codec.ts';
+import { NodeExecutor } from '../runtime/node-executor.ts';
+import { Handler } from './handler.ts';
+import { isResponse, type DataFile, type Response, type ResponseOf } from './protocol.ts';
+
+const FIX = join(import.meta.dirname, '../../e2e/fixtures');
+const codec: ImageCodec = {
+  decode: async (blob) => decodeImage(new Uint8Array(await blob.arrayBuffer())),
+  thumbnail: async () => new Blob([new Uint8Array(4)]),
+};
+
+function files(): DataFile[] {
+  const out: DataFile[] = [];
+  const walk = (dir: string, rel: string) => {
+    for (const e of readdirSync(dir, { withFileTypes: true })) {
+      if (e.isDirectory()) walk(join(dir, e.name), `${rel}/${e.name}`);
+      else out.push({ path: `${rel}/${e.name}`, blob: new Blob([readFileSync(join(dir, e.name))]) });
+    }
+  };
+  walk(join(FIX, 'shapes'), 'shapes');
+  out.push({ path: 'shapes/train/a_circle/notes.txt', blob: new Blob(['hello']) });
+  return out;
+}
+
+function harness() {
+  const msgs: Response[] = [];
+  const waiters: Array<() => void> = [];
+  const h = new Handler((m) => { msgs.push(m); waiters.splice(0).forEach((w) => w()); }, {
+    codec,
+    createBackend: async () => ({ executor: new NodeExecutor(1), runtime: 'onnxruntime-node', ep: 'wasm', crossOriginIsolated: false, threads: 1 }),
+  });
+  const next = async <T extends Response['type']>(type: T, from = 0): Promise<ResponseOf<T>> => {
+    for (;;) {
+      const hit = msgs.slice(from).find((m): m is ResponseOf<T> => isResponse(m, type));
+      if (hit) return hit;
+      const err = msgs.slice(from).find((m) => m.type === 'error');
+      if (err && err.type === 'error') throw new Error(err.message);
+      await new Promise<void>((r) => waiters.push(r));
+    }
+  };
+  return { h, msgs, next };
+}
+
+const cfg: TrainConfig = { ...DEFAULTS, method: 'lorvp', head: 'lp', rank: 2, epochs: 1, batchSize: 8, lr: 0.05, augment: false, shuffle: true, seed: 3 };
+
+async function ready() {
+  const t = harness();
+  const bytes = readFileSync(join(FIX, 'tiny-vit.onnx'));
+  await t.h.handle({ type: 'backbone', id: 1, name: 'tiny-vit.onnx', bytes: bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) });
+  await t.h.handle({ type: 'data', id: 2, files: files() });
+  return t;
+}
+
+describe('worker handler', () => {
+  it('describes the backbone, checks the folder and plans parameters', async () => {
+    const { h, next } = await ready();
+    const b = await next('backbone');
+    expect(b.info).toMatchObject({ family: 'vit', inputSize: 16, featureWidth: 16, numSourceClasses: 10 });
+    expect(b.sha256).toMatch(/^[0-9a-f]{64}$/);
+    const d = (await next('data')).summary;
+    expect(d.classes).toEqual(['a_circle', 'b_square', 'c_noise']);
+    expect(d.layout).toBe('splits');
+    expect(d.counts).toEqual({ train: [9, 8, 7], val: [4, 4, 4] });
+    expect(d.skipped).toEqual([{ path: 'shapes/train/a_circle/notes.txt', reason: 'not a JPEG, PNG, WebP, BMP or GIF image' }]);
+    await h.handle({ type: 'plan', id: 3, cfg, numClasses: 3 });
+    const p = (await next('plan')).plan;
+    expect(p.error).toBeUndefined();
+    expect(p.trainable).toBe(2 * 3 * 16 * 2 + 16 * 3 + 3);
+    await h.handle({ type: 'plan', id: 4, cfg: { ...cfg, method: 'pad', padWidth: 9 }, numClasses: 3 });
+    expect((await next('plan', 0)).plan.error ?? '').toBe('');
+  });
+
+  it('trains like the CLI on the same folder, then exports a deployable model', async () => {
+    const { h, msgs, next } = await ready();
+    await h.handle({ type: 'train', runId: 'r1', cfg, init: undefined });
+    const done = (await next('done')).result;
+    const steps = msgs.filter((m): m is ResponseOf<'step'> => m.type === 'step');
+    expect(steps.map((s) => s.metrics.step)).toEqual([0, 1, 2]);
+    expect(done.evaluation?.confusion.flat().reduce((a, b) => a + b, 0)).toBe(12);
+    expect(done.evaluation?.paths[0]).toBe('shapes/val/a_circle/000.png');
+    expect(Object.keys(done.params).sort()).toEqual(['head.bias', 'head.weight', 'prompt.A', 'prompt.B']);
+    expect(done.samples[0].data.length).toBe(3 * 16 * 16);
+
+    const bytes = new Uint8Array(readFileSync(join(FIX, 'tiny-vit.onnx')));
+    const data = await loadCliData(join(FIX, 'shapes'), undefined, 16, cfg.valFraction, cfg.seed);
+    const losses: number[] = [];
+    await train({ backbone: bytes, cfg, classes: data.classes, train: data.train, val: data.val, executor: new NodeExecutor(1), callbacks: { onStep: (m) => losses.push(m.loss) } });
+    expect(steps.map((s) => s.metrics.loss)).toEqual(losses);
+
+    await h.handle({ type: 'export-model', id: 9, cfg, numClasses: 3, params: done.params, mapping: done.mapping });
+    const g = decodeModel(new Uint8Array((await next('model')).bytes));
+    expect(g.outputs.map((o) => o.name)).toEqual(['logits']);
+  });
+
+  it('pauses, resumes and stops a run', async () => {
+    const { h, msgs, next } = await ready();
+    const run = h.handle({ type: 'train', runId: 'r2', cfg: { ...cfg, epochs: 3 }, init: undefined });
+    await next('step');
+    await h.handle({ type: 'pause' });
+    await next('state');
+    const before = msgs.filter((m) => m.type === 'step').length;
+    await new Promise((r) => setTimeout(r, 300));
+    expect(msgs.filter((m) => m.type === 'step').length).toBeLessThanOrEqual(before + 1);
+    await h.handle({ type: 'resume' });
+    const from = msgs.length;
+    await next('step', from);
+    await h.handle({ type: 'stop' });
+    await run;
+    const done = (await next('done')).result;
+    expect(done.stopped).toBe(true);
+    expect(msgs.filter((m) => m.type === 'step').length).toBeLessThan(9);
+    const after = msgs.length;
+    await h.handle({ type: 'train', runId: 'r3', cfg: { ...cfg, method: 'vpt' }, init: undefined });
+    expect((await next('done', after)).result.runId).toBe('r3');
+  });
+});

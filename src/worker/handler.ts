@@ -1,0 +1,133 @@
+// The worker's message handler: owns the backbone bytes, the dataset, the Executor and the running training.
+// Platform pieces (image codec, executor factory) are injected, so the handler runs in Node under Vitest with a
+// stubbed postMessage, and in the browser worker with onnxruntime-web and OffscreenCanvas.
+import { getRule } from '../autodiff/registry.ts';
+import type { ImageCodec } from '../data/decode-browser.ts';
+import { describeBackbone, exportDeployable, initParams, type BackboneInfo } from '../engine/compile.ts';
+import { ConfigError, validateConfig, type TrainConfig } from '../engine/config.ts';
+import type { Executor } from '../engine/executor.ts';
+import { Dataset } from './dataset.ts';
+import type { BackendChoice, ParamPlan, Request, Response, WireTensor } from './protocol.ts';
+import { fromWire, RunControl, runTraining } from './run.ts';
+
+export interface Backend { executor: Executor; runtime: string; ep: 'webgpu' | 'wasm'; crossOriginIsolated: boolean; threads: number }
+
+export interface HandlerDeps {
+  codec: ImageCodec;
+  createBackend(choice: BackendChoice): Promise<Backend>;
+}
+
+export type Post = (msg: Response, transfer?: Transferable[]) => void;
+
+const hex = (b: ArrayBuffer) => Array.from(new Uint8Array(b), (x) => x.toString(16).padStart(2, '0')).join('');
+const message = (e: unknown) => (e instanceof Error ? e.message : String(e));
+
+export class Handler {
+  private backend: Backend | undefined;
+  private backendChoice: BackendChoice = 'auto';
+  private backbone: { bytes: Uint8Array; info: BackboneInfo; name: string } | undefined;
+  private dataset: Dataset | undefined;
+  private control: RunControl | undefined;
+
+  constructor(private readonly post: Post, private readonly deps: HandlerDeps) {}
+
+  /** Handles one request; failures become an `error` message, never an exception. */
+  async handle(msg: Request): Promise<void> {
+    try {
+      await this.dispatch(msg);
+    } catch (e) {
+      const id = 'id' in msg ? msg.id : undefined;
+      const runId = msg.type === 'train' ? msg.runId : undefined;
+      if (msg.type === 'train') this.control = undefined;
+      this.post({ type: 'error', id, runId, message: message(e) });
+    }
+  }
+
+  private async ensureBackend(): Promise<Backend> {
+    this.backend ??= await this.deps.createBackend(this.backendChoice);
+    return this.backend;
+  }
+
+  private async dispatch(msg: Request): Promise<void> {
+    switch (msg.type) {
+      case 'init': {
+        if (this.control) throw new Error('cannot change the backend while training');
+        this.backendChoice = msg.backend;
+        this.backend = undefined;
+        const b = await this.ensureBackend();
+        this.post({ type: 'ready', id: msg.id, backend: b.executor.backend, runtime: b.runtime, ep: b.ep, crossOriginIsolated: b.crossOriginIsolated, threads: b.threads });
+        return;
+      }
+      case 'backbone': {
+        const bytes = new Uint8Array(msg.bytes);
+        const { info, graph } = describeBackbone(bytes);
+        const sha256 = hex(await crypto.subtle.digest('SHA-256', bytes));
+        const missing = [...new Set(graph.nodes.map((n) => n.opType))].filter((o) => !getRule(o)).sort();
+        const warnings = missing.length ? [`no gradient rule for ${missing.join(', ')}: prompts placed before these ops cannot be trained`] : [];
+        if (!info.featureWidth && !info.numSourceClasses) throw new Error('no classifier head found: the model output is not a [N, classes] tensor and no final linear layer was found');
+        this.backbone = { bytes, info, name: msg.name };
+        this.post({ type: 'backbone', id: msg.id, name: msg.name, sha256, info, warnings });
+        return;
+      }
+      case 'data': {
+        if (this.control) throw new Error('cannot change the data while training');
+        const size = this.backbone?.info.inputSize;
+        const { dataset, summary } = await Dataset.load(msg.files, this.deps.codec, {
+          size, onProgress: (done, total) => { if (done === total || done % 8 === 0) this.post({ type: 'data-progress', id: msg.id, done, total }); },
+        });
+        this.dataset = dataset;
+        this.post({ type: 'data', id: msg.id, summary });
+        return;
+      }
+      case 'plan':
+        this.post({ type: 'plan', id: msg.id, plan: this.plan(msg.cfg, msg.numClasses) });
+        return;
+      case 'train': {
+        if (this.control) throw new Error('a training run is already in progress');
+        if (!this.backbone) throw new Error('choose a backbone first');
+        if (!this.dataset) throw new Error('load a dataset first');
+        const control = (this.control = new RunControl(msg.runId));
+        const init = msg.init ? Object.fromEntries(Object.entries(msg.init).map(([k, v]) => [k, fromWire(v)])) : undefined;
+        try {
+          const { executor } = await this.ensureBackend();
+          await runTraining({ runId: msg.runId, cfg: msg.cfg, backbone: this.backbone.bytes, dataset: this.dataset, executor, init, control, post: this.post });
+        } finally {
+          this.control = undefined;
+        }
+        return;
+      }
+      case 'pause':
+        if (this.control?.pause()) this.post({ type: 'state', runId: this.control.runId, state: 'paused' });
+        return;
+      case 'resume':
+        if (this.control?.unpause()) this.post({ type: 'state', runId: this.control.runId, state: 'running' });
+        return;
+      case 'stop':
+        if (this.control) { this.control.stop(); this.post({ type: 'state', runId: this.control.runId, state: 'stopping' }); }
+        return;
+      case 'export-model': {
+        if (!this.backbone) throw new Error('the backbone of this run is not loaded');
+        const params = Object.fromEntries(Object.entries(msg.params).map(([k, v]: [string, WireTensor]) => [k, fromWire(v)]));
+        const bytes = exportDeployable(this.backbone.bytes, msg.cfg, msg.numClasses, params, msg.mapping && Int32Array.from(msg.mapping), this.backbone.info.numSourceClasses);
+        const buf = bytes.slice().buffer;
+        this.post({ type: 'model', id: msg.id, bytes: buf }, [buf]);
+        return;
+      }
+    }
+  }
+
+  /** Trainable tensors of a configuration on the current backbone, or why it cannot train. */
+  private plan(cfg: TrainConfig, numClasses: number): ParamPlan {
+    if (!this.backbone) return { shapes: {}, trainable: 0, error: 'choose a backbone first' };
+    const info = this.backbone.info;
+    try {
+      validateConfig(cfg, { family: info.family, inputSize: info.inputSize, numSourceClasses: info.numSourceClasses, hasFeatures: !!info.featureWidth }, Math.max(numClasses, 2));
+      const p = initParams(cfg, info, Math.max(numClasses, 2));
+      const shapes = Object.fromEntries(Object.entries(p).map(([k, t]) => [k, t.shape]));
+      return { shapes, trainable: Object.values(p).reduce((a, t) => a + t.data.length, 0), error: undefined };
+    } catch (e) {
+      if (e instanceof ConfigError || e instanceof Error) return { shapes: {}, trainable: 0, error: e.message };
+      throw e;
+    }
+  }
+}

@@ -1,0 +1,92 @@
+// The typed message protocol between the studio's main thread and its training worker (types and one guard). Both
+// directions are discriminated unions on `type`, so neither end casts; requests that expect one answer carry an
+// `id` echoed by the reply. Large buffers (backbone bytes, tensors, images) travel as transferables.
+import type { BackboneInfo } from '../engine/compile.ts';
+import type { TrainConfig } from '../engine/config.ts';
+import type { EpochMetrics, StepMetrics } from '../engine/trainer.ts';
+
+export type BackendChoice = 'auto' | 'webgpu' | 'wasm';
+
+/** A named float32/int32 tensor as it crosses the worker boundary. */
+export interface WireTensor { dtype: 'float32' | 'int32'; shape: number[]; data: Float32Array | Int32Array }
+
+export interface DataFile { path: string; blob: Blob }
+
+export interface SkippedFile { path: string; reason: string }
+
+export interface DatasetSummary {
+  /** Class names in index order (code-point sorted, as the CLI). */
+  classes: string[];
+  layout: 'folders' | 'splits';
+  /** Images per class: train (or all, in the folders layout) and a given validation split. */
+  counts: { train: number[]; val: number[] };
+  /** A few small PNG thumbnails per class. */
+  thumbnails: Blob[][];
+  skipped: SkippedFile[];
+  warnings: string[];
+  total: number;
+}
+
+export interface ParamPlan { shapes: Record<string, number[]>; trainable: number; error: string | undefined }
+
+export interface EvaluationSummary {
+  accuracy: number;
+  loss: number;
+  perClass: number[];
+  confusion: number[][];
+  /** Per validation image: its file path, true label and predicted class. */
+  paths: string[];
+  labels: number[];
+  predictions: number[];
+}
+
+/** A validation image at the backbone's size (NCHW [3, L, L] in [0,1]) for "what the prompt does" pictures. */
+export interface SampleImage { path: string; label: number; size: number; data: Float32Array }
+
+export interface RunDone {
+  runId: string;
+  stopped: boolean;
+  params: Record<string, WireTensor>;
+  mapping: number[] | undefined;
+  epochs: EpochMetrics[];
+  evaluation: EvaluationSummary | undefined;
+  samples: SampleImage[];
+  backend: string;
+  seconds: number;
+  trainCount: number;
+  valCount: number;
+  skipped: SkippedFile[];
+}
+
+export type Request =
+  | { type: 'init'; id: number; backend: BackendChoice }
+  | { type: 'backbone'; id: number; name: string; bytes: ArrayBuffer }
+  | { type: 'data'; id: number; files: DataFile[] }
+  | { type: 'plan'; id: number; cfg: TrainConfig; numClasses: number }
+  | { type: 'train'; runId: string; cfg: TrainConfig; init: Record<string, WireTensor> | undefined }
+  | { type: 'pause' }
+  | { type: 'resume' }
+  | { type: 'stop' }
+  | { type: 'export-model'; id: number; cfg: TrainConfig; numClasses: number; params: Record<string, WireTensor>; mapping: number[] | undefined };
+
+export type Response =
+  | { type: 'ready'; id: number; backend: string; runtime: string; ep: 'webgpu' | 'wasm'; crossOriginIsolated: boolean; threads: number }
+  | { type: 'backbone'; id: number; name: string; sha256: string; info: BackboneInfo; warnings: string[] }
+  | { type: 'data-progress'; id: number; done: number; total: number }
+  | { type: 'data'; id: number; summary: DatasetSummary }
+  | { type: 'plan'; id: number; plan: ParamPlan }
+  | { type: 'started'; runId: string; totalSteps: number; trainCount: number; valCount: number; backend: string }
+  | { type: 'step'; runId: string; metrics: StepMetrics; imagesPerS: number; elapsed: number }
+  | { type: 'epoch'; runId: string; metrics: EpochMetrics }
+  | { type: 'mapping'; runId: string; epoch: number; mapping: number[] }
+  | { type: 'state'; runId: string; state: 'paused' | 'running' | 'stopping' | 'evaluating' }
+  | { type: 'done'; result: RunDone }
+  | { type: 'model'; id: number; bytes: ArrayBuffer }
+  | { type: 'error'; id: number | undefined; runId: string | undefined; message: string };
+
+export type ResponseOf<T extends Response['type']> = Extract<Response, { type: T }>;
+
+/** Narrows a response by its type tag (a type guard, so neither end needs a cast). */
+export function isResponse<T extends Response['type']>(m: Response, type: T): m is ResponseOf<T> {
+  return m.type === type;
+}

@@ -1,0 +1,116 @@
+// One training run inside the worker: the engine's train() over the dataset's ImageSources on the chosen
+// Executor, with pause (a gate awaited before every batch), stop (the trainer's shouldStop), live step/epoch
+// messages, then a final validation pass for per-class accuracy, the confusion matrix and sample images.
+import { compileEval, describeBackbone } from '../engine/compile.ts';
+import { validateConfig, type TrainConfig } from '../engine/config.ts';
+import type { Executor, Handle } from '../engine/executor.ts';
+import { mappingMatrix } from '../engine/mapping.ts';
+import { runEval, scoreLogits, train, type ImageSource } from '../engine/trainer.ts';
+import { encodeModel } from '../onnx/codec.ts';
+import type { Tensor } from '../onnx/tensor.ts';
+import type { Dataset } from './dataset.ts';
+import type { EvaluationSummary, Response, RunDone, SampleImage, WireTensor } from './protocol.ts';
+
+const SAMPLES = 4;
+
+export function toWire(t: Tensor): WireTensor {
+  if (t.data instanceof Int32Array) return { dtype: 'int32', shape: [...t.shape], data: t.data.slice() };
+  if (t.data instanceof Float32Array) return { dtype: 'float32', shape: [...t.shape], data: t.data.slice() };
+  throw new Error(`tensor of type ${t.dtype} cannot be sent`);
+}
+export const fromWire = (w: WireTensor): Tensor => ({ dtype: w.dtype, shape: [...w.shape], data: w.data });
+
+/** Pause/stop switches shared by the handler and a running training. */
+export class RunControl {
+  private resume: (() => void) | undefined;
+  private paused: Promise<void> | undefined;
+  stopping = false;
+  constructor(readonly runId: string) {}
+  pause(): boolean {
+    if (this.paused || this.stopping) return false;
+    this.paused = new Promise((r) => { this.resume = r; });
+    return true;
+  }
+  unpause(): boolean {
+    if (!this.paused) return false;
+    this.resume?.();
+    this.paused = this.resume = undefined;
+    return true;
+  }
+  stop(): void { this.stopping = true; this.unpause(); }
+  readonly gate = async (): Promise<void> => { while (this.paused) await this.paused; };
+}
+
+export interface RunInput {
+  runId: string;
+  cfg: TrainConfig;
+  backbone: Uint8Array;
+  dataset: Dataset;
+  executor: Executor;
+  init: Record<string, Tensor> | undefined;
+  control: RunControl;
+  post: (msg: Response, transfer?: Transferable[]) => void;
+}
+
+export async function runTraining(r: RunInput): Promise<void> {
+  const { cfg, dataset: ds, executor: ex, post, runId } = r;
+  const { info } = describeBackbone(r.backbone);
+  const L = info.inputSize, classes = ds.folder.classes, C = classes.length;
+  validateConfig(cfg, { family: info.family, inputSize: L, numSourceClasses: info.numSourceClasses, hasFeatures: !!info.featureWidth }, C);
+  if (info.fixedBatch !== undefined && info.fixedBatch !== cfg.batchSize) throw new Error(`this backbone was exported with a fixed batch of ${info.fixedBatch}; set the batch size to ${info.fixedBatch}`);
+  const split = ds.split(cfg.valFraction, cfg.seed);
+  const trainSrc = ds.source(split.train, L, r.control.gate);
+  const valSrc = split.val.length ? ds.source(split.val, L, r.control.gate) : undefined;
+  const totalSteps = Math.ceil(trainSrc.size / cfg.batchSize) * cfg.epochs;
+  post({ type: 'started', runId, totalSteps, trainCount: trainSrc.size, valCount: valSrc?.size ?? 0, backend: ex.backend });
+  const t0 = performance.now();
+  let last = 0, ema = 0;
+  const res = await train({
+    backbone: r.backbone, cfg, classes, train: trainSrc, val: valSrc, executor: ex, init: r.init,
+    callbacks: {
+      onStep: (m) => {
+        const now = performance.now();
+        const images = Math.min(cfg.batchSize, trainSrc.size - (m.step % Math.ceil(trainSrc.size / cfg.batchSize)) * cfg.batchSize);
+        if (last > 0) { const ips = (1000 * images) / Math.max(now - last, 1e-3); ema = ema ? 0.7 * ema + 0.3 * ips : ips; }
+        last = now;
+        post({ type: 'step', runId, metrics: m, imagesPerS: ema, elapsed: (now - t0) / 1000 });
+      },
+      onEpoch: (m) => { last = 0; post({ type: 'epoch', runId, metrics: m }); },
+      onMapping: (mp, epoch) => post({ type: 'mapping', runId, epoch, mapping: Array.from(mp) }),
+      shouldStop: () => r.control.stopping,
+    },
+  });
+  const seconds = (performance.now() - t0) / 1000;
+  post({ type: 'state', runId, state: 'evaluating' });
+  const evaluation = valSrc ? await evaluate(r, res.params, res.mapping, valSrc, L, C, info.numSourceClasses) : undefined;
+  const sampleIdx = (valSrc ? split.val : split.train).slice(0, SAMPLES);
+  const samples: SampleImage[] = [];
+  for (const i of sampleIdx) {
+    const it = ds.folder.items[i];
+    samples.push({ path: it.path, label: it.label, size: L, data: (await ds.image(it.file, L)).data.slice() });
+  }
+  const params: Record<string, WireTensor> = {};
+  for (const [k, t] of Object.entries(res.params)) params[k] = toWire(t);
+  const result: RunDone = {
+    runId, stopped: r.control.stopping, params, mapping: res.mapping && Array.from(res.mapping), epochs: res.epochs, evaluation, samples,
+    backend: res.backend, seconds, trainCount: trainSrc.size, valCount: valSrc?.size ?? 0, skipped: ds.folder.skipped,
+  };
+  const transfer: Transferable[] = [...Object.values(params).map((p) => p.data.buffer), ...samples.map((s) => s.data.buffer)];
+  post({ type: 'done', result }, transfer);
+}
+
+async function evaluate(r: RunInput, params: Record<string, Tensor>, mapping: Int32Array | undefined, src: ImageSource & { paths: string[] }, L: number, C: number, numSource: number | undefined): Promise<EvaluationSummary> {
+  const ex = r.executor;
+  const ev = compileEval(r.backbone, r.cfg, C, r.cfg.batchSize, params);
+  const s = await ex.createSession(encodeModel(ev.graph));
+  try {
+    const feeds: Record<string, Handle> = {};
+    for (const k of ev.io.params) feeds[k] = ex.upload(params[k]);
+    if (ev.io.mapping && mapping && numSource) feeds.mapping = ex.upload({ dtype: 'float32', shape: [numSource, C], data: mappingMatrix(mapping, numSource) });
+    const out = await runEval(ex, s, ev, src, L, feeds, C);
+    const sc = scoreLogits(out.logits, src.labels, C);
+    return { accuracy: sc.accuracy, loss: sc.loss, perClass: sc.perClass, confusion: sc.confusion, paths: src.paths, labels: Array.from(sc.labels), predictions: Array.from(sc.predictions) };
+  } finally {
+    await s.release();
+  }
+}
