@@ -30,87 +30,11 @@ from torchvision.models.vision_transformer import VisionTransformer
 P_MAIN, P_EXTRA = 4, (1, 7)
 
 
-# ---- HF-style ViT, copied from scripts/export_fixtures.py (transformers' ViTForImageClassification) ----
-class HFViTEmbeddings(nn.Module):
-    def __init__(self, image, patch, hidden):
-        super().__init__()
-        self.cls_token = nn.Parameter(torch.randn(1, 1, hidden) * 0.5)
-        n_patches = (image // patch) ** 2
-        self.position_embeddings = nn.Parameter(torch.randn(1, n_patches + 1, hidden) * 0.5)
-        self.patch_embeddings = nn.Conv2d(3, hidden, kernel_size=patch, stride=patch)
-        self.dropout = nn.Dropout(0.1)
-
-    def forward(self, pixel_values):
-        b = pixel_values.shape[0]
-        emb = self.patch_embeddings(pixel_values).flatten(2).transpose(1, 2)
-        cls = self.cls_token.expand(b, -1, -1)
-        emb = torch.cat((cls, emb), dim=1)
-        emb = emb + self.position_embeddings
-        return self.dropout(emb)
+# the HF-style ViT is the one the gradient fixtures use (transformers is not installed here)
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from export_fixtures import HFViTForImageClassification  # noqa: E402
 
 
-class HFViTSelfAttention(nn.Module):
-    def __init__(self, hidden, heads):
-        super().__init__()
-        self.num_attention_heads = heads
-        self.attention_head_size = hidden // heads
-        self.all_head_size = hidden
-        self.query = nn.Linear(hidden, hidden)
-        self.key = nn.Linear(hidden, hidden)
-        self.value = nn.Linear(hidden, hidden)
-        self.dropout = nn.Dropout(0.1)
-
-    def transpose_for_scores(self, x):
-        x = x.view(x.size()[:-1] + (self.num_attention_heads, self.attention_head_size))
-        return x.permute(0, 2, 1, 3)
-
-    def forward(self, hidden_states):
-        q = self.transpose_for_scores(self.query(hidden_states))
-        k = self.transpose_for_scores(self.key(hidden_states))
-        v = self.transpose_for_scores(self.value(hidden_states))
-        scores = torch.matmul(q, k.transpose(-1, -2)) / math.sqrt(self.attention_head_size)
-        probs = self.dropout(nn.functional.softmax(scores, dim=-1))
-        ctx = torch.matmul(probs, v).permute(0, 2, 1, 3).contiguous()
-        return ctx.view(ctx.size()[:-2] + (self.all_head_size,))
-
-
-class HFViTLayer(nn.Module):
-    def __init__(self, hidden, heads, mlp, eps=1e-12):
-        super().__init__()
-        self.layernorm_before = nn.LayerNorm(hidden, eps=eps)
-        self.attention = HFViTSelfAttention(hidden, heads)
-        self.attention_output = nn.Linear(hidden, hidden)
-        self.attention_output_dropout = nn.Dropout(0.1)
-        self.layernorm_after = nn.LayerNorm(hidden, eps=eps)
-        self.intermediate = nn.Linear(hidden, mlp)
-        self.intermediate_act_fn = nn.GELU()
-        self.output = nn.Linear(mlp, hidden)
-        self.output_dropout = nn.Dropout(0.1)
-
-    def forward(self, h):
-        a = self.attention_output_dropout(self.attention_output(self.attention(self.layernorm_before(h))))
-        h = a + h
-        y = self.intermediate_act_fn(self.intermediate(self.layernorm_after(h)))
-        return self.output_dropout(self.output(y)) + h
-
-
-class HFViTForImageClassification(nn.Module):
-    def __init__(self, image=32, patch=8, hidden=32, heads=2, layers=2, mlp=None, num_classes=10, eps=1e-12):
-        super().__init__()
-        mlp = mlp or 4 * hidden
-        self.embeddings = HFViTEmbeddings(image, patch, hidden)
-        self.layer = nn.ModuleList([HFViTLayer(hidden, heads, mlp, eps) for _ in range(layers)])
-        self.layernorm = nn.LayerNorm(hidden, eps=eps)
-        self.classifier = nn.Linear(hidden, num_classes)
-
-    def forward(self, pixel_values):
-        h = self.embeddings(pixel_values)
-        for layer in self.layer:
-            h = layer(h)
-        return self.classifier(self.layernorm(h)[:, 0, :])
-
-
-# ---- the VPT forward, written from docs/METHODS.md ----
 def embed(m, x):
     """Token sequence right after the position embedding: [N, 1+T, D]."""
     if isinstance(m, VisionTransformer):

@@ -4,6 +4,8 @@ import { open, readFile, readdir, realpath, stat } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import { ImageLoader, decodeImage, firstLine } from './decode-node.ts';
 import { SUPPORTED_FORMATS_TEXT, sniffImageFormat } from './format.ts';
+import { compareCodePoints } from '../io/order.ts';
+export { compareCodePoints };
 
 export type SplitName = 'train' | 'val' | 'test';
 
@@ -221,17 +223,3 @@ async function pool(n: number, width: number, task: (i: number) => Promise<void>
   await Promise.all(Array.from({ length: Math.max(1, Math.min(width, n)) }, worker));
 }
 
-/** Code-point order (Python's string order); JS's default sort compares UTF-16 code units instead. */
-export function compareCodePoints(a: string, b: string): number {
-  const n = Math.min(a.length, b.length);
-  for (let i = 0; i < n; i++) {
-    const x = a.charCodeAt(i);
-    const y = b.charCodeAt(i);
-    if (x === y) continue;
-    const xs = x >= 0xd800 && x <= 0xdfff;
-    const ys = y >= 0xd800 && y <= 0xdfff;
-    if (xs !== ys) return xs ? 1 : -1; // a surrogate pair encodes a code point above every BMP one
-    return x - y;
-  }
-  return a.length - b.length;
-}

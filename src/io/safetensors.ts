@@ -2,6 +2,7 @@
 // JSON header {name: {dtype, shape, data_offsets}, __metadata__?}, then the raw little-endian tensor bytes.
 import { DTYPE_SIZE, checkTensor, fromBytes, numel, toBytes } from './types.ts';
 import type { DType, HostTensor } from './types.ts';
+import { compareCodePoints } from './order.ts';
 
 /** safetensors dtype names for the dtypes HostTensor can hold. */
 const TO_ST: Record<DType, string> = {
@@ -131,17 +132,3 @@ function firstLine(e: unknown): string {
   return (e instanceof Error ? e.message : String(e)).split('\n')[0];
 }
 
-/** Code-point (= UTF-8 byte) order, as Rust and Python sort strings; JS's default sort uses UTF-16 units. */
-function compareCodePoints(a: string, b: string): number {
-  const n = Math.min(a.length, b.length);
-  for (let i = 0; i < n; i++) {
-    const x = a.charCodeAt(i);
-    const y = b.charCodeAt(i);
-    if (x === y) continue;
-    const xs = x >= 0xd800 && x <= 0xdfff;
-    const ys = y >= 0xd800 && y <= 0xdfff;
-    if (xs !== ys) return xs ? 1 : -1; // a surrogate pair encodes a code point above every BMP one
-    return x - y;
-  }
-  return a.length - b.length;
-}
