@@ -56,7 +56,7 @@ export async function trainCommand(flags: TrainFlags): Promise<void> {
   const bytes = readFileOrFail(f.model, '--model');
   const { info } = describeBackbone(bytes);
   const log = (s: string) => { if (!f.quiet) process.stderr.write(s + '\n'); };
-  const scan = lazyProgress('checking images');
+  const scan = f.quiet ? { update() {}, stop() {} } : lazyProgress('checking images');
   const data = await loadCliData(f.data, f.val, info.inputSize, cfg.valFraction, cfg.seed, (d, t) => scan.update(d, undefined, t));
   scan.stop();
   for (const s of data.skipped) log(`skipped ${s.path}: ${s.reason}`);
@@ -68,7 +68,7 @@ export async function trainCommand(flags: TrainFlags): Promise<void> {
   const savedFlags = { ...f, resume: undefined, quiet: undefined };
   log(`${info.family} backbone (${info.params.toLocaleString()} parameters, input ${info.inputSize}×${info.inputSize}); ${data.classes.length} classes, ${data.trainCount} train / ${data.valCount} val images`);
   const steps = Math.ceil(data.trainCount / cfg.batchSize) * cfg.epochs;
-  const bar = progress('training', steps);
+  const bar = f.quiet ? { update() {}, stop() {} } : progress('training', steps);
   if (resume) bar.update(resume.ck.step);
   const t0 = Date.now();
   const res = await train({

@@ -267,3 +267,36 @@ function rename(g: Graph, b: Builder, v: Value, name: string): Value {
   return out;
 }
 
+
+/** Frozen-feature caching for method `none`: images → the head's input ([B, F]: features for lp, source logits
+ * for fm), computed once; later epochs train the head alone (compileHeadStep). */
+export function compileFeatures(bytes: Uint8Array, c: TrainConfig, numClasses: number, batch: number): Compiled {
+  const { info } = describeBackbone(bytes);
+  const width = c.head === 'fm' ? info.numSourceClasses! : info.featureWidth!;
+  const f = buildForward(bytes, c, numClasses, batch, { 'head.weight': [numClasses, width], 'head.bias': [numClasses] });
+  const headIn = f.logits.producer!.input(0);
+  f.g.outputs = [rename(f.g, f.b, headIn, 'features')];
+  removeDeadNodes(f.g);
+  f.g.inputs = f.g.inputs.filter((v) => v.name === 'images');
+  assertValid(f.g);
+  return { graph: f.g, batch, io: { images: 'images', params: [], states: [], logits: 'features', newParams: {}, newStates: {} } };
+}
+
+/** The train step of a linear head on cached features: Gemm → CE → backward → optimiser update. */
+export function compileHeadStep(c: TrainConfig, numClasses: number, batch: number, width: number): Compiled {
+  const g = new Graph();
+  g.opsetImports = [{ domain: '', version: 17 }];
+  const b = new Builder(g, 'vp/');
+  const feats = addInput(g, 'features', 'float32', [batch, width]);
+  const params = new Map<string, Value>([['head.weight', addInput(g, 'head.weight', 'float32', [numClasses, width])], ['head.bias', addInput(g, 'head.bias', 'float32', [numClasses])]]);
+  const logits = b.op('Gemm', [feats, params.get('head.weight')!, params.get('head.bias')!], { transB: 1 });
+  const { loss, dlogits } = crossEntropy(b, logits, addInput(g, 'labels', 'int32', [batch]), addInput(g, 'weights', 'float32', [batch]));
+  const grads = backward(g, { seeds: [{ value: logits, grad: dlogits }], wrt: [...params.values()], prefix: 'grad/' });
+  const io: GraphIO = { images: 'features', labels: 'labels', weights: 'weights', params: [...params.keys()], states: [], loss: 'loss', logits: 'logits', newParams: {}, newStates: {}, hyper: { lr: 'hp.lr', stepSize: 'hp.step_size', sqrtBc2: 'hp.sqrt_bc2' } };
+  const outs = emitOptimizer(g, c, params, grads, io);
+  g.outputs = [rename(g, b, loss, 'loss'), rename(g, b, logits, 'logits'), ...outs];
+  removeDeadNodes(g);
+  g.inputs = g.inputs.filter((v) => v.users.size > 0);
+  assertValid(g);
+  return { graph: g, io, batch };
+}

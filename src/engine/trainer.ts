@@ -3,7 +3,7 @@
 // recomputes label mappings (flm once, ilm every mapping_freq epochs), and reports per-step and per-epoch metrics.
 import { encodeModel } from '../onnx/codec.ts';
 import type { Tensor } from '../onnx/tensor.ts';
-import { compileAccumulate, compileApply, compileEval, compileTrainStep, describeBackbone, initParams, optimSettings, type BackboneInfo, type Compiled } from './compile.ts';
+import { compileAccumulate, compileApply, compileEval, compileFeatures, compileHeadStep, compileTrainStep, describeBackbone, initParams, optimSettings, type BackboneInfo, type Compiled } from './compile.ts';
 import { lrAt, type TrainConfig } from './config.ts';
 import type { ExecSession, Executor, Handle } from './executor.ts';
 import { Rng } from './init.ts';
@@ -123,7 +123,12 @@ export async function train(o: TrainOptions): Promise<TrainResult> {
   const L = info.inputSize, B = cfg.batchSize, per = 3 * L * L;
   const params = mergeInit(initParams(cfg, info, C), o.init);
   const micro = cfg.microBatch && cfg.microBatch < B ? cfg.microBatch : 0;
-  const step = micro ? compileAccumulate(o.backbone, cfg, C, micro, params) : compileTrainStep(o.backbone, cfg, C, B, params);
+  // method none without augmentation: the backbone's output never changes, so compute the head's input once
+  const caching = cfg.method === 'none' && !cfg.augment && !micro && (cfg.head === 'lp' || cfg.head === 'fm');
+  const tStart = performance.now();
+  const cache = caching ? await extractFeatures(o, ex, info, C, B) : undefined;
+  const step = micro ? compileAccumulate(o.backbone, cfg, C, micro, params)
+    : cache ? compileHeadStep(cfg, C, B, cache.width) : compileTrainStep(o.backbone, cfg, C, B, params);
   const apply = micro ? compileApply(cfg, params) : undefined;
   const ev = compileEval(o.backbone, cfg, C, micro || B, params);
   const [ss, es, as] = await Promise.all([ex.createSession(encodeModel(step.graph)), ex.createSession(encodeModel(ev.graph)), apply ? ex.createSession(encodeModel(apply.graph)) : undefined]);
@@ -149,7 +154,7 @@ export async function train(o: TrainOptions): Promise<TrainResult> {
   const n = o.train.size, stepsPerEpoch = Math.ceil(n / B), total = stepsPerEpoch * cfg.epochs;
   const rng = o.resume ? Rng.fromState(o.resume.rngState) : new Rng(cfg.seed + 1);
   const cap = micro ? Math.ceil(B / micro) * micro : B; // whole micro-batches; extra rows have weight 0
-  const images = new Float32Array(cap * per), labels = new Int32Array(cap), weights = new Float32Array(cap);
+  const images = new Float32Array(cap * Math.max(per, cache?.width ?? 0)), labels = new Int32Array(cap), weights = new Float32Array(cap);
   const epochs: EpochMetrics[] = [...(o.resume?.epochs ?? [])];
   let t = o.resume?.step ?? 0;
   for (let epoch = o.resume?.epoch ?? 0; epoch < cfg.epochs; epoch++) {
@@ -157,13 +162,14 @@ export async function train(o: TrainOptions): Promise<TrainResult> {
     if (step.io.mapping && (cfg.head === 'ilm' ? epoch % cfg.mappingFreq === 0 : !mapping)) await updateMapping(epoch);
     const order = Array.from({ length: n }, (_, i) => i);
     if (cfg.shuffle) for (let i = n - 1; i > 0; i--) { const j = Math.floor(rng.next() * (i + 1)); [order[i], order[j]] = [order[j], order[i]]; }
-    const t0 = performance.now();
+    const t0 = epoch === (o.resume?.epoch ?? 0) ? tStart : performance.now();
     let correct = 0, lossSum = 0;
     for (let k = 0; k < stepsPerEpoch; k++, t++) {
       if (o.callbacks?.shouldStop?.()) break;
       const idx = order.slice(k * B, (k + 1) * B), m = idx.length;
       images.fill(0); labels.fill(0); weights.fill(0);
-      await o.train.load(idx, cfg.augment, rng, images);
+      if (cache) idx.forEach((i, j) => images.set(cache.train.subarray(i * cache.width, (i + 1) * cache.width), j * cache.width));
+      else await o.train.load(idx, cfg.augment, rng, images);
       idx.forEach((i, j) => { labels[j] = o.train.labels[i]; weights[j] = 1 / m; });
       const lr = lrAt(cfg, t, total), hv = hyperValues(opt, lr, t + 1);
       const hyper: Record<string, Handle> = { 'hp.lr': ex.upload(scalar(hv.lr)), 'hp.step_size': ex.upload(scalar(hv.stepSize)), 'hp.sqrt_bc2': ex.upload(scalar(hv.sqrtBc2)) };
@@ -174,7 +180,8 @@ export async function train(o: TrainOptions): Promise<TrainResult> {
       const lg = new Float32Array(cap * C);
       for (let off = 0; off < m; off += chunk) {
         const feeds: Record<string, Handle> = {
-          images: ex.upload({ dtype: 'float32', shape: [chunk, 3, L, L], data: images.slice(off * per, (off + chunk) * per) }),
+          [step.io.images]: cache ? ex.upload({ dtype: 'float32', shape: [chunk, cache.width], data: images.slice(0, chunk * cache.width) })
+            : ex.upload({ dtype: 'float32', shape: [chunk, 3, L, L], data: images.slice(off * per, (off + chunk) * per) }),
           labels: ex.upload({ dtype: 'int32', shape: [chunk], data: labels.slice(off, off + chunk) }),
           weights: ex.upload({ dtype: 'float32', shape: [chunk], data: weights.slice(off, off + chunk) }),
           ...hyper, ...acc,
@@ -206,7 +213,10 @@ export async function train(o: TrainOptions): Promise<TrainResult> {
     }
     const seconds = (performance.now() - t0) / 1000;
     let valAcc: number | null = null, valLoss: number | null = null;
-    if (o.val && o.val.size) {
+    if (o.val && o.val.size && cache) {
+      const sc = scoreLogits(headLogits(cache.val, cache.width, await ex.download(handles['head.weight']), await ex.download(handles['head.bias'])), o.val.labels, C);
+      valAcc = sc.accuracy; valLoss = sc.loss;
+    } else if (o.val && o.val.size) {
       const r = await runEval(ex, es, ev, o.val, L, { ...paramFeeds(), ...(handles.mapping ? { mapping: handles.mapping } : {}) }, C);
       const sc = scoreLogits(r.logits, o.val.labels, C);
       valAcc = sc.accuracy; valLoss = sc.loss;
@@ -224,4 +234,27 @@ export async function train(o: TrainOptions): Promise<TrainResult> {
   for (const k of Object.keys(params)) outParams[k] = await ex.download(handles[k]);
   await ss.release(); await es.release(); await as?.release();
   return { params: outParams, mapping, epochs, info, backend: ex.backend };
+}
+
+/** Runs the frozen backbone once over the train and validation images: the head's input per image. */
+async function extractFeatures(o: TrainOptions, ex: Executor, info: BackboneInfo, C: number, B: number): Promise<{ width: number; train: Float32Array; val: Float32Array }> {
+  const fc = compileFeatures(o.backbone, o.cfg, C, B);
+  const width = fc.graph.outputs[0].dims[1];
+  const s = await ex.createSession(encodeModel(fc.graph));
+  const train = (await runEval(ex, s, fc, o.train, info.inputSize, {}, width)).logits;
+  const val = o.val?.size ? (await runEval(ex, s, fc, o.val, info.inputSize, {}, width)).logits : new Float32Array(0);
+  await s.release();
+  return { width, train, val };
+}
+
+/** logits = F·Wᵀ + b on the host (validation of a head on cached features). */
+function headLogits(F: Float32Array, width: number, W: Tensor, bias: Tensor): Float32Array {
+  const w = W.data as Float32Array, bb = bias.data as Float32Array, C = bb.length, n = F.length / width;
+  const out = new Float32Array(n * C);
+  for (let i = 0; i < n; i++) for (let c = 0; c < C; c++) {
+    let acc = bb[c];
+    for (let k = 0; k < width; k++) acc += F[i * width + k] * w[c * width + k];
+    out[i * C + c] = acc;
+  }
+  return out;
 }
