@@ -3,6 +3,8 @@
 // droppings ignored; files outside class folders skipped; classes in code-point order; items by split, class,
 // then torchvision's walk order — so a seeded split picks the same images as `vp-studio train`.
 
+import { compareCodePoints } from '../io/order.ts';
+
 export type SplitName = 'train' | 'val' | 'test';
 export interface Skipped { path: string; reason: string }
 
@@ -28,18 +30,7 @@ const SPLIT_DIRS: Record<string, SplitName> = { train: 'train', val: 'val', vali
 const IGNORED = new Set(['thumbs.db', 'desktop.ini', '__macosx']);
 const SPLIT_RANK: Record<SplitName, number> = { train: 0, val: 1, test: 2 };
 
-/** Code-point order (Python's string order); JS's default sort compares UTF-16 code units instead. */
-export function compareCodePoints(a: string, b: string): number {
-  const n = Math.min(a.length, b.length);
-  for (let i = 0; i < n; i++) {
-    const x = a.charCodeAt(i), y = b.charCodeAt(i);
-    if (x === y) continue;
-    const xs = x >= 0xd800 && x <= 0xdfff, ys = y >= 0xd800 && y <= 0xdfff;
-    if (xs !== ys) return xs ? 1 : -1;
-    return x - y;
-  }
-  return a.length - b.length;
-}
+export { compareCodePoints };
 
 const segmentsOf = (p: string) => p.replace(/\\/g, '/').split('/').filter((s) => s.length > 0);
 const hidden = (s: string) => s.startsWith('.') || IGNORED.has(s.toLowerCase());
