@@ -24,7 +24,7 @@ export function Field(p: { label: string; children: ReactNode; hint?: string }) 
 /** A number input that keeps the user's text while typing and commits only finite numbers (within bounds). */
 export function NumberInput(p: { value: number; onChange: (v: number) => void; min?: number; max?: number; step?: number; integer?: boolean; disabled?: boolean; testId?: string }) {
   const [text, setText] = useState(String(p.value));
-  useEffect(() => { if (Number(text) !== p.value) setText(String(p.value)); }, [p.value]); // eslint-disable-line react-hooks/exhaustive-deps
+  useEffect(() => { if (Number(text) !== p.value) setText(String(p.value)); }, [p.value]); // only when the value changes from outside, not on every keystroke
   const commit = (t: string) => {
     setText(t);
     const v = Number(t);
