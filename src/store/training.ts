@@ -2,14 +2,16 @@
 // the reducer of the worker's run events (steps, epochs, mapping, state, done, error). The run's record is
 // saved to IndexedDB when it starts, after every epoch (and at most every few seconds of steps) and when it ends.
 import type { StoreApi } from 'zustand/vanilla';
-import type { RunRecord, RunsRepo } from '../persist/runs.ts';
+import type { RunRecord, RunsRepo, StepPoint } from '../persist/runs.ts';
 import type { WorkerClient } from '../worker/client.ts';
 import type { Response, WireTensor } from '../worker/protocol.ts';
-import { emptyRun, type StudioState } from './state.ts';
+import type { EpochMetrics } from '../engine/trainer.ts';
+import { emptyRun, type RunState, type StudioState } from './state.ts';
 
 export interface TrainingDeps { client: WorkerClient; repo: RunsRepo; now: () => number; refreshRuns: () => Promise<void> }
 
 const SAVE_EVERY_MS = 5000;
+const FLUSH_MS = 100;
 const newId = (now: number) => `run-${now.toString(36)}-${Math.floor(Math.random() * 36 ** 4).toString(36).padStart(4, '0')}`;
 
 /** Why a run cannot start now, or undefined. */
@@ -37,39 +39,59 @@ export function trainingActions(store: StoreApi<StudioState>, d: TrainingDeps) {
     await d.repo.save(record).catch(() => undefined);
   };
 
-  function onMessage(m: Response): void {
+  // Run events update a draft that reaches the store at most every FLUSH_MS (a tiny model on wasm runs
+  // thousands of steps a second: re-rendering the charts per event would stall the page); the phase changes
+  // that users act on (started, paused, done, error) flush at once.
+  let draft: { steps: StepPoint[]; epochs: EpochMetrics[]; patch: Partial<RunState> } = { steps: [], epochs: [], patch: {} };
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const flush = () => {
+    if (timer !== undefined) { clearTimeout(timer); timer = undefined; }
     const run = get().run;
+    const { steps, epochs, patch } = draft;
+    if (!steps.length && !epochs.length && !Object.keys(patch).length) return;
+    draft = { steps: [], epochs: [], patch: {} };
+    const all = steps.length ? [...run.steps, ...steps] : run.steps;
+    set({ run: { ...run, ...patch, steps: all, epochs: epochs.length ? [...run.epochs, ...epochs] : run.epochs } });
+    void save(false);
+  };
+  const later = () => { timer ??= setTimeout(flush, FLUSH_MS); };
+
+  function onMessage(m: Response): void {
     if (!('runId' in m) && m.type !== 'done') return;
     const runId = m.type === 'done' ? m.result.runId : m.runId;
-    if (!runId || runId !== run.id) return;
+    if (!runId || runId !== get().run.id) return;
     switch (m.type) {
       case 'started':
-        set({ run: { ...run, phase: 'running', totalSteps: m.totalSteps, backend: m.backend } });
+        draft.patch = { ...draft.patch, phase: 'running', totalSteps: m.totalSteps, backend: m.backend };
+        flush();
         if (record) record = { ...record, totalSteps: m.totalSteps, backend: m.backend, data: { ...record.data, train: m.trainCount, val: m.valCount } };
         void save(true);
         return;
-      case 'step': {
-        const p = { step: m.metrics.step, epoch: m.metrics.epoch, loss: m.metrics.loss, lr: m.metrics.lr, ips: m.imagesPerS, t: m.elapsed };
-        set({ run: { ...run, steps: [...run.steps, p], totalSteps: m.metrics.totalSteps, elapsed: m.elapsed } });
-        void save(false);
+      case 'step':
+        draft.steps.push({ step: m.metrics.step, epoch: m.metrics.epoch, loss: m.metrics.loss, lr: m.metrics.lr, ips: m.imagesPerS, t: m.elapsed });
+        draft.patch = { ...draft.patch, totalSteps: m.metrics.totalSteps, elapsed: m.elapsed };
+        later();
         return;
-      }
       case 'epoch': {
         // an epoch of one step has no step-to-step timing: its images/s comes from the epoch
-        const steps = run.steps.map((p, i) => (i === run.steps.length - 1 && !(p.ips > 0) ? { ...p, ips: m.metrics.images_per_s } : p));
-        set({ run: { ...run, steps, epochs: [...run.epochs, m.metrics] } });
-        void save(true);
+        const last = draft.steps[draft.steps.length - 1];
+        if (last && !(last.ips > 0)) last.ips = m.metrics.images_per_s;
+        draft.epochs.push(m.metrics);
+        later();
         return;
       }
       case 'mapping':
-        set({ run: { ...run, mapping: m.mapping } });
+        draft.patch = { ...draft.patch, mapping: m.mapping };
+        later();
         return;
       case 'state':
-        if (run.phase !== 'stopping' || m.state === 'evaluating') set({ run: { ...run, phase: m.state === 'running' ? 'running' : m.state } });
+        flush();
+        if (get().run.phase !== 'stopping' || m.state === 'evaluating') set({ run: { ...get().run, phase: m.state === 'running' ? 'running' : m.state } });
         return;
       case 'done': {
+        flush();
         const res = m.result;
-        set({ run: { ...run, phase: res.stopped ? 'stopped' : 'done', result: res, epochs: res.epochs, mapping: res.mapping, elapsed: res.seconds } });
+        set({ run: { ...get().run, phase: res.stopped ? 'stopped' : 'done', result: res, epochs: res.epochs, mapping: res.mapping, elapsed: res.seconds } });
         if (record) {
           record = { ...record, status: res.stopped ? 'stopped' : 'done', steps: get().run.steps, epochs: res.epochs, mapping: res.mapping, evaluation: res.evaluation, samples: res.samples.slice(0, 2), seconds: res.seconds, backend: res.backend, data: { ...record.data, skipped: res.skipped } };
           const rec = record;
@@ -83,7 +105,8 @@ export function trainingActions(store: StoreApi<StudioState>, d: TrainingDeps) {
         return;
       }
       case 'error':
-        set({ run: { ...run, phase: 'error', error: m.message } });
+        flush();
+        set({ run: { ...get().run, phase: 'error', error: m.message } });
         if (record) { record = { ...record, status: 'error', error: m.message }; void save(true).then(d.refreshRuns); }
         return;
     }
@@ -106,6 +129,7 @@ export function trainingActions(store: StoreApi<StudioState>, d: TrainingDeps) {
         totalSteps: 0, steps: [], epochs: [], seconds: 0,
       };
       lastSave = 0;
+      draft = { steps: [], epochs: [], patch: {} };
       set({ run: { ...emptyRun(), id, phase: 'starting', backend: s.backend.label }, notice: undefined });
       await d.repo.save(record).catch(() => undefined);
       void d.refreshRuns();

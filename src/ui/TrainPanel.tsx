@@ -28,7 +28,7 @@ export function TrainPanel() {
       </div>
       <div className="progress">
         <progress data-testid="progress" value={done} max={Math.max(total, 1)} />
-        <span>{done}/{total || '–'} steps</span>
+        <span data-testid="progress-text">{done}/{total || "–"} steps</span>
         <span>{run.elapsed > 0 && `${fmtDuration(run.elapsed)} elapsed`}{eta !== undefined && ` · ETA ${fmtDuration(eta)}`}</span>
       </div>
       <div className="metrics">

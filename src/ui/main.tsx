@@ -1,5 +1,5 @@
 // The studio's entry: starts the training worker, builds the store on it and IndexedDB, boots (backend, saved
-// runs, bundled starter + demo data) and renders the app. URL flags: ?backend=wasm|webgpu, ?preload=0.
+// runs, bundled starter + demo data) and renders the app. URL flags: ?backend=wasm|webgpu, ?preload=0, ?debug.
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
 import pkg from '../../package.json' with { type: 'json' };
@@ -19,6 +19,8 @@ const studio = createStudio({
   fetch: (url) => fetch(url),
   versions: { 'vp-studio': pkg.version, browser: navigator.userAgent },
 });
+// ?debug exposes the store to automated tests (e2e reads exact losses from it).
+if (params.has('debug')) Object.assign(window, { __studio: studio });
 void studio.actions.boot({ backend: choice === 'wasm' || choice === 'webgpu' ? choice : 'auto', preload: params.get('preload') !== '0' });
 
 createRoot(document.getElementById('root')!).render(

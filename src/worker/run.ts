@@ -20,6 +20,17 @@ export function toWire(t: Tensor): WireTensor {
 }
 export const fromWire = (w: WireTensor): Tensor => ({ dtype: w.dtype, shape: [...w.shape], data: w.data });
 
+/** Lets queued messages (pause, stop) in: a wasm session.run computes synchronously, so without a real task
+ * boundary between batches the worker would never see them. A MessageChannel hop is a task without timer clamping. */
+export function yieldToEventLoop(): Promise<void> {
+  if (typeof MessageChannel === 'undefined') return new Promise((r) => setTimeout(r, 0));
+  return new Promise((resolve) => {
+    const ch = new MessageChannel();
+    ch.port1.onmessage = () => { ch.port1.close(); ch.port2.close(); resolve(); };
+    ch.port2.postMessage(null);
+  });
+}
+
 /** Pause/stop switches shared by the handler and a running training. */
 export class RunControl {
   private resume: (() => void) | undefined;
@@ -38,7 +49,10 @@ export class RunControl {
     return true;
   }
   stop(): void { this.stopping = true; this.unpause(); }
-  readonly gate = async (): Promise<void> => { while (this.paused) await this.paused; };
+  readonly gate = async (): Promise<void> => {
+    await yieldToEventLoop();
+    while (this.paused) await this.paused;
+  };
 }
 
 export interface RunInput {

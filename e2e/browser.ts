@@ -1,0 +1,106 @@
+// Helpers of the browser tests: launch Debian's Chromium with WebGPU on SwiftShader (--enable-unsafe-webgpu),
+// open the studio, load the tiny fixtures through the public test hooks, train, read the store (?debug), and
+// save screenshots and downloads under e2e/artifacts/.
+import { mkdirSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+
+export const FIXTURES = resolve(import.meta.dirname, 'fixtures');
+export const ARTIFACTS = resolve(import.meta.dirname, 'artifacts');
+
+export const chromiumPath = () => process.env.CHROMIUM ?? '/usr/bin/chromium';
+
+export function launch(): Promise<Browser> {
+  return chromium.launch({ executablePath: chromiumPath(), args: ['--enable-unsafe-webgpu'] });
+}
+
+/** What the tests read from the page's store (exposed with ?debug). */
+export interface Snapshot {
+  phase: string;
+  backend: string;
+  losses: number[];
+  lrs: number[];
+  epochs: { val_acc: number | null; train_acc: number }[];
+  params: Record<string, { shape: number[] }> | undefined;
+  evaluation: { accuracy: number } | undefined;
+}
+
+export async function snapshot(page: Page): Promise<Snapshot> {
+  return page.evaluate(() => {
+    const w: { __studio?: { store: { getState(): { run: { phase: string; backend: string; steps: { loss: number; lr: number }[]; epochs: { val_acc: number | null; train_acc: number }[] }; view?: { params: Record<string, { shape: number[] }>; record: { evaluation?: { accuracy: number } } } } } } } = window as never;
+    const s = w.__studio!.store.getState();
+    return {
+      phase: s.run.phase, backend: s.run.backend, losses: s.run.steps.map((x) => x.loss), lrs: s.run.steps.map((x) => x.lr), epochs: s.run.epochs,
+      params: s.view && Object.fromEntries(Object.entries(s.view.params).map(([k, v]) => [k, { shape: v.shape }])), evaluation: s.view?.record.evaluation,
+    };
+  });
+}
+
+export interface Studio { context: BrowserContext; page: Page; logs: string[] }
+
+/** Opens the studio in a fresh context (its own IndexedDB) and waits for the backend badge. */
+export async function openStudio(browser: Browser, baseUrl: string, query: string, viewport = { width: 1400, height: 1000 }): Promise<Studio> {
+  const context = await browser.newContext({ viewport, acceptDownloads: true });
+  const page = await context.newPage();
+  const logs: string[] = [];
+  page.on('console', (m) => logs.push(`${m.type()}: ${m.text()}`));
+  page.on('pageerror', (e) => logs.push(`pageerror: ${e.message}`));
+  await page.goto(`${baseUrl}/?debug&${query}`);
+  await waitBackend(page);
+  return { context, page, logs };
+}
+
+export async function waitBackend(page: Page): Promise<string> {
+  await page.waitForFunction(() => {
+    const t = document.querySelector('[data-testid=backend]')?.textContent ?? '';
+    return t.length > 0 && !t.includes('starting');
+  }, null, { timeout: 120_000 });
+  return (await page.textContent('[data-testid=backend]')) ?? '';
+}
+
+/** The tiny ViT (16×16, patch 4, 2 blocks, width 16) and the 3-class shapes folder through the file inputs. */
+export async function loadTiny(page: Page, model = 'tiny-vit.onnx'): Promise<void> {
+  await page.setInputFiles('[data-testid=model-input]', join(FIXTURES, model));
+  await page.setInputFiles('[data-testid=dataset-input]', join(FIXTURES, 'shapes'));
+  await page.waitForSelector('[data-testid=data-summary]', { timeout: 120_000 });
+  await page.waitForSelector('[data-testid=backbone-info]', { timeout: 120_000 });
+}
+
+export async function setNumber(page: Page, selector: string, value: number): Promise<void> {
+  await page.fill(selector, String(value));
+}
+
+/** Sets a field by its label text (the studio's <label class=field><span>label</span><input/></label>). */
+export async function setField(page: Page, label: string, value: number): Promise<void> {
+  await page.locator('label.field', { has: page.locator(`span:text-is("${label}")`) }).locator('input').fill(String(value));
+}
+
+/** Clicks Train and waits until the run status reads one of `until`. Returns the seconds it took. */
+export async function trainAndWait(page: Page, until: string[] = ['done'], timeoutMs = 400_000): Promise<number> {
+  await page.waitForFunction(() => !document.querySelector<HTMLButtonElement>('[data-testid=train-start]')?.disabled, null, { timeout: 60_000 });
+  const t0 = Date.now();
+  await page.click('[data-testid=train-start]');
+  await page.waitForFunction((u) => {
+    const t = document.querySelector('[data-testid=run-status]')?.textContent ?? '';
+    return u.includes(t) || t === 'error';
+  }, until, { timeout: timeoutMs });
+  const status = await page.textContent('[data-testid=run-status]');
+  if (status === 'error') throw new Error(`run failed: ${await page.textContent('[data-testid=run-error]')}`);
+  return (Date.now() - t0) / 1000;
+}
+
+export async function screenshot(page: Page, name: string): Promise<string> {
+  mkdirSync(ARTIFACTS, { recursive: true });
+  const path = join(ARTIFACTS, `${name}.png`);
+  await page.screenshot({ path, fullPage: true });
+  return path;
+}
+
+/** Clicks a download button and saves the file under e2e/artifacts/<prefix>-<suggested name>. */
+export async function downloadVia(page: Page, testId: string, prefix: string): Promise<string> {
+  mkdirSync(ARTIFACTS, { recursive: true });
+  const [dl] = await Promise.all([page.waitForEvent('download', { timeout: 120_000 }), page.click(`[data-testid=${testId}]`)]);
+  const path = join(ARTIFACTS, `${prefix}-${dl.suggestedFilename()}`);
+  await dl.saveAs(path);
+  return path;
+}

@@ -1,0 +1,141 @@
+// The studio in a real browser (Debian Chromium; WebGPU = SwiftShader): load the tiny fixtures through the folder
+// picker and file input, train LoR-VP on WebGPU and on wasm (same seed: the first losses must agree), VPT on
+// WebGPU, pause/resume/stop, export the CLI's files and re-parse them (model.onnx re-scored in onnxruntime-node),
+// reload and find the runs. Screenshots land in e2e/artifacts/.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import * as ort from 'onnxruntime-node';
+import type { Browser } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { decodeImage } from '../src/data/decode-node.ts';
+import { readSafetensors } from '../src/io/safetensors.ts';
+import { decodeModel } from '../src/onnx/codec.ts';
+import { downloadVia, FIXTURES, launch, loadTiny, openStudio, screenshot, setField, snapshot, trainAndWait, type Studio } from './browser.ts';
+
+const baseUrl = inject('baseUrl');
+let browser: Browser;
+const pages: Record<'webgpu' | 'wasm', Studio | undefined> = { webgpu: undefined, wasm: undefined };
+
+async function setupRun(s: Studio, epochs: number): Promise<void> {
+  await loadTiny(s.page);
+  await s.page.selectOption('[data-testid=method-select]', 'lorvp');
+  await s.page.selectOption('[data-testid=head-select]', 'lp');
+  await s.page.fill('[data-testid=epochs-input]', String(epochs));
+  await setField(s.page, 'batch size', 8);
+  await setField(s.page, 'learning rate', 0.05);
+  await setField(s.page, 'seed', 7);
+  await s.page.waitForFunction(() => /435/.test(document.querySelector('[data-testid=trainable-count]')?.textContent ?? ''));
+}
+
+beforeAll(async () => { browser = await launch(); });
+afterAll(async () => { await browser?.close(); });
+
+describe.sequential('studio in Chromium', () => {
+  it('trains LoR-VP on WebGPU (SwiftShader) with live metrics', async () => {
+    const s = (pages.webgpu = await openStudio(browser, baseUrl, 'backend=webgpu&preload=0'));
+    expect(await s.page.textContent('[data-testid=backend]')).toMatch(/^webgpu \(.+\)$/);
+    expect(await s.page.evaluate(() => crossOriginIsolated)).toBe(true);
+    await setupRun(s, 2);
+    const seconds = await trainAndWait(s.page);
+    const snap = await snapshot(s.page);
+    console.log(`webgpu: 6 steps + evaluation in ${seconds.toFixed(1)} s; losses ${snap.losses.map((l) => l.toFixed(6)).join(' ')}`);
+    expect(snap.losses).toHaveLength(6);
+    expect(snap.backend).toMatch(/^webgpu/);
+    const val = Number(await s.page.textContent('[data-testid=val-acc]'));
+    expect(val).toBeGreaterThanOrEqual(0);
+    expect(val).toBeLessThanOrEqual(1);
+    expect(await s.page.locator('[data-testid=chart-loss] .recharts-line path').count()).toBeGreaterThan(0);
+    expect(await s.page.textContent('[data-testid=progress-text]')).toContain('6/6');
+    await s.page.waitForSelector('[data-testid=prompt-picture] canvas');
+    await screenshot(s.page, 'webgpu-lorvp');
+  });
+
+  it('trains the same run on wasm; the first losses agree with WebGPU within 1e-4', async () => {
+    const s = (pages.wasm = await openStudio(browser, baseUrl, 'backend=wasm&preload=0'));
+    expect(await s.page.textContent('[data-testid=backend]')).toMatch(/^wasm — /);
+    await setupRun(s, 2);
+    await trainAndWait(s.page);
+    const gpu = await snapshot(pages.webgpu!.page), cpu = await snapshot(s.page);
+    const diffs = cpu.losses.map((l, i) => Math.abs(l - gpu.losses[i]));
+    console.log(`wasm losses ${cpu.losses.map((l) => l.toFixed(6)).join(' ')}; max |Δ| ${Math.max(...diffs).toExponential(2)}`);
+    for (const d of diffs.slice(0, 3)) expect(d).toBeLessThan(1e-4);
+    expect(cpu.lrs).toEqual(gpu.lrs);
+    await screenshot(s.page, 'wasm-lorvp');
+  });
+
+  it('exports prompt.safetensors, manifest.json and model.onnx in the CLI formats', async () => {
+    const { page } = pages.wasm!;
+    const snap = await snapshot(page);
+    const st = readSafetensors(new Uint8Array(readFileSync(await downloadVia(page, 'export-prompt', 'wasm'))));
+    expect(Object.keys(st.tensors).sort()).toEqual(['head.bias', 'head.weight', 'prompt.A', 'prompt.B']);
+    expect(st.tensors['prompt.B'].shape).toEqual([3, 16, 4]);
+    expect(st.tensors['head.weight'].shape).toEqual(snap.params!['head.weight'].shape);
+    expect(st.metadata).toMatchObject({ method: 'lorvp', head: 'lp', classes: JSON.stringify(['a_circle', 'b_square', 'c_noise']) });
+    const m = JSON.parse(readFileSync(await downloadVia(page, 'export-manifest', 'wasm'), 'utf8'));
+    expect(m).toMatchObject({ format: 'vp-studio-run/1', classes: ['a_circle', 'b_square', 'c_noise'], trainableParameters: 435, data: { train: 24, val: 12 } });
+    expect(m.settings).toMatchObject({ method: 'lorvp', epochs: 2, batchSize: 8, seed: 7 });
+    expect(m.backbone).toMatchObject({ file: 'tiny-vit.onnx', family: 'vit', inputSize: 16 });
+    const bytes = readFileSync(await downloadVia(page, 'export-model', 'wasm'));
+    const g = decodeModel(new Uint8Array(bytes));
+    expect(g.outputs.map((o) => o.name)).toEqual(['logits']);
+    // re-score the deployable model in onnxruntime-node on the validation folder: the page's accuracy
+    const session = await ort.InferenceSession.create(bytes);
+    let correct = 0, n = 0;
+    const classes = ['a_circle', 'b_square', 'c_noise'];
+    for (const [label, cls] of classes.entries()) {
+      for (const f of ['000.png', '001.png', '002.png', '003.png']) {
+        const img = await decodeImage(new Uint8Array(readFileSync(join(FIXTURES, 'shapes/val', cls, f))));
+        const out = await session.run({ [session.inputNames[0]]: new ort.Tensor('float32', img.data, [1, 3, 16, 16]) });
+        const lg = out[session.outputNames[0]].data as Float32Array;
+        if (lg.indexOf(Math.max(...lg)) === label) correct++;
+        n++;
+      }
+    }
+    expect(correct / n).toBeCloseTo(snap.evaluation!.accuracy, 6);
+  });
+
+  it('pauses, resumes and stops a run', async () => {
+    const { page } = pages.wasm!;
+    await page.fill('[data-testid=epochs-input]', '400');
+    await page.click('[data-testid=train-start]');
+    await page.waitForFunction(() => document.querySelector('[data-testid=run-status]')?.textContent === 'running'
+      && /^([2-9]|\d\d+)\//.test(document.querySelector('[data-testid=progress-text]')?.textContent ?? ''), null, { timeout: 120_000 });
+    await page.click('[data-testid=train-pause]');
+    await page.waitForFunction(() => document.querySelector('[data-testid=run-status]')?.textContent === 'paused');
+    const before = (await snapshot(page)).losses.length;
+    await page.waitForTimeout(1500);
+    expect((await snapshot(page)).losses.length).toBeLessThanOrEqual(before + 1);
+    await screenshot(page, 'wasm-paused');
+    await page.click('[data-testid=train-resume]');
+    await page.waitForFunction((n) => parseInt(document.querySelector('[data-testid=progress-text]')?.textContent ?? '0') > n + 1, before, { timeout: 120_000 });
+    await page.click('[data-testid=train-stop]');
+    await page.waitForFunction(() => document.querySelector('[data-testid=run-status]')?.textContent === 'stopped', null, { timeout: 120_000 });
+    expect((await snapshot(page)).losses.length).toBeLessThan(1200);
+  });
+
+  it('finds the runs after a reload and exports a saved one', async () => {
+    const { page } = pages.wasm!;
+    const first = readFileSync(join(import.meta.dirname, 'artifacts', 'wasm-prompt.safetensors'));
+    await page.reload();
+    await page.waitForSelector('[data-testid=run-row]');
+    const rows = page.locator('[data-testid=run-row]');
+    expect(await rows.count()).toBe(2);
+    expect(await rows.nth(1).textContent()).toContain('done');
+    await rows.nth(1).locator('button', { hasText: 'open' }).click();
+    await page.waitForSelector('[data-testid=confusion]');
+    const again = readFileSync(await downloadVia(page, 'export-prompt', 'reloaded'));
+    expect(Buffer.compare(again, first)).toBe(0);
+    await screenshot(page, 'wasm-reloaded');
+  });
+
+  it('trains VPT on WebGPU', async () => {
+    const { page } = pages.webgpu!;
+    await page.selectOption('[data-testid=method-select]', 'vpt');
+    await page.fill('[data-testid=epochs-input]', '1');
+    await page.waitForFunction(() => /prompt\.tokens/.test(document.querySelector('[data-testid=trainable-count]')?.textContent ?? ''));
+    const seconds = await trainAndWait(page);
+    console.log(`webgpu VPT: 3 steps + evaluation in ${seconds.toFixed(1)} s`);
+    await page.waitForSelector('[data-testid=vpt-norms]');
+    await screenshot(page, 'webgpu-vpt');
+  });
+});
