@@ -36,18 +36,20 @@ export async function snapshot(page: Page): Promise<Snapshot> {
   });
 }
 
-export interface Studio { context: BrowserContext; page: Page; logs: string[] }
+export interface Studio { context: BrowserContext; page: Page; logs: string[]; placements: string[] }
 
 /** Opens the studio in a fresh context (its own IndexedDB) and waits for the backend badge. */
 export async function openStudio(browser: Browser, baseUrl: string, query: string, viewport = { width: 1400, height: 1000 }): Promise<Studio> {
   const context = await browser.newContext({ viewport, acceptDownloads: true });
   const page = await context.newPage();
-  const logs: string[] = [];
-  page.on('console', (m) => logs.push(`${m.type()}: ${m.text()}`));
+  const logs: string[] = [], placements: string[] = [];
+  const keep = (text: string) => { if (/placed on \[|Node placements/.test(text)) placements.push(text); else if (!/\[[VI]:onnxruntime/.test(text)) logs.push(text); };
+  page.on('console', (m) => keep(`${m.type()}: ${m.text()}`));
+  page.on('worker', (w) => w.on('console', (m) => keep(m.text())));
   page.on('pageerror', (e) => logs.push(`pageerror: ${e.message}`));
   await page.goto(`${baseUrl}/?debug&${query}`);
   await waitBackend(page);
-  return { context, page, logs };
+  return { context, page, logs, placements };
 }
 
 export async function waitBackend(page: Page): Promise<string> {

@@ -32,7 +32,7 @@ afterAll(async () => { await browser?.close(); });
 
 describe.sequential('studio in Chromium', () => {
   it('trains LoR-VP on WebGPU (SwiftShader) with live metrics', async () => {
-    const s = (pages.webgpu = await openStudio(browser, baseUrl, 'backend=webgpu&preload=0'));
+    const s = (pages.webgpu = await openStudio(browser, baseUrl, 'backend=webgpu&preload=0&ortlog=verbose'));
     expect(await s.page.textContent('[data-testid=backend]')).toMatch(/^webgpu \(.+\)$/);
     expect(await s.page.evaluate(() => crossOriginIsolated)).toBe(true);
     await setupRun(s, 2);
@@ -48,6 +48,11 @@ describe.sequential('studio in Chromium', () => {
     expect(await s.page.textContent('[data-testid=progress-text]')).toContain('6/6');
     await s.page.waitForSelector('[data-testid=prompt-picture] canvas');
     await screenshot(s.page, 'webgpu-lorvp');
+    // every node of the train-step and eval graphs runs on the WebGPU EP (no CPU fallback, no copies)
+    const placed = s.placements.map((l) => l.replace(/^.*?(All nodes|Node\(s\)|Node placements)/, '$1'));
+    console.log(`placement: ${[...new Set(placed)].join(' | ')}`);
+    expect(placed.filter((l) => l.startsWith('All nodes placed on [WebGpuExecutionProvider]')).length).toBeGreaterThanOrEqual(2);
+    expect(placed.filter((l) => /CPUExecutionProvider/.test(l))).toEqual([]);
   });
 
   it('trains the same run on wasm; the first losses agree with WebGPU within 1e-4', async () => {

@@ -18,6 +18,8 @@ export interface Capabilities {
   readonly fallbackAdapter: boolean;
   readonly crossOriginIsolated: boolean;
   readonly threads: number;
+  /** onnxruntime's verbose log (node placement: "All nodes placed on [WebGpuExecutionProvider]") to the console. */
+  readonly verbose: boolean;
 }
 
 interface AdapterInfoLike { vendor?: string; architecture?: string; device?: string; description?: string }
@@ -37,13 +39,13 @@ const describeAdapter = (a: AdapterLike): string => {
   return (uniq || 'unknown adapter') + (a.isFallbackAdapter ? ', fallback adapter' : '');
 };
 
-function configureEnv(): { isolated: boolean; threads: number } {
+function configureEnv(verbose: boolean): { isolated: boolean; threads: number } {
   const isolated = typeof crossOriginIsolated === 'boolean' && crossOriginIsolated;
   const cores = typeof navigator !== 'undefined' && navigator.hardwareConcurrency ? navigator.hardwareConcurrency : 1;
   const threads = isolated ? Math.max(1, Math.min(4, cores)) : 1;
   ort.env.wasm.numThreads = threads;
   ort.env.wasm.proxy = false;
-  ort.env.logLevel = 'error';
+  ort.env.logLevel = verbose ? 'verbose' : 'error';
   return { isolated, threads };
 }
 
@@ -51,9 +53,9 @@ function configureEnv(): { isolated: boolean; threads: number } {
 export const runtimeVersion = (): string => `onnxruntime-web ${ort.env.versions.web ?? ort.env.versions.common ?? '?'}`;
 
 /** Decides the backend once: WebGPU when an adapter exists and a probe session runs on it, else wasm (and why). */
-export async function detectCapabilities(prefer: Ep | 'auto' = 'auto'): Promise<Capabilities> {
-  const { isolated, threads } = configureEnv();
-  const wasm = (why: string): Capabilities => Object.freeze({ ep: 'wasm', label: `wasm — ${why}`, adapter: undefined, fallbackAdapter: false, crossOriginIsolated: isolated, threads });
+export async function detectCapabilities(prefer: Ep | 'auto' = 'auto', verbose = false): Promise<Capabilities> {
+  const { isolated, threads } = configureEnv(verbose);
+  const wasm = (why: string): Capabilities => Object.freeze({ ep: 'wasm', label: `wasm — ${why}`, adapter: undefined, fallbackAdapter: false, crossOriginIsolated: isolated, threads, verbose });
   if (prefer === 'wasm') return wasm('chosen in the settings');
   const gpu = typeof navigator === 'undefined' ? undefined : gpuOf(navigator);
   if (!gpu) return wasm('this browser has no WebGPU (navigator.gpu is missing)');
@@ -75,7 +77,7 @@ export async function detectCapabilities(prefer: Ep | 'auto' = 'auto'): Promise<
   } catch (e) {
     return wasm(`WebGPU adapter ${name} failed a probe session: ${e instanceof Error ? e.message : String(e)}`);
   }
-  return Object.freeze({ ep: 'webgpu', label: `webgpu (${name})`, adapter: name, fallbackAdapter: !!adapter.isFallbackAdapter, crossOriginIsolated: isolated, threads });
+  return Object.freeze({ ep: 'webgpu', label: `webgpu (${name})`, adapter: name, fallbackAdapter: !!adapter.isFallbackAdapter, crossOriginIsolated: isolated, threads, verbose });
 }
 
 /** A one-node graph y = x + x (float32 [3]) that proves the EP can compile and run a kernel. */
@@ -164,6 +166,7 @@ export class WebExecutor implements Executor {
   private async create(model: Uint8Array, opts?: { keepOnDevice?: string[] }): Promise<ExecSession> {
     const gpu = this.caps.ep === 'webgpu';
     const options: ort.InferenceSession.SessionOptions = { executionProviders: [gpu ? 'webgpu' : 'wasm'], graphOptimizationLevel: 'all' };
+    if (this.caps.verbose) Object.assign(options, { logSeverityLevel: 0, logVerbosityLevel: 0 });
     if (gpu) {
       // Updated parameters and optimiser state (the compiler's `<name>.next` outputs) stay on the GPU; the loss
       // and logits come back to the CPU with the run.

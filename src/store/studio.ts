@@ -12,7 +12,7 @@ import { sourceActions, type Fetcher } from './sources.ts';
 import { initialState, type StudioState } from './state.ts';
 import { trainingActions } from './training.ts';
 
-export interface StudioDeps { client: WorkerClient; repo: RunsRepo; fetch: Fetcher; now?: () => number; versions?: Record<string, string> }
+export interface StudioDeps { client: WorkerClient; repo: RunsRepo; fetch: Fetcher; now?: () => number; versions?: Record<string, string>; verboseRuntime?: boolean }
 
 export function createStudio(deps: StudioDeps) {
   const store: StoreApi<StudioState> = createStore<StudioState>()(() => initialState());
@@ -57,7 +57,7 @@ export function createStudio(deps: StudioDeps) {
     async setBackend(choice: BackendChoice): Promise<void> {
       set({ backend: { ...get().backend, status: 'starting', choice, label: 'starting…' } });
       try {
-        const r = await deps.client.init(choice);
+        const r = await deps.client.init(choice, deps.verboseRuntime ?? false);
         set({ backend: { status: 'ready', choice, label: r.backend, ep: r.ep, runtime: r.runtime, isolated: r.crossOriginIsolated, threads: r.threads } });
       } catch (e) {
         set({ backend: { ...get().backend, status: 'error', label: `no backend: ${e instanceof Error ? e.message : String(e)}` } });

@@ -1,5 +1,5 @@
 // The studio's entry: starts the training worker, builds the store on it and IndexedDB, boots (backend, saved
-// runs, bundled starter + demo data) and renders the app. URL flags: ?backend=wasm|webgpu, ?preload=0, ?debug.
+// runs, bundled starter + demo data) and renders the app. URL flags: ?backend=wasm|webgpu, ?preload=0, ?debug, ?ortlog=verbose.
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
 import pkg from '../../package.json' with { type: 'json' };
@@ -18,6 +18,7 @@ const studio = createStudio({
   repo: idbRepo(),
   fetch: (url) => fetch(url),
   versions: { 'vp-studio': pkg.version, browser: navigator.userAgent },
+  verboseRuntime: params.get('ortlog') === 'verbose',
 });
 // ?debug exposes the store to automated tests (e2e reads exact losses from it).
 if (params.has('debug')) Object.assign(window, { __studio: studio });

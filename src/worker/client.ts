@@ -50,7 +50,7 @@ export class WorkerClient {
     });
   }
 
-  init(backend: BackendChoice) { return this.call((id) => ({ type: 'init', id, backend }), 'ready'); }
+  init(backend: BackendChoice, verbose = false) { return this.call((id) => ({ type: 'init', id, backend, verbose }), 'ready'); }
   /** Sends a copy of the backbone bytes (the caller keeps its own). */
   backbone(name: string, bytes: Uint8Array) {
     const copy = bytes.slice().buffer;

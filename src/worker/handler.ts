@@ -14,7 +14,7 @@ export interface Backend { executor: Executor; runtime: string; ep: 'webgpu' | '
 
 export interface HandlerDeps {
   codec: ImageCodec;
-  createBackend(choice: BackendChoice): Promise<Backend>;
+  createBackend(choice: BackendChoice, verbose: boolean): Promise<Backend>;
 }
 
 export type Post = (msg: Response, transfer?: Transferable[]) => void;
@@ -25,6 +25,7 @@ const message = (e: unknown) => (e instanceof Error ? e.message : String(e));
 export class Handler {
   private backend: Backend | undefined;
   private backendChoice: BackendChoice = 'auto';
+  private verbose = false;
   private backbone: { bytes: Uint8Array; info: BackboneInfo; name: string } | undefined;
   private dataset: Dataset | undefined;
   private control: RunControl | undefined;
@@ -44,7 +45,7 @@ export class Handler {
   }
 
   private async ensureBackend(): Promise<Backend> {
-    this.backend ??= await this.deps.createBackend(this.backendChoice);
+    this.backend ??= await this.deps.createBackend(this.backendChoice, this.verbose);
     return this.backend;
   }
 
@@ -53,6 +54,7 @@ export class Handler {
       case 'init': {
         if (this.control) throw new Error('cannot change the backend while training');
         this.backendChoice = msg.backend;
+        this.verbose = msg.verbose;
         this.backend = undefined;
         const b = await this.ensureBackend();
         this.post({ type: 'ready', id: msg.id, backend: b.executor.backend, runtime: b.runtime, ep: b.ep, crossOriginIsolated: b.crossOriginIsolated, threads: b.threads });

@@ -59,7 +59,7 @@ export interface RunDone {
 }
 
 export type Request =
-  | { type: 'init'; id: number; backend: BackendChoice }
+  | { type: 'init'; id: number; backend: BackendChoice; verbose: boolean }
   | { type: 'backbone'; id: number; name: string; bytes: ArrayBuffer }
   | { type: 'data'; id: number; files: DataFile[] }
   | { type: 'plan'; id: number; cfg: TrainConfig; numClasses: number }

@@ -9,8 +9,8 @@ import type { Request, Response } from './protocol.ts';
 if (!self.name.startsWith('em-pthread')) {
   const handler = new Handler((msg: Response, transfer: Transferable[] = []) => self.postMessage(msg, { transfer }), {
     codec: browserCodec,
-    async createBackend(choice) {
-      const caps = await detectCapabilities(choice);
+    async createBackend(choice, verbose) {
+      const caps = await detectCapabilities(choice, verbose);
       return { executor: new WebExecutor(caps), runtime: runtimeVersion(), ep: caps.ep, crossOriginIsolated: caps.crossOriginIsolated, threads: caps.threads };
     },
   });
