@@ -13,10 +13,14 @@ export interface ImageCodec {
   thumbnail(img: RgbImage, size: number): Promise<Blob>;
 }
 
+let shared: OffscreenCanvasRenderingContext2D | undefined;
+/** One reused 2D context (decoding is sequential within a task: draw and read back without awaiting between). */
 function canvas2d(w: number, h: number): OffscreenCanvasRenderingContext2D {
-  const ctx = new OffscreenCanvas(w, h).getContext('2d', { willReadFrequently: true });
-  if (!ctx) throw new Error('no 2D canvas context in this browser');
-  return ctx;
+  shared ??= new OffscreenCanvas(w, h).getContext('2d', { willReadFrequently: true }) ?? undefined;
+  if (!shared) throw new Error('no 2D canvas context in this browser');
+  const c = shared.canvas;
+  if (c.width !== w || c.height !== h) { c.width = w; c.height = h; } else shared.clearRect(0, 0, w, h);
+  return shared;
 }
 
 export const browserCodec: ImageCodec = {
@@ -50,9 +54,10 @@ export const browserCodec: ImageCodec = {
 
   async thumbnail(img, size) {
     const small = img.width === size && img.height === size ? img : resizeBilinear(img, size, size, { antialias: true });
-    const ctx = canvas2d(size, size);
-    const rgba = new Uint8ClampedArray(toRgba8(small));
-    ctx.putImageData(new ImageData(rgba, size, size), 0, 0);
-    return ctx.canvas.convertToBlob({ type: 'image/png' });
+    const canvas = new OffscreenCanvas(size, size);
+    const ctx = canvas.getContext('2d');
+    if (!ctx) throw new Error('no 2D canvas context in this browser');
+    ctx.putImageData(new ImageData(new Uint8ClampedArray(toRgba8(small)), size, size), 0, 0);
+    return canvas.convertToBlob({ type: 'image/png' });
   },
 };

@@ -41,8 +41,8 @@ export function planFolder(paths: string[]): FolderPlan {
   const visible = segs.map((s) => !s.some(hidden));
   let strip = 0;
   const live = segs.filter((_, i) => visible[i]);
-  // Drop common leading folders (the dropped root) while every file still sits two folders deeper.
-  while (live.length > 0 && live.every((s) => s.length >= strip + 3 && s[strip] === live[0][strip])) strip++;
+  // Drop common leading folders (the dropped root) while some file still sits in a folder below it.
+  while (live.length > 0 && live.every((s) => s.length >= strip + 2 && s[strip] === live[0][strip]) && live.some((s) => s.length >= strip + 3)) strip++;
   const skipped: Skipped[] = [];
   const warnings: string[] = [];
   const rel = segs.map((s) => s.slice(strip));

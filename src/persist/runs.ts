@@ -2,6 +2,7 @@
 //   vps/v1/run/<id>       RunRecord (settings, classes, backbone identity, metrics, evaluation) — written as it goes
 //   vps/v1/tensors/<id>   the trained tensors (+ mapping) of a finished or stopped run
 //   vps/v1/backbone/<sha> bytes of a dropped or downloaded backbone, so saved runs can be exported after a reload
+//   vps/v1/backbone/url:<url>  the sha256 of a downloaded catalogue backbone (so it downloads once)
 // A memory implementation of the same interface serves tests in Node.
 import { createStore, del, entries, get, set, type UseStore } from 'idb-keyval';
 import type { BackboneInfo } from '../engine/compile.ts';
@@ -45,7 +46,10 @@ export interface RunsRepo {
   tensors(id: string): Promise<Record<string, WireTensor> | undefined>;
   remove(id: string): Promise<void>;
   saveBackbone(sha: string, name: string, bytes: Uint8Array): Promise<void>;
-  backbone(sha: string): Promise<{ name: string; bytes: Uint8Array } | undefined>;
+  /** Makes `alias` (e.g. "url:<download URL>") another key of a stored backbone. */
+  linkBackbone(alias: string, sha: string): Promise<void>;
+  /** A stored backbone by sha256 or alias. */
+  backbone(key: string): Promise<{ name: string; bytes: Uint8Array } | undefined>;
 }
 
 const byCreated = (a: RunRecord, b: RunRecord) => b.created.localeCompare(a.created);
@@ -62,14 +66,18 @@ export function idbRepo(store: UseStore = createStore('vp-studio', 'kv')): RunsR
     tensors: (id) => get<Record<string, WireTensor>>(K.tensors(id), store),
     async remove(id) { await del(K.run(id), store); await del(K.tensors(id), store); },
     saveBackbone: (sha, name, bytes) => set(K.backbone(sha), { name, bytes }, store),
-    backbone: (sha) => get<{ name: string; bytes: Uint8Array }>(K.backbone(sha), store),
+    linkBackbone: (alias, sha) => set(K.backbone(alias), sha, store),
+    async backbone(key) {
+      const v = await get<{ name: string; bytes: Uint8Array } | string>(K.backbone(key), store);
+      return typeof v === 'string' ? get<{ name: string; bytes: Uint8Array }>(K.backbone(v), store) : v;
+    },
   };
 }
 
 export function memoryRepo(): RunsRepo {
   const runs = new Map<string, RunRecord>();
   const tensors = new Map<string, Record<string, WireTensor>>();
-  const backbones = new Map<string, { name: string; bytes: Uint8Array }>();
+  const backbones = new Map<string, { name: string; bytes: Uint8Array } | string>();
   return {
     list: async () => [...runs.values()].map((r) => structuredClone(r)).sort(byCreated),
     save: async (r) => { runs.set(r.id, structuredClone(r)); },
@@ -77,6 +85,7 @@ export function memoryRepo(): RunsRepo {
     tensors: async (id) => tensors.get(id),
     remove: async (id) => { runs.delete(id); tensors.delete(id); },
     saveBackbone: async (sha, name, bytes) => { backbones.set(sha, { name, bytes }); },
-    backbone: async (sha) => backbones.get(sha),
+    linkBackbone: async (alias, sha) => { backbones.set(alias, sha); },
+    backbone: async (key) => { const v = backbones.get(key); return typeof v === 'string' ? (backbones.get(v) as { name: string; bytes: Uint8Array } | undefined) : v; },
   };
 }

@@ -16,6 +16,8 @@ export interface CatalogEntry {
   sha256?: string;
   description?: string;
   sizeBytes?: number;
+  /** Other URLs of the same file, tried in order when the main one fails. */
+  mirrors?: string[];
 }
 
 export interface Normalisation { mean: number[]; std: number[]; why: string }
@@ -45,7 +47,7 @@ export function parseCatalog(raw: unknown, base: string, bundled: boolean): Cata
     const url = /^(https?:|blob:|data:|\/)/.test(file) ? file : base + file.replace(/^(\.\/)?(models\/)?/, '');
     const id = str(e.id) ?? key ?? file;
     out.push({
-      id, url, bundled: bundled && !/^https?:/.test(file),
+      id, url, bundled: e.source === 'bundled' || (bundled && !/^https?:/.test(file)) || !/^(https?:|blob:|data:)/.test(url),
       name: str(e.name) ?? str(e.title) ?? id,
       family: str(e.family) ?? str(e.arch),
       inputSize: num(e.inputSize) ?? num(e.input_size) ?? num(e.image_size) ?? num(e.size),
@@ -54,6 +56,7 @@ export function parseCatalog(raw: unknown, base: string, bundled: boolean): Cata
       sha256: str(e.sha256),
       description: str(e.description) ?? str(e.notes),
       sizeBytes: num(e.bytes) ?? num(e.sizeBytes) ?? num(e.size_bytes),
+      mirrors: Array.isArray(e.mirrors) ? e.mirrors.filter((m): m is string => typeof m === 'string') : undefined,
     });
   }
   return out;

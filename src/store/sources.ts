@@ -61,11 +61,57 @@ export function sourceActions(store: StoreApi<StudioState>, d: SourceDeps) {
       if ((cfg.method === 'vpt' || cfg.method === 'vpt-deep') && r.info.family !== 'vit') cfg.method = 'lorvp';
       if (cfg.method === 'pad' && 2 * cfg.padWidth >= r.info.inputSize) cfg.padWidth = Math.max(1, Math.round((30 * r.info.inputSize) / 224));
       set({ cfg, backbone: { status: 'ready', name, url, progress: undefined, sha256: r.sha256, info: r.info, warnings: r.warnings, error: undefined, norm, bytes: bytes.length } });
-      if (!url || /^https?:/.test(url)) void d.repo.saveBackbone(r.sha256, name, bytes).catch(() => undefined);
+      if (!url || /^https?:/.test(url)) {
+        void d.repo.saveBackbone(r.sha256, name, bytes).then(() => (url ? d.repo.linkBackbone(`url:${url}`, r.sha256) : undefined)).catch(() => undefined);
+      }
       await d.refreshPlan();
     } catch (e) {
       if (ticket === backboneTicket) set({ backbone: { ...get().backbone, status: 'error', error: e instanceof Error ? e.message : String(e), progress: undefined } });
     }
+  }
+
+  /** The first URL that answers (mirrors in order), read with progress. */
+  async function download(urls: string[], onProgress: (f: number | undefined) => void): Promise<Uint8Array> {
+    const problems: string[] = [];
+    for (const url of urls) {
+      try {
+        const res = await d.fetch(url);
+        if (res.ok) return await readAll(res, onProgress);
+        problems.push(`${url}: HTTP ${res.status}`);
+      } catch (e) {
+        problems.push(`${url}: ${e instanceof Error ? e.message : String(e)}`);
+      }
+    }
+    throw new Error(`could not download the model (${problems.join('; ')})`);
+  }
+
+  /** A demo's pack.bin (u32 LE header length, JSON [{path, length}], bytes), or undefined when absent. */
+  async function unpack(url: string): Promise<DataFile[] | undefined> {
+    const res = await d.fetch(url).catch(() => undefined);
+    if (!res?.ok || /text\/html/.test(res.headers.get('content-type') ?? '')) return undefined;
+    const buf = new Uint8Array(await res.arrayBuffer());
+    if (buf.length < 4) return undefined;
+    const n = new DataView(buf.buffer).getUint32(0, true);
+    let entries: { path: string; length: number }[];
+    try { entries = JSON.parse(new TextDecoder().decode(buf.subarray(4, 4 + n))); } catch { return undefined; }
+    let o = 4 + n;
+    return entries.map((e) => { const blob = new Blob([buf.slice(o, o + e.length)]); o += e.length; return { path: e.path.replace(/^\/?(demo\/)?/, ''), blob }; });
+  }
+
+  /** The images of a demo index fetched one by one (8 at a time). */
+  async function fetchEach(paths: string[], dir: string, ticket: number): Promise<DataFile[]> {
+    const files: DataFile[] = new Array(paths.length);
+    let next = 0, done = 0;
+    const worker = async () => {
+      while (next < paths.length && ticket === dataTicket) {
+        const i = next++, p = paths[i];
+        const url = p.startsWith('/') ? p : p.startsWith('demo/') ? `/${p}` : dir + p;
+        files[i] = { path: url.replace(/^\/(demo\/)?/, ''), blob: await (await d.fetch(url)).blob() };
+        if (++done % 50 === 0 && ticket === dataTicket) set({ data: { ...get().data, progress: { done, total: paths.length } } });
+      }
+    };
+    await Promise.all(Array.from({ length: 8 }, worker));
+    return files;
   }
 
   async function ingest(name: string, files: DataFile[], ticket: number): Promise<void> {
@@ -111,14 +157,9 @@ export function sourceActions(store: StoreApi<StudioState>, d: SourceDeps) {
       const name = entry.url.split('/').pop() ?? entry.name;
       set({ backbone: { ...get().backbone, status: 'loading', name, url: entry.url, progress: 0, error: undefined } });
       try {
-        const cacheKey = entry.sha256 ?? `url:${entry.url}`;
-        let bytes = entry.bundled ? undefined : (await d.repo.backbone(cacheKey).catch(() => undefined))?.bytes;
-        if (!bytes) {
-          const res = await d.fetch(entry.url);
-          if (!res.ok) throw new Error(`could not download ${entry.url} (HTTP ${res.status})`);
-          bytes = await readAll(res, (f) => { if (ticket === backboneTicket) set({ backbone: { ...get().backbone, progress: f } }); });
-          if (!entry.bundled) await d.repo.saveBackbone(cacheKey, name, bytes).catch(() => undefined);
-        }
+        // downloaded models are cached in IndexedDB (by sha256, with the URL as an alias) by useBackbone
+        let bytes = entry.bundled ? undefined : (await d.repo.backbone(entry.sha256 ?? `url:${entry.url}`).catch(() => undefined))?.bytes;
+        bytes ??= await download([entry.url, ...(entry.mirrors ?? [])], (f) => { if (ticket === backboneTicket) set({ backbone: { ...get().backbone, progress: f } }); });
         await useBackbone(name, bytes, entry.url, ticket);
       } catch (e) {
         if (ticket === backboneTicket) set({ backbone: { ...get().backbone, status: 'error', progress: undefined, error: e instanceof Error ? e.message : String(e) } });
@@ -141,20 +182,11 @@ export function sourceActions(store: StoreApi<StudioState>, d: SourceDeps) {
       if (!res?.ok || ticket !== dataTicket) return false;
       const index: unknown = await res.json();
       const title = index && typeof index === 'object' && 'name' in index && typeof index.name === 'string' ? index.name : 'demo';
-      const paths = imagePathsOf(index);
       const dir = indexUrl.slice(0, indexUrl.lastIndexOf('/') + 1);
-      const files: DataFile[] = new Array(paths.length);
-      let next = 0;
-      const worker = async () => {
-        while (next < paths.length) {
-          const i = next++, p = paths[i];
-          const url = p.startsWith('/') ? p : p.startsWith('demo/') ? `/${p}` : dir + p;
-          const r = await d.fetch(url);
-          files[i] = { path: url.replace(/^\/(demo\/)?/, ''), blob: await r.blob() };
-        }
-      };
+      const paths = imagePathsOf(index);
       set({ data: { ...get().data, status: 'loading', name: title, progress: { done: 0, total: paths.length }, error: undefined } });
-      await Promise.all(Array.from({ length: 8 }, worker));
+      const files = (await unpack(dir + 'pack.bin')) ?? (await fetchEach(paths, dir, ticket));
+      if (ticket !== dataTicket) return false;
       await ingest(title, files, ticket);
       return ticket === dataTicket;
     },

@@ -1,0 +1,132 @@
+// The studio store in Node, wired back-to-back to a real worker Handler (onnxruntime-node, sharp decoding) and
+// an in-memory run repository: load a backbone and a folder, train, save, export in the CLI's formats; later
+// choices win over slow earlier loads; saved runs are listed after a "reload".
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { decodeImage } from '../data/decode-node.ts';
+import { readSafetensors } from '../io/safetensors.ts';
+import { decodeModel } from '../onnx/codec.ts';
+import { memoryRepo, type RunsRepo } from '../persist/runs.ts';
+import { NodeExecutor } from '../runtime/node-executor.ts';
+import { WorkerClient, type WorkerPort } from '../worker/client.ts';
+import { Handler } from '../worker/handler.ts';
+import type { DataFile, Request, Response } from '../worker/protocol.ts';
+import type { StudioState } from './state.ts';
+import { createStudio, type Studio } from './studio.ts';
+
+const FIX = join(import.meta.dirname, '../../e2e/fixtures');
+const tinyVit = () => new Uint8Array(readFileSync(join(FIX, 'tiny-vit.onnx')));
+
+function shapes(): DataFile[] {
+  const out: DataFile[] = [];
+  const walk = (dir: string, rel: string) => {
+    for (const e of readdirSync(dir, { withFileTypes: true })) {
+      if (e.isDirectory()) walk(join(dir, e.name), `${rel}/${e.name}`);
+      else out.push({ path: `${rel}/${e.name}`, blob: new Blob([readFileSync(join(dir, e.name))]) });
+    }
+  };
+  walk(join(FIX, 'shapes'), 'shapes');
+  return out;
+}
+
+/** A WorkerPort whose other end is a Handler in this process (messages cross on later tasks, as with a worker). */
+function backToBack(): WorkerPort {
+  const listeners: Array<(e: MessageEvent<Response>) => void> = [];
+  const handler = new Handler((msg) => setTimeout(() => listeners.forEach((fn) => fn(new MessageEvent('message', { data: msg })))), {
+    codec: { decode: async (b) => decodeImage(new Uint8Array(await b.arrayBuffer())), thumbnail: async () => new Blob([]) },
+    createBackend: async () => ({ executor: new NodeExecutor(1), runtime: 'onnxruntime-node', ep: 'wasm', crossOriginIsolated: false, threads: 1 }),
+  });
+  return { postMessage: (msg: Request) => setTimeout(() => void handler.handle(msg)), addEventListener: (_t, fn) => listeners.push(fn) };
+}
+
+const notFound = async () => new Response('not found', { status: 404 });
+
+function until(s: Studio, pred: (st: StudioState) => boolean): Promise<void> {
+  return new Promise((resolve) => {
+    if (pred(s.store.getState())) return resolve();
+    const off = s.store.subscribe((st) => { if (pred(st)) { off(); resolve(); } });
+  });
+}
+
+async function ready(repo: RunsRepo = memoryRepo()): Promise<Studio> {
+  const s = createStudio({ client: new WorkerClient(backToBack()), repo, fetch: notFound, versions: { 'vp-studio': 'test' } });
+  await s.actions.boot({ preload: false });
+  await s.actions.loadBackboneFile('tiny-vit.onnx', tinyVit());
+  await s.actions.loadFiles('shapes', shapes());
+  s.actions.setCfg({ epochs: 1, batchSize: 8, lr: 0.05 });
+  await s.actions.refreshPlan();
+  return s;
+}
+
+describe('studio store', () => {
+  it('trains from a folder, saves the run and exports the CLI files', async () => {
+    const repo = memoryRepo();
+    const s = await ready(repo);
+    const st = s.store.getState();
+    expect(st.backend).toMatchObject({ status: 'ready', label: expect.stringMatching(/^onnxruntime-node/) });
+    expect(st.backbone).toMatchObject({ status: 'ready', name: 'tiny-vit.onnx', norm: { mean: [0.5, 0.5, 0.5] } });
+    expect(st.data.summary?.classes).toEqual(['a_circle', 'b_square', 'c_noise']);
+    expect(st.plan).toMatchObject({ trainable: 435, error: undefined });
+    const id = await s.actions.start();
+    expect(id).toBeDefined();
+    await until(s, (x) => x.run.phase === 'done' && x.runs.some((r) => r.status === 'done'));
+    const done = s.store.getState();
+    expect(done.run.steps.map((p) => p.step)).toEqual([0, 1, 2]);
+    expect(done.view?.record).toMatchObject({ id, status: 'done', data: { train: 24, val: 12 }, trainable: 435 });
+    expect((await repo.list())[0].epochs).toHaveLength(1);
+    expect(Object.keys((await repo.tensors(id!)) ?? {}).sort()).toEqual(['head.bias', 'head.weight', 'prompt.A', 'prompt.B']);
+
+    const st2 = readSafetensors(s.actions.exportPrompt().bytes);
+    expect(st2.tensors['prompt.A'].shape).toEqual([3, 4, 16]);
+    expect(st2.metadata.classes).toBe('["a_circle","b_square","c_noise"]');
+    const m = JSON.parse(new TextDecoder().decode(s.actions.exportManifest().bytes));
+    expect(m).toMatchObject({ format: 'vp-studio-run/1', trainableParameters: 435, backbone: { file: 'tiny-vit.onnx', inputSize: 16 }, versions: { 'vp-studio': 'test' } });
+    expect(m.final.steps).toBe(3);
+    expect(decodeModel((await s.actions.exportModel()).bytes).outputs[0].name).toBe('logits');
+  });
+
+  it('lets a later backbone choice win over a slow earlier download', async () => {
+    let release!: () => void;
+    const slow = new Promise<void>((r) => { release = r; });
+    const s = createStudio({
+      client: new WorkerClient(backToBack()), repo: memoryRepo(), fetch: async (url) => {
+        if (!url.endsWith('.onnx')) return notFound();
+        await slow;
+        return new Response(readFileSync(join(FIX, 'tiny-resnet.onnx')));
+      },
+    });
+    await s.actions.boot({ preload: false });
+    const first = s.actions.loadCatalogEntry({ id: 'r', name: 'resnet', url: 'https://example.org/r.onnx', bundled: false });
+    await s.actions.loadBackboneFile('tiny-vit.onnx', tinyVit());
+    release();
+    await first;
+    expect(s.store.getState().backbone).toMatchObject({ status: 'ready', name: 'tiny-vit.onnx' });
+  });
+
+  it('lists saved runs after a reload; one that never finished reads interrupted', async () => {
+    const repo = memoryRepo();
+    const s = await ready(repo);
+    await s.actions.start();
+    await until(s, (x) => x.run.phase === 'done' && x.runs.some((r) => r.status === 'done'));
+    const [rec] = await repo.list();
+    await repo.save({ ...rec, id: 'run-x', status: 'running', created: '2000-01-01T00:00:00.000Z' });
+    const again = createStudio({ client: new WorkerClient(backToBack()), repo, fetch: notFound });
+    await again.actions.boot({ preload: false });
+    expect(again.store.getState().runs.map((r) => r.status)).toEqual(['done', 'interrupted']);
+    await again.actions.openRun(rec.id);
+    expect(again.store.getState().view?.record.id).toBe(rec.id);
+  });
+
+  it('explains why training cannot start', async () => {
+    const s = createStudio({ client: new WorkerClient(backToBack()), repo: memoryRepo(), fetch: notFound });
+    await s.actions.boot({ preload: false });
+    expect(await s.actions.start()).toBeUndefined();
+    expect(s.store.getState().notice).toBe('choose a backbone');
+    await s.actions.loadBackboneFile('tiny-resnet.onnx', new Uint8Array(readFileSync(join(FIX, 'tiny-resnet.onnx'))));
+    await s.actions.loadFiles('shapes', shapes());
+    s.actions.setCfg({ method: 'vpt' });
+    await s.actions.refreshPlan();
+    expect(s.store.getState().plan?.error).toMatch(/vpt needs a ViT backbone/);
+  });
+});
