@@ -4,7 +4,7 @@ import type { BackboneInfo } from '../engine/compile.ts';
 import { DEFAULTS, type TrainConfig } from '../engine/config.ts';
 import type { EpochMetrics } from '../engine/trainer.ts';
 import type { RunRecord, StepPoint } from '../persist/runs.ts';
-import type { BackendChoice, DataFile, DatasetSummary, ParamPlan, RunDone, WireTensor } from '../worker/protocol.ts';
+import type { BackendChoice, DataFile, DatasetSummary, ParamPlan, RunDone, SampleImage, WireTensor } from '../worker/protocol.ts';
 import type { CatalogEntry, Normalisation } from './catalog.ts';
 
 export type Phase = 'idle' | 'starting' | 'running' | 'paused' | 'stopping' | 'evaluating' | 'done' | 'stopped' | 'error';
@@ -51,6 +51,9 @@ export interface RunState {
 /** What the results panel shows: the finished current run or a saved one opened from the list. */
 export interface ResultView { record: RunRecord; params: Record<string, WireTensor> }
 
+/** The "try it" panel: the last classified image and its class probabilities. */
+export interface TryState { status: 'idle' | 'busy' | 'ready' | 'error'; probabilities: number[]; preview: SampleImage | undefined; error: string | undefined }
+
 export interface StudioState {
   backend: BackendState;
   catalog: CatalogEntry[];
@@ -63,6 +66,7 @@ export interface StudioState {
   /** Saved runs whose curves are overlaid. */
   compare: string[];
   view: ResultView | undefined;
+  tryit: TryState;
   notice: string | undefined;
 }
 
@@ -81,6 +85,7 @@ export const initialState = (): StudioState => ({
   runs: [],
   compare: [],
   view: undefined,
+  tryit: { status: 'idle', probabilities: [], preview: undefined, error: undefined },
   notice: undefined,
 });
 

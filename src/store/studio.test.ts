@@ -1,63 +1,15 @@
 // The studio store in Node, wired back-to-back to a real worker Handler (onnxruntime-node, sharp decoding) and
 // an in-memory run repository: load a backbone and a folder, train, save, export in the CLI's formats; later
 // choices win over slow earlier loads; saved runs are listed after a "reload".
-import { readdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { decodeImage } from '../data/decode-node.ts';
 import { readSafetensors } from '../io/safetensors.ts';
 import { decodeModel } from '../onnx/codec.ts';
-import { memoryRepo, type RunsRepo } from '../persist/runs.ts';
-import { NodeExecutor } from '../runtime/node-executor.ts';
-import { WorkerClient, type WorkerPort } from '../worker/client.ts';
-import { Handler } from '../worker/handler.ts';
-import type { DataFile, Request, Response } from '../worker/protocol.ts';
-import type { StudioState } from './state.ts';
-import { createStudio, type Studio } from './studio.ts';
-
-const FIX = join(import.meta.dirname, '../../e2e/fixtures');
-const tinyVit = () => new Uint8Array(readFileSync(join(FIX, 'tiny-vit.onnx')));
-
-function shapes(): DataFile[] {
-  const out: DataFile[] = [];
-  const walk = (dir: string, rel: string) => {
-    for (const e of readdirSync(dir, { withFileTypes: true })) {
-      if (e.isDirectory()) walk(join(dir, e.name), `${rel}/${e.name}`);
-      else out.push({ path: `${rel}/${e.name}`, blob: new Blob([readFileSync(join(dir, e.name))]) });
-    }
-  };
-  walk(join(FIX, 'shapes'), 'shapes');
-  return out;
-}
-
-/** A WorkerPort whose other end is a Handler in this process (messages cross on later tasks, as with a worker). */
-function backToBack(): WorkerPort {
-  const listeners: Array<(e: MessageEvent<Response>) => void> = [];
-  const handler = new Handler((msg) => setTimeout(() => listeners.forEach((fn) => fn(new MessageEvent('message', { data: msg })))), {
-    codec: { decode: async (b) => decodeImage(new Uint8Array(await b.arrayBuffer())), thumbnail: async () => new Blob([]) },
-    createBackend: async () => ({ executor: new NodeExecutor(1), runtime: 'onnxruntime-node', ep: 'wasm', crossOriginIsolated: false, threads: 1 }),
-  });
-  return { postMessage: (msg: Request) => setTimeout(() => void handler.handle(msg)), addEventListener: (_t, fn) => listeners.push(fn) };
-}
-
-const notFound = async () => new Response('not found', { status: 404 });
-
-function until(s: Studio, pred: (st: StudioState) => boolean): Promise<void> {
-  return new Promise((resolve) => {
-    if (pred(s.store.getState())) return resolve();
-    const off = s.store.subscribe((st) => { if (pred(st)) { off(); resolve(); } });
-  });
-}
-
-async function ready(repo: RunsRepo = memoryRepo()): Promise<Studio> {
-  const s = createStudio({ client: new WorkerClient(backToBack()), repo, fetch: notFound, versions: { 'vp-studio': 'test' } });
-  await s.actions.boot({ preload: false });
-  await s.actions.loadBackboneFile('tiny-vit.onnx', tinyVit());
-  await s.actions.loadFiles('shapes', shapes());
-  s.actions.setCfg({ epochs: 1, batchSize: 8, lr: 0.05 });
-  await s.actions.refreshPlan();
-  return s;
-}
+import { memoryRepo } from '../persist/runs.ts';
+import { WorkerClient } from '../worker/client.ts';
+import { createStudio } from './studio.ts';
+import { backToBack, FIX, notFound, ready, shapes, tinyVit, until } from './test-harness.ts';
 
 describe('studio store', () => {
   it('trains from a folder, saves the run and exports the CLI files', async () => {

@@ -6,6 +6,7 @@ import type { TrainConfig } from '../engine/config.ts';
 import type { RunRecord, RunsRepo } from '../persist/runs.ts';
 import type { WorkerClient } from '../worker/client.ts';
 import type { BackendChoice } from '../worker/protocol.ts';
+import { importActions } from './imports.ts';
 import { libraryActions } from './library.ts';
 import { PRESETS } from './presets.ts';
 import { sourceActions, type Fetcher } from './sources.ts';
@@ -34,25 +35,26 @@ export function createStudio(deps: StudioDeps) {
   }
 
   const sources = sourceActions(store, { client: deps.client, repo: deps.repo, fetch: deps.fetch, refreshPlan });
+  const ensureBackbone = async (r: RunRecord) => {
+    if (r.backbone.sha256 === get().backbone.sha256) return;
+    const cached = await deps.repo.backbone(r.backbone.sha256).catch(() => undefined);
+    if (cached) await sources.loadBackboneFile(cached.name, cached.bytes);
+    else {
+      const entry = get().catalog.find((c) => c.url === r.backbone.url || (c.sha256 !== undefined && c.sha256 === r.backbone.sha256) || c.url.split('/').pop() === r.backbone.name);
+      if (entry) await sources.loadCatalogEntry(entry);
+    }
+    if (r.backbone.sha256 !== get().backbone.sha256) throw new Error(`load the backbone ${r.backbone.name} first (this run was trained on it)`);
+  };
   const library = libraryActions(store, {
-    client: deps.client, repo: deps.repo,
+    client: deps.client, repo: deps.repo, ensureBackbone,
     versions: () => ({ 'vp-studio': deps.versions?.['vp-studio'] ?? '?', onnxruntime: get().backend.runtime, ...(deps.versions ?? {}) }),
     isLive: (id) => get().run.id === id,
-    ensureBackbone: async (r: RunRecord) => {
-      if (r.backbone.sha256 === get().backbone.sha256) return;
-      const cached = await deps.repo.backbone(r.backbone.sha256).catch(() => undefined);
-      if (cached) await sources.loadBackboneFile(cached.name, cached.bytes);
-      else {
-        const entry = get().catalog.find((c) => c.url === r.backbone.url);
-        if (entry) await sources.loadCatalogEntry(entry);
-      }
-      if (r.backbone.sha256 !== get().backbone.sha256) throw new Error(`load the backbone ${r.backbone.name} first (this run was trained on it)`);
-    },
   });
+  const imports = importActions(store, { client: deps.client, repo: deps.repo, now, refreshRuns: library.refreshRuns, ensureBackbone });
   const training = trainingActions(store, { client: deps.client, repo: deps.repo, now, refreshRuns: library.refreshRuns });
 
   const actions = {
-    ...sources, ...library, ...training,
+    ...sources, ...library, ...training, ...imports,
     refreshPlan,
     async setBackend(choice: BackendChoice): Promise<void> {
       set({ backend: { ...get().backend, status: 'starting', choice, label: 'starting…' } });

@@ -7,6 +7,7 @@ import { MethodPanel } from './MethodPanel.tsx';
 import { ResultsPanel } from './ResultsPanel.tsx';
 import { RunsPanel } from './RunsPanel.tsx';
 import { TrainPanel } from './TrainPanel.tsx';
+import { TryPanel } from './TryPanel.tsx';
 import { Select } from './widgets.tsx';
 
 function BackendBadge() {
@@ -42,6 +43,7 @@ export function App() {
         <div className="work">
           <TrainPanel />
           <ResultsPanel />
+          <TryPanel />
           <RunsPanel />
         </div>
       </main>

@@ -61,10 +61,11 @@ export function ResultsPanel() {
         <button data-testid="export-prompt" onClick={() => void save(() => a.exportPrompt())}>prompt.safetensors</button>
         <button data-testid="export-manifest" onClick={() => void save(() => a.exportManifest())}>manifest.json</button>
         <button data-testid="export-model" onClick={() => void save(() => a.exportModel())}>model.onnx</button>
+        <button data-testid="evaluate" title="score this run on the validation split of the loaded data" onClick={() => void a.evaluateView()}>evaluate on loaded data</button>
         {error && <span className="error">{error}</span>}
       </div>
       <div className="muted">
-        {r.status} · final val acc <b data-testid="final-val-acc">{pct(ev?.accuracy)}</b> · {r.epochs.length} epochs in {r.seconds.toFixed(1)} s on {r.backend}
+        {r.status} · final val acc <b data-testid="final-val-acc">{pct(ev?.accuracy)}</b> · {r.epochs.length} epoch{r.epochs.length === 1 ? '' : 's'} in {r.seconds.toFixed(1)} s on {r.backend}
       </div>
       <PromptPictures record={r} params={view.params} />
       <VptNorms params={view.params} />

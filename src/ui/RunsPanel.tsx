@@ -34,7 +34,14 @@ export function RunsPanel() {
   const a = useActions();
   const shown = runs.filter((r) => compare.includes(r.id));
   return (
-    <Panel title="Saved runs" aside={<span className="muted">{runs.length} in this browser</span>}>
+    <Panel title="Saved runs" aside={
+      <span className="muted">{runs.length} in this browser ·{' '}
+        <label className="link" title="prompt.safetensors + manifest.json of a run (from the CLI or an export)">import a run
+          <input type="file" multiple accept=".safetensors,.json" hidden data-testid="import-run"
+            onChange={(e) => { const fl = [...(e.target.files ?? [])]; e.target.value = ''; void Promise.all(fl.map(async (f) => ({ name: f.name, bytes: new Uint8Array(await f.arrayBuffer()) }))).then((files) => a.importRun(files)); }} />
+        </label>
+      </span>
+    }>
       {runs.length === 0 ? <div className="muted">Runs are saved here as they train.</div> : (
         <table className="runs" data-testid="runs">
           <thead><tr><th /><th>run</th><th>status</th><th>params</th><th>best val</th><th>final val</th><th>time</th><th /></tr></thead>

@@ -61,6 +61,12 @@ export class WorkerClient {
   exportModel(cfg: TrainConfig, numClasses: number, params: Record<string, WireTensor>, mapping: number[] | undefined) {
     return this.call((id) => ({ type: 'export-model', id, cfg, numClasses, params, mapping }), 'model');
   }
+  evaluate(cfg: TrainConfig, classes: string[], params: Record<string, WireTensor>, mapping: number[] | undefined) {
+    return this.call((id) => ({ type: 'evaluate', id, cfg, classes, params, mapping }), 'evaluated');
+  }
+  classify(key: string, cfg: TrainConfig, numClasses: number, params: Record<string, WireTensor>, mapping: number[] | undefined, image: Blob) {
+    return this.call((id) => ({ type: 'classify', id, key, cfg, numClasses, params, mapping, image }), 'classified');
+  }
   train(runId: string, cfg: TrainConfig, init?: Record<string, WireTensor>): void {
     this.port.postMessage({ type: 'train', runId, cfg, init }, []);
   }

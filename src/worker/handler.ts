@@ -7,8 +7,9 @@ import { describeBackbone, exportDeployable, initParams, type BackboneInfo } fro
 import { ConfigError, validateConfig, type TrainConfig } from '../engine/config.ts';
 import type { Executor } from '../engine/executor.ts';
 import { Dataset } from './dataset.ts';
-import type { BackendChoice, ParamPlan, Request, Response, WireTensor } from './protocol.ts';
-import { fromWire, RunControl, runTraining } from './run.ts';
+import type { BackendChoice, ParamPlan, Request, Response } from './protocol.ts';
+import { Classifier, evaluateRun, paramsFromWire } from './inference.ts';
+import { RunControl, runTraining } from './run.ts';
 
 export interface Backend { executor: Executor; runtime: string; ep: 'webgpu' | 'wasm'; crossOriginIsolated: boolean; threads: number }
 
@@ -29,6 +30,7 @@ export class Handler {
   private backbone: { bytes: Uint8Array; info: BackboneInfo; name: string } | undefined;
   private dataset: Dataset | undefined;
   private control: RunControl | undefined;
+  private readonly classifier = new Classifier();
 
   constructor(private readonly post: Post, private readonly deps: HandlerDeps) {}
 
@@ -89,7 +91,7 @@ export class Handler {
         if (!this.backbone) throw new Error('choose a backbone first');
         if (!this.dataset) throw new Error('load a dataset first');
         const control = (this.control = new RunControl(msg.runId));
-        const init = msg.init ? Object.fromEntries(Object.entries(msg.init).map(([k, v]) => [k, fromWire(v)])) : undefined;
+        const init = msg.init ? { ...paramsFromWire(msg.init), ...(msg.init.mapping ? { mapping: { dtype: 'int32' as const, shape: msg.init.mapping.shape, data: msg.init.mapping.data } } : {}) } : undefined;
         try {
           const { executor } = await this.ensureBackend();
           await runTraining({ runId: msg.runId, cfg: msg.cfg, backbone: this.backbone.bytes, dataset: this.dataset, executor, init, control, post: this.post });
@@ -109,10 +111,25 @@ export class Handler {
         return;
       case 'export-model': {
         if (!this.backbone) throw new Error('the backbone of this run is not loaded');
-        const params = Object.fromEntries(Object.entries(msg.params).map(([k, v]: [string, WireTensor]) => [k, fromWire(v)]));
-        const bytes = exportDeployable(this.backbone.bytes, msg.cfg, msg.numClasses, params, msg.mapping && Int32Array.from(msg.mapping), this.backbone.info.numSourceClasses);
+        const bytes = exportDeployable(this.backbone.bytes, msg.cfg, msg.numClasses, paramsFromWire(msg.params), msg.mapping && Int32Array.from(msg.mapping), this.backbone.info.numSourceClasses);
         const buf = bytes.slice().buffer;
         this.post({ type: 'model', id: msg.id, bytes: buf }, [buf]);
+        return;
+      }
+      case 'evaluate': {
+        if (!this.backbone) throw new Error('the backbone of this run is not loaded');
+        if (!this.dataset) throw new Error('load the data to evaluate on first');
+        const { executor } = await this.ensureBackend();
+        const r = await evaluateRun(executor, this.backbone.bytes, this.backbone.info, this.dataset, msg.cfg, msg.classes, msg.params, msg.mapping);
+        this.post({ type: 'evaluated', id: msg.id, ...r });
+        return;
+      }
+      case 'classify': {
+        if (!this.backbone) throw new Error('the backbone of this run is not loaded');
+        const { executor } = await this.ensureBackend();
+        const b = this.backbone;
+        const r = await this.classifier.classify(executor, this.deps.codec, b.bytes, b.info, `${msg.key}:${b.name}`, msg.cfg, msg.numClasses, msg.params, msg.mapping, msg.image);
+        this.post({ type: 'classified', id: msg.id, ...r });
         return;
       }
     }

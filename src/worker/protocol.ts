@@ -67,7 +67,9 @@ export type Request =
   | { type: 'pause' }
   | { type: 'resume' }
   | { type: 'stop' }
-  | { type: 'export-model'; id: number; cfg: TrainConfig; numClasses: number; params: Record<string, WireTensor>; mapping: number[] | undefined };
+  | { type: 'export-model'; id: number; cfg: TrainConfig; numClasses: number; params: Record<string, WireTensor>; mapping: number[] | undefined }
+  | { type: 'evaluate'; id: number; cfg: TrainConfig; classes: string[]; params: Record<string, WireTensor>; mapping: number[] | undefined }
+  | { type: 'classify'; id: number; key: string; cfg: TrainConfig; numClasses: number; params: Record<string, WireTensor>; mapping: number[] | undefined; image: Blob };
 
 export type Response =
   | { type: 'ready'; id: number; backend: string; runtime: string; ep: 'webgpu' | 'wasm'; crossOriginIsolated: boolean; threads: number }
@@ -82,6 +84,8 @@ export type Response =
   | { type: 'state'; runId: string; state: 'paused' | 'running' | 'stopping' | 'evaluating' }
   | { type: 'done'; result: RunDone }
   | { type: 'model'; id: number; bytes: ArrayBuffer }
+  | { type: 'evaluated'; id: number; evaluation: EvaluationSummary; samples: SampleImage[] }
+  | { type: 'classified'; id: number; probabilities: number[]; preview: SampleImage }
   | { type: 'error'; id: number | undefined; runId: string | undefined; message: string };
 
 export type ResponseOf<T extends Response['type']> = Extract<Response, { type: T }>;

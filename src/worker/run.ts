@@ -97,12 +97,7 @@ export async function runTraining(r: RunInput): Promise<void> {
   const seconds = (performance.now() - t0) / 1000;
   post({ type: 'state', runId, state: 'evaluating' });
   const evaluation = valSrc ? await evaluate(r, res.params, res.mapping, valSrc, L, C, info.numSourceClasses) : undefined;
-  const sampleIdx = (valSrc ? split.val : split.train).slice(0, SAMPLES);
-  const samples: SampleImage[] = [];
-  for (const i of sampleIdx) {
-    const it = ds.folder.items[i];
-    samples.push({ path: it.path, label: it.label, size: L, data: (await ds.image(it.file, L)).data.slice() });
-  }
+  const samples = await samplesOf(ds, valSrc ? split.val : split.train, L);
   const params: Record<string, WireTensor> = {};
   for (const [k, t] of Object.entries(res.params)) params[k] = toWire(t);
   const result: RunDone = {
@@ -113,7 +108,17 @@ export async function runTraining(r: RunInput): Promise<void> {
   post({ type: 'done', result }, transfer);
 }
 
-async function evaluate(r: RunInput, params: Record<string, Tensor>, mapping: Int32Array | undefined, src: ImageSource & { paths: string[] }, L: number, C: number, numSource: number | undefined): Promise<EvaluationSummary> {
+/** The first few images of a split at the backbone's size. */
+export async function samplesOf(ds: Dataset, indices: number[], L: number): Promise<SampleImage[]> {
+  const samples: SampleImage[] = [];
+  for (const i of indices.slice(0, SAMPLES)) {
+    const it = ds.folder.items[i];
+    samples.push({ path: it.path, label: it.label, size: L, data: (await ds.image(it.file, L)).data.slice() });
+  }
+  return samples;
+}
+
+export async function evaluate(r: Pick<RunInput, 'executor' | 'backbone' | 'cfg'>, params: Record<string, Tensor>, mapping: Int32Array | undefined, src: ImageSource & { paths: string[] }, L: number, C: number, numSource: number | undefined): Promise<EvaluationSummary> {
   const ex = r.executor;
   const ev = compileEval(r.backbone, r.cfg, C, r.cfg.batchSize, params);
   const s = await ex.createSession(encodeModel(ev.graph));

@@ -1,0 +1,91 @@
+// Store actions that bring trained tensors back in and use them: import a run from prompt.safetensors +
+// manifest.json (made by the CLI or exported by the studio), evaluate the viewed run on the loaded data, and
+// classify a dropped image or webcam frame with it ("try it").
+import type { StoreApi } from 'zustand/vanilla';
+import type { BackboneInfo } from '../engine/compile.ts';
+import { MANIFEST_FORMAT, type Manifest } from '../engine/manifest.ts';
+import { readSafetensors } from '../io/safetensors.ts';
+import type { RunRecord, RunsRepo } from '../persist/runs.ts';
+import type { WorkerClient } from '../worker/client.ts';
+import type { WireTensor } from '../worker/protocol.ts';
+import type { StudioState } from './state.ts';
+
+export interface ImportDeps { client: WorkerClient; repo: RunsRepo; now: () => number; refreshRuns: () => Promise<void>; ensureBackbone: (r: RunRecord) => Promise<void> }
+
+const message = (e: unknown) => (e instanceof Error ? e.message : String(e));
+
+/** Tensors of a prompt.safetensors as wire tensors, and its int32 `mapping` separately. */
+export function parsePrompt(bytes: Uint8Array): { params: Record<string, WireTensor>; mapping: number[] | undefined } {
+  const { tensors } = readSafetensors(bytes);
+  const params: Record<string, WireTensor> = {};
+  let mapping: number[] | undefined;
+  for (const [k, t] of Object.entries(tensors)) {
+    if (k === 'mapping') { mapping = Array.from(t.data, Number); continue; }
+    if (!(t.data instanceof Float32Array)) throw new Error(`prompt.safetensors: tensor '${k}' is ${t.dtype}, float32 expected`);
+    params[k] = { dtype: 'float32', shape: t.shape, data: t.data };
+  }
+  return { params, mapping };
+}
+
+export function recordFromManifest(m: Manifest, id: string, created: string, trainable: number): RunRecord {
+  if (m.format !== MANIFEST_FORMAT) throw new Error(`manifest.json: format '${String(m.format)}' is not ${MANIFEST_FORMAT}`);
+  const info: BackboneInfo = { family: m.backbone.family === 'vit' || m.backbone.family === 'resnet' || m.backbone.family === 'cnn' ? m.backbone.family : 'unknown', inputName: '', inputSize: m.backbone.inputSize, fixedBatch: undefined, numSourceClasses: undefined, featureWidth: undefined, vit: undefined, params: m.backbone.params };
+  return {
+    id, name: `imported · ${m.settings.method} + ${m.settings.head} · ${m.backbone.file}`, created, status: 'done', cfg: m.settings, classes: m.classes,
+    backbone: { name: m.backbone.file, sha256: m.backbone.sha256, info }, data: { name: 'imported', train: m.data.train, val: m.data.val, skipped: m.data.skipped },
+    trainable, backend: m.backend, totalSteps: Number(m.final.steps ?? 0), steps: [], epochs: [], seconds: Number(m.final.seconds ?? 0),
+  };
+}
+
+export function importActions(store: StoreApi<StudioState>, d: ImportDeps) {
+  const set = store.setState, get = store.getState;
+  return {
+    /** Imports prompt.safetensors + manifest.json (both needed) as a saved run and opens it. */
+    async importRun(files: { name: string; bytes: Uint8Array }[]): Promise<void> {
+      try {
+        const st = files.find((f) => f.name.endsWith('.safetensors')), mf = files.find((f) => f.name.endsWith('.json'));
+        if (!st || !mf) throw new Error('choose both prompt.safetensors and manifest.json of a run');
+        const { params, mapping } = parsePrompt(st.bytes);
+        const m = JSON.parse(new TextDecoder().decode(mf.bytes)) as Manifest;
+        const trainable = Object.values(params).reduce((a, t) => a + t.data.length, 0);
+        const record = { ...recordFromManifest(m, `import-${d.now().toString(36)}`, new Date(d.now()).toISOString(), trainable), mapping };
+        await d.repo.saveTensors(record.id, params);
+        await d.repo.save(record);
+        await d.refreshRuns();
+        set({ view: { record, params }, notice: `imported ${record.name}: load its backbone (${m.backbone.file}) and data to evaluate or continue it` });
+      } catch (e) {
+        set({ notice: `import failed: ${message(e)}` });
+      }
+    },
+
+    /** Scores the viewed run on the loaded data's validation split (per class, confusion, samples). */
+    async evaluateView(): Promise<void> {
+      const v = get().view;
+      if (!v) return;
+      try {
+        await d.ensureBackbone(v.record);
+        const r = await d.client.evaluate(v.record.cfg, v.record.classes, v.params, v.record.mapping);
+        const record = { ...v.record, evaluation: r.evaluation, samples: r.samples.slice(0, 2) };
+        await d.repo.save(record);
+        set({ view: { record, params: v.params } });
+        await d.refreshRuns();
+      } catch (e) {
+        set({ notice: `evaluation failed: ${message(e)}` });
+      }
+    },
+
+    /** Classifies one image with the viewed run. */
+    async tryImage(image: Blob): Promise<void> {
+      const v = get().view;
+      if (!v) { set({ notice: 'train a run (or open one) first' }); return; }
+      set({ tryit: { ...get().tryit, status: 'busy', error: undefined } });
+      try {
+        await d.ensureBackbone(v.record);
+        const r = await d.client.classify(v.record.id, v.record.cfg, v.record.classes.length, v.params, v.record.mapping, image);
+        set({ tryit: { status: 'ready', probabilities: r.probabilities, preview: r.preview, error: undefined } });
+      } catch (e) {
+        set({ tryit: { status: 'error', probabilities: [], preview: undefined, error: message(e) } });
+      }
+    },
+  };
+}
