@@ -1,6 +1,7 @@
 // Saved runs and cached backbones in IndexedDB (idb-keyval), under versioned keys:
 //   vps/v1/run/<id>       RunRecord (settings, classes, backbone identity, metrics, evaluation) — written as it goes
 //   vps/v1/tensors/<id>   the trained tensors (+ mapping) of a finished or stopped run
+//   vps/v1/checkpoint/<id> the last end-of-epoch checkpoint (tensors, optimiser state, rng), to resume a run
 //   vps/v1/backbone/<sha> bytes of a dropped or downloaded backbone, so saved runs can be exported after a reload
 //   vps/v1/backbone/url:<url>  the sha256 of a downloaded catalogue backbone (so it downloads once)
 // A memory implementation of the same interface serves tests in Node.
@@ -8,10 +9,10 @@ import { createStore, del, entries, get, set, type UseStore } from 'idb-keyval';
 import type { BackboneInfo } from '../engine/compile.ts';
 import type { TrainConfig } from '../engine/config.ts';
 import type { EpochMetrics } from '../engine/trainer.ts';
-import type { EvaluationSummary, SampleImage, SkippedFile, WireTensor } from '../worker/protocol.ts';
+import type { EvaluationSummary, SampleImage, SkippedFile, WireCheckpoint, WireTensor } from '../worker/protocol.ts';
 
 export const KEY_VERSION = 'v1';
-const K = { run: (id: string) => `vps/${KEY_VERSION}/run/${id}`, tensors: (id: string) => `vps/${KEY_VERSION}/tensors/${id}`, backbone: (sha: string) => `vps/${KEY_VERSION}/backbone/${sha}` };
+const K = { run: (id: string) => `vps/${KEY_VERSION}/run/${id}`, tensors: (id: string) => `vps/${KEY_VERSION}/tensors/${id}`, checkpoint: (id: string) => `vps/${KEY_VERSION}/checkpoint/${id}`, backbone: (sha: string) => `vps/${KEY_VERSION}/backbone/${sha}` };
 
 export type RunStatus = 'running' | 'done' | 'stopped' | 'error' | 'interrupted';
 
@@ -44,6 +45,8 @@ export interface RunsRepo {
   save(r: RunRecord): Promise<void>;
   saveTensors(id: string, t: Record<string, WireTensor>): Promise<void>;
   tensors(id: string): Promise<Record<string, WireTensor> | undefined>;
+  saveCheckpoint(id: string, c: WireCheckpoint): Promise<void>;
+  checkpoint(id: string): Promise<WireCheckpoint | undefined>;
   remove(id: string): Promise<void>;
   saveBackbone(sha: string, name: string, bytes: Uint8Array): Promise<void>;
   /** Makes `alias` (e.g. "url:<download URL>") another key of a stored backbone. */
@@ -64,7 +67,9 @@ export function idbRepo(store: UseStore = createStore('vp-studio', 'kv')): RunsR
     save: (r) => set(K.run(r.id), r, store),
     saveTensors: (id, t) => set(K.tensors(id), t, store),
     tensors: (id) => get<Record<string, WireTensor>>(K.tensors(id), store),
-    async remove(id) { await del(K.run(id), store); await del(K.tensors(id), store); },
+    saveCheckpoint: (id, c) => set(K.checkpoint(id), c, store),
+    checkpoint: (id) => get<WireCheckpoint>(K.checkpoint(id), store),
+    async remove(id) { await del(K.run(id), store); await del(K.tensors(id), store); await del(K.checkpoint(id), store); },
     saveBackbone: (sha, name, bytes) => set(K.backbone(sha), { name, bytes }, store),
     linkBackbone: (alias, sha) => set(K.backbone(alias), sha, store),
     async backbone(key) {
@@ -77,13 +82,16 @@ export function idbRepo(store: UseStore = createStore('vp-studio', 'kv')): RunsR
 export function memoryRepo(): RunsRepo {
   const runs = new Map<string, RunRecord>();
   const tensors = new Map<string, Record<string, WireTensor>>();
+  const checkpoints = new Map<string, WireCheckpoint>();
   const backbones = new Map<string, { name: string; bytes: Uint8Array } | string>();
   return {
     list: async () => [...runs.values()].map((r) => structuredClone(r)).sort(byCreated),
     save: async (r) => { runs.set(r.id, structuredClone(r)); },
     saveTensors: async (id, t) => { tensors.set(id, t); },
     tensors: async (id) => tensors.get(id),
-    remove: async (id) => { runs.delete(id); tensors.delete(id); },
+    saveCheckpoint: async (id, c) => { checkpoints.set(id, c); },
+    checkpoint: async (id) => checkpoints.get(id),
+    remove: async (id) => { runs.delete(id); tensors.delete(id); checkpoints.delete(id); },
     saveBackbone: async (sha, name, bytes) => { backbones.set(sha, { name, bytes }); },
     linkBackbone: async (alias, sha) => { backbones.set(alias, sha); },
     backbone: async (key) => { const v = backbones.get(key); return typeof v === 'string' ? (backbones.get(v) as { name: string; bytes: Uint8Array } | undefined) : v; },

@@ -70,6 +70,25 @@ describe('studio store', () => {
     expect(again.store.getState().view?.record.id).toBe(rec.id);
   });
 
+  it('resumes a stopped run from its last checkpoint, in the same record', async () => {
+    const repo = memoryRepo();
+    const s = await ready(repo);
+    s.actions.setCfg({ epochs: 40 });
+    await s.actions.refreshPlan();
+    const off = s.client.on((m) => { if (m.type === 'checkpoint') { off(); s.actions.stop(); } });
+    const id = (await s.actions.start())!;
+    await until(s, (x) => x.run.phase === 'stopped' && x.runs.some((r) => r.status === 'stopped'));
+    const cp = (await repo.checkpoint(id))!;
+    expect(cp.epoch).toBeGreaterThanOrEqual(1);
+    await s.actions.resumeRun(id);
+    expect(s.store.getState().notice).toBeUndefined();
+    await until(s, (x) => x.run.phase === 'done' && x.runs.some((r) => r.id === id && r.status === 'done'));
+    const rec = (await repo.list()).find((r) => r.id === id)!;
+    expect(rec.epochs.map((e) => e.epoch)).toEqual([...Array(40).keys()]);
+    expect(rec.steps.map((p) => p.step)).toEqual([...Array(120).keys()]);
+    expect((await repo.list()).length).toBe(1);
+  });
+
   it('explains why training cannot start', async () => {
     const s = createStudio({ client: new WorkerClient(backToBack()), repo: memoryRepo(), fetch: notFound });
     await s.actions.boot({ preload: false });

@@ -87,6 +87,24 @@ export function createStudio(deps: StudioDeps) {
         set({ notice: e instanceof Error ? e.message : String(e) });
       }
     },
+    /** Resumes an interrupted (or stopped) run from its last checkpoint, on its backbone and the same classes. */
+    async resumeRun(id: string): Promise<void> {
+      try {
+        const record = get().runs.find((r) => r.id === id);
+        if (!record) throw new Error('no such run');
+        const cp = await deps.repo.checkpoint(id);
+        if (!cp) throw new Error('this run has no checkpoint yet (it ended before its first epoch did)');
+        if (cp.epoch >= record.cfg.epochs) throw new Error('this run already completed all its epochs');
+        await ensureBackbone(record);
+        const classes = get().data.summary?.classes ?? [];
+        if (classes.join('\u0000') !== record.classes.join('\u0000')) throw new Error(`load the run's data first (classes ${record.classes.join(', ')})`);
+        set({ cfg: { ...record.cfg } });
+        await refreshPlan();
+        await training.resumeFrom(record, cp);
+      } catch (e) {
+        set({ notice: `cannot resume: ${e instanceof Error ? e.message : String(e)}` });
+      }
+    },
     dismissNotice(): void { set({ notice: undefined }); },
     /** Backend, saved runs, then the first bundled starter and the demo data (unless the user chose already). */
     async boot(opts: { backend?: BackendChoice; preload?: boolean } = {}): Promise<void> {

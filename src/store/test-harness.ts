@@ -45,8 +45,9 @@ export function until(s: Studio, pred: (st: StudioState) => boolean): Promise<vo
   });
 }
 
-export async function ready(repo: RunsRepo = memoryRepo()): Promise<Studio> {
-  const s = createStudio({ client: new WorkerClient(backToBack()), repo, fetch: notFound, versions: { 'vp-studio': 'test' } });
+export async function ready(repo: RunsRepo = memoryRepo()): Promise<Studio & { client: WorkerClient }> {
+  const client = new WorkerClient(backToBack());
+  const s = Object.assign(createStudio({ client, repo, fetch: notFound, versions: { 'vp-studio': 'test' } }), { client });
   await s.actions.boot({ preload: false });
   await s.actions.loadBackboneFile('tiny-vit.onnx', tinyVit());
   await s.actions.loadFiles('shapes', shapes());

@@ -4,14 +4,14 @@
 import type { StoreApi } from 'zustand/vanilla';
 import type { RunRecord, RunsRepo, StepPoint } from '../persist/runs.ts';
 import type { WorkerClient } from '../worker/client.ts';
-import type { Response, WireTensor } from '../worker/protocol.ts';
+import type { Response, WireCheckpoint, WireTensor } from '../worker/protocol.ts';
 import type { EpochMetrics } from '../engine/trainer.ts';
 import { emptyRun, type RunState, type StudioState } from './state.ts';
 
 export interface TrainingDeps { client: WorkerClient; repo: RunsRepo; now: () => number; refreshRuns: () => Promise<void> }
 
 const SAVE_EVERY_MS = 5000;
-const FLUSH_MS = 100;
+const FLUSH_MS = 200;
 const newId = (now: number) => `run-${now.toString(36)}-${Math.floor(Math.random() * 36 ** 4).toString(36).padStart(4, '0')}`;
 
 /** Why a run cannot start now, or undefined. */
@@ -28,7 +28,9 @@ export function cannotStart(s: StudioState): string | undefined {
 export function trainingActions(store: StoreApi<StudioState>, d: TrainingDeps) {
   const set = store.setState, get = store.getState;
   let record: RunRecord | undefined;
+  let checkpoint: WireCheckpoint | undefined;
   let lastSave = 0;
+  /** Writes the record (and the latest checkpoint) at most every SAVE_EVERY_MS unless forced. */
   const save = async (force: boolean) => {
     if (!record) return;
     const now = d.now();
@@ -36,6 +38,9 @@ export function trainingActions(store: StoreApi<StudioState>, d: TrainingDeps) {
     lastSave = now;
     const r = get().run;
     record = { ...record, steps: r.steps, epochs: r.epochs, mapping: r.mapping, seconds: r.elapsed };
+    const cp = checkpoint;
+    checkpoint = undefined;
+    if (cp) await d.repo.saveCheckpoint(record.id, cp).catch(() => undefined);
     await d.repo.save(record).catch(() => undefined);
   };
 
@@ -84,12 +89,20 @@ export function trainingActions(store: StoreApi<StudioState>, d: TrainingDeps) {
         draft.patch = { ...draft.patch, mapping: m.mapping };
         later();
         return;
+      case 'checkpoint':
+        checkpoint = m.checkpoint;
+        later();
+        return;
       case 'state':
         flush();
+        if (m.state === 'paused' || m.state === 'stopping') void save(true);
         if (get().run.phase !== 'stopping' || m.state === 'evaluating') set({ run: { ...get().run, phase: m.state === 'running' ? 'running' : m.state } });
         return;
       case 'done': {
         flush();
+        const cp = checkpoint;
+        checkpoint = undefined;
+        if (cp && record) void d.repo.saveCheckpoint(record.id, cp).catch(() => undefined);
         const res = m.result;
         set({ run: { ...get().run, phase: res.stopped ? 'stopped' : 'done', result: res, epochs: res.epochs, mapping: res.mapping, elapsed: res.seconds } });
         if (record) {
@@ -106,6 +119,7 @@ export function trainingActions(store: StoreApi<StudioState>, d: TrainingDeps) {
       }
       case 'error':
         flush();
+        if (checkpoint && record) { void d.repo.saveCheckpoint(record.id, checkpoint).catch(() => undefined); checkpoint = undefined; }
         set({ run: { ...get().run, phase: 'error', error: m.message } });
         if (record) { record = { ...record, status: 'error', error: m.message }; void save(true).then(d.refreshRuns); }
         return;
@@ -130,11 +144,27 @@ export function trainingActions(store: StoreApi<StudioState>, d: TrainingDeps) {
       };
       lastSave = 0;
       draft = { steps: [], epochs: [], patch: {} };
+      checkpoint = undefined;
       set({ run: { ...emptyRun(), id, phase: 'starting', backend: s.backend.label }, notice: undefined });
       await d.repo.save(record).catch(() => undefined);
       void d.refreshRuns();
       d.client.train(id, record.cfg, init);
       return id;
+    },
+    /** Continues a saved run from its last end-of-epoch checkpoint (same settings, same run). */
+    async resumeFrom(saved: RunRecord, cp: WireCheckpoint): Promise<boolean> {
+      const why = cannotStart(get());
+      if (why) { set({ notice: why }); return false; }
+      record = { ...saved, status: 'running', error: undefined };
+      lastSave = 0;
+      draft = { steps: [], epochs: [], patch: {} };
+      checkpoint = undefined;
+      const steps = saved.steps.filter((p) => p.step < cp.step);
+      set({ run: { ...emptyRun(), id: saved.id, phase: 'starting', backend: get().backend.label, steps, epochs: cp.epochs, totalSteps: saved.totalSteps, mapping: cp.mapping, elapsed: steps.at(-1)?.t ?? 0 }, notice: undefined });
+      await d.repo.save(record).catch(() => undefined);
+      void d.refreshRuns();
+      d.client.train(saved.id, saved.cfg, undefined, cp);
+      return true;
     },
     pause(): void { if (get().run.phase === 'running') d.client.pause(); },
     resume(): void { if (get().run.phase === 'paused') d.client.resume(); },

@@ -52,6 +52,9 @@ export function MethodPanel() {
         <Field label="batch size" hint={info?.fixedBatch !== undefined ? 'fixed by the backbone export' : undefined}>
           <NumberInput value={cfg.batchSize} min={1} integer disabled={info?.fixedBatch !== undefined} onChange={(batchSize) => a.setCfg({ batchSize })} />
         </Field>
+        <Field label="micro-batch" hint="accumulate gradients over micro-batches of this many images (0: off) — for large backbones on small GPUs">
+          <NumberInput value={cfg.microBatch} min={0} max={cfg.batchSize} integer onChange={(microBatch) => a.setCfg({ microBatch })} />
+        </Field>
         <Field label="learning rate"><NumberInput value={cfg.lr} min={0} onChange={(lr) => a.setCfg({ lr })} /></Field>
         <Field label="optimiser">
           <Select<OptimizerKind> value={cfg.optimizer} options={[{ value: 'sgd', label: 'SGD + momentum' }, { value: 'adamw', label: 'AdamW' }]} onChange={(optimizer) => a.setCfg({ optimizer })} />

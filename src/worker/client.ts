@@ -2,7 +2,7 @@
 // events to listeners, and the run controls. Takes any Worker-like port, so the store can be tested in Node
 // against a Handler wired back-to-back.
 import type { TrainConfig } from '../engine/config.ts';
-import { isResponse, type BackendChoice, type DataFile, type Request, type Response, type ResponseOf, type WireTensor } from './protocol.ts';
+import { isResponse, type BackendChoice, type DataFile, type Request, type Response, type ResponseOf, type WireCheckpoint, type WireTensor } from './protocol.ts';
 
 export interface WorkerPort {
   postMessage(msg: Request, transfer: Transferable[]): void;
@@ -67,8 +67,8 @@ export class WorkerClient {
   classify(key: string, cfg: TrainConfig, numClasses: number, params: Record<string, WireTensor>, mapping: number[] | undefined, image: Blob) {
     return this.call((id) => ({ type: 'classify', id, key, cfg, numClasses, params, mapping, image }), 'classified');
   }
-  train(runId: string, cfg: TrainConfig, init?: Record<string, WireTensor>): void {
-    this.port.postMessage({ type: 'train', runId, cfg, init }, []);
+  train(runId: string, cfg: TrainConfig, init?: Record<string, WireTensor>, resume?: WireCheckpoint): void {
+    this.port.postMessage({ type: 'train', runId, cfg, init, resume }, []);
   }
   pause(): void { this.port.postMessage({ type: 'pause' }, []); }
   resume(): void { this.port.postMessage({ type: 'resume' }, []); }

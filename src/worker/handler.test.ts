@@ -83,7 +83,7 @@ describe('worker handler', () => {
 
   it('trains like the CLI on the same folder, then exports a deployable model', async () => {
     const { h, msgs, next } = await ready();
-    await h.handle({ type: 'train', runId: 'r1', cfg, init: undefined });
+    await h.handle({ type: 'train', runId: 'r1', cfg, init: undefined, resume: undefined });
     const done = (await next('done')).result;
     const steps = msgs.filter((m): m is ResponseOf<'step'> => m.type === 'step');
     expect(steps.map((s) => s.metrics.step)).toEqual([0, 1, 2]);
@@ -103,9 +103,23 @@ describe('worker handler', () => {
     expect(g.outputs.map((o) => o.name)).toEqual(['logits']);
   });
 
+  it('resumes from an end-of-epoch checkpoint to the same tensors as an uninterrupted run', async () => {
+    const { h, msgs, next } = await ready();
+    await h.handle({ type: 'train', runId: 'full', cfg: { ...cfg, epochs: 2 }, init: undefined, resume: undefined });
+    const full = (await next('done')).result;
+    const cp = msgs.find((m): m is ResponseOf<'checkpoint'> => m.type === 'checkpoint' && m.checkpoint.epoch === 1)!.checkpoint;
+    expect(Object.keys(cp.tensors).sort()).toEqual(['head.bias', 'head.weight', 'prompt.A', 'prompt.B', 'state.head.bias.buf', 'state.head.weight.buf', 'state.prompt.A.buf', 'state.prompt.B.buf']);
+    const from = msgs.length;
+    await h.handle({ type: 'train', runId: 'resumed', cfg: { ...cfg, epochs: 2 }, init: undefined, resume: cp });
+    const resumed = (await next('done', from)).result;
+    expect(msgs.slice(from).filter((m): m is ResponseOf<'step'> => m.type === 'step').map((m) => m.metrics.step)).toEqual([3, 4, 5]);
+    for (const k of Object.keys(full.params)) expect(Array.from(resumed.params[k].data)).toEqual(Array.from(full.params[k].data));
+    expect(resumed.epochs.map((e) => e.epoch)).toEqual([0, 1]);
+  });
+
   it('pauses, resumes and stops a run', async () => {
     const { h, msgs, next } = await ready();
-    const run = h.handle({ type: 'train', runId: 'r2', cfg: { ...cfg, epochs: 3 }, init: undefined });
+    const run = h.handle({ type: 'train', runId: 'r2', cfg: { ...cfg, epochs: 3 }, init: undefined, resume: undefined });
     await next('step');
     await h.handle({ type: 'pause' });
     await next('state');
@@ -121,7 +135,7 @@ describe('worker handler', () => {
     expect(done.stopped).toBe(true);
     expect(msgs.filter((m) => m.type === 'step').length).toBeLessThan(9);
     const after = msgs.length;
-    await h.handle({ type: 'train', runId: 'r3', cfg: { ...cfg, method: 'vpt' }, init: undefined });
+    await h.handle({ type: 'train', runId: 'r3', cfg: { ...cfg, method: 'vpt' }, init: undefined, resume: undefined });
     expect((await next('done', after)).result.runId).toBe('r3');
   });
 });

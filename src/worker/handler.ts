@@ -94,7 +94,7 @@ export class Handler {
         const init = msg.init ? { ...paramsFromWire(msg.init), ...(msg.init.mapping ? { mapping: { dtype: 'int32' as const, shape: msg.init.mapping.shape, data: msg.init.mapping.data } } : {}) } : undefined;
         try {
           const { executor } = await this.ensureBackend();
-          await runTraining({ runId: msg.runId, cfg: msg.cfg, backbone: this.backbone.bytes, dataset: this.dataset, executor, init, control, post: this.post });
+          await runTraining({ runId: msg.runId, cfg: msg.cfg, backbone: this.backbone.bytes, dataset: this.dataset, executor, init, resume: msg.resume, control, post: this.post });
         } finally {
           this.control = undefined;
         }

@@ -12,6 +12,9 @@ export interface WireTensor { dtype: 'float32' | 'int32'; shape: number[]; data:
 
 export interface DataFile { path: string; blob: Blob }
 
+/** The engine's end-of-epoch Checkpoint (tensors + optimiser state, rng, counters) as it crosses the boundary. */
+export interface WireCheckpoint { epoch: number; step: number; rngState: number[]; tensors: Record<string, WireTensor>; mapping: number[] | undefined; epochs: EpochMetrics[] }
+
 export interface SkippedFile { path: string; reason: string }
 
 export interface DatasetSummary {
@@ -63,7 +66,7 @@ export type Request =
   | { type: 'backbone'; id: number; name: string; bytes: ArrayBuffer }
   | { type: 'data'; id: number; files: DataFile[] }
   | { type: 'plan'; id: number; cfg: TrainConfig; numClasses: number }
-  | { type: 'train'; runId: string; cfg: TrainConfig; init: Record<string, WireTensor> | undefined }
+  | { type: 'train'; runId: string; cfg: TrainConfig; init: Record<string, WireTensor> | undefined; resume: WireCheckpoint | undefined }
   | { type: 'pause' }
   | { type: 'resume' }
   | { type: 'stop' }
@@ -81,6 +84,7 @@ export type Response =
   | { type: 'step'; runId: string; metrics: StepMetrics; imagesPerS: number; elapsed: number }
   | { type: 'epoch'; runId: string; metrics: EpochMetrics }
   | { type: 'mapping'; runId: string; epoch: number; mapping: number[] }
+  | { type: 'checkpoint'; runId: string; checkpoint: WireCheckpoint }
   | { type: 'state'; runId: string; state: 'paused' | 'running' | 'stopping' | 'evaluating' }
   | { type: 'done'; result: RunDone }
   | { type: 'model'; id: number; bytes: ArrayBuffer }

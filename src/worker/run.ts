@@ -5,11 +5,11 @@ import { compileEval, describeBackbone } from '../engine/compile.ts';
 import { validateConfig, type TrainConfig } from '../engine/config.ts';
 import type { Executor, Handle } from '../engine/executor.ts';
 import { mappingMatrix } from '../engine/mapping.ts';
-import { runEval, scoreLogits, train, type ImageSource } from '../engine/trainer.ts';
+import { runEval, scoreLogits, train, type Checkpoint, type ImageSource } from '../engine/trainer.ts';
 import { encodeModel } from '../onnx/codec.ts';
 import type { Tensor } from '../onnx/tensor.ts';
 import type { Dataset } from './dataset.ts';
-import type { EvaluationSummary, Response, RunDone, SampleImage, WireTensor } from './protocol.ts';
+import type { EvaluationSummary, Response, RunDone, SampleImage, WireCheckpoint, WireTensor } from './protocol.ts';
 
 const SAMPLES = 4;
 
@@ -19,6 +19,13 @@ export function toWire(t: Tensor): WireTensor {
   throw new Error(`tensor of type ${t.dtype} cannot be sent`);
 }
 export const fromWire = (w: WireTensor): Tensor => ({ dtype: w.dtype, shape: [...w.shape], data: w.data });
+
+export function checkpointToWire(c: Checkpoint): WireCheckpoint {
+  return { epoch: c.epoch, step: c.step, rngState: [...c.rngState], tensors: Object.fromEntries(Object.entries(c.tensors).map(([k, t]) => [k, toWire(t)])), mapping: c.mapping && Array.from(c.mapping), epochs: [...c.epochs] };
+}
+export function checkpointFromWire(w: WireCheckpoint): Checkpoint {
+  return { epoch: w.epoch, step: w.step, rngState: [...w.rngState], tensors: Object.fromEntries(Object.entries(w.tensors).map(([k, t]) => [k, fromWire(t)])), mapping: w.mapping && Int32Array.from(w.mapping), epochs: [...w.epochs] };
+}
 
 /** Lets queued messages (pause, stop) in: a wasm session.run computes synchronously, so without a real task
  * boundary between batches the worker would never see them. A MessageChannel hop is a task without timer clamping. */
@@ -62,6 +69,8 @@ export interface RunInput {
   dataset: Dataset;
   executor: Executor;
   init: Record<string, Tensor> | undefined;
+  /** Continue an interrupted run from its last end-of-epoch checkpoint. */
+  resume?: WireCheckpoint;
   control: RunControl;
   post: (msg: Response, transfer?: Transferable[]) => void;
 }
@@ -80,7 +89,7 @@ export async function runTraining(r: RunInput): Promise<void> {
   const t0 = performance.now();
   let last = 0, ema = 0;
   const res = await train({
-    backbone: r.backbone, cfg, classes, train: trainSrc, val: valSrc, executor: ex, init: r.init,
+    backbone: r.backbone, cfg, classes, train: trainSrc, val: valSrc, executor: ex, init: r.init, resume: r.resume && checkpointFromWire(r.resume),
     callbacks: {
       onStep: (m) => {
         const now = performance.now();
@@ -91,6 +100,10 @@ export async function runTraining(r: RunInput): Promise<void> {
       },
       onEpoch: (m) => { last = 0; post({ type: 'epoch', runId, metrics: m }); },
       onMapping: (mp, epoch) => post({ type: 'mapping', runId, epoch, mapping: Array.from(mp) }),
+      onCheckpoint: (c) => {
+        const checkpoint = checkpointToWire(c);
+        post({ type: 'checkpoint', runId, checkpoint }, Object.values(checkpoint.tensors).map((t) => t.data.buffer));
+      },
       shouldStop: () => r.control.stopping,
     },
   });
