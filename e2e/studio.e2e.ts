@@ -97,6 +97,25 @@ describe.sequential('studio in Chromium', () => {
       }
     }
     expect(correct / n).toBeCloseTo(snap.evaluation!.accuracy, 6);
+    // "try it" classifies one image with the same deployable model
+    await page.setInputFiles('[data-testid=try-input]', join(FIXTURES, 'shapes/val/b_square/000.png'));
+    await page.waitForSelector('[data-testid=try-result]');
+    expect(await page.locator('[data-testid=try-result] tr').count()).toBe(3);
+  });
+
+  it('trains a pad prompt with iterative label mapping on wasm and shows the mapping', async () => {
+    const { page } = pages.wasm!;
+    await page.selectOption('[data-testid=method-select]', 'pad');
+    await page.selectOption('[data-testid=head-select]', 'ilm');
+    await setField(page, 'pad width p', 3);
+    await page.fill('[data-testid=epochs-input]', '2');
+    await page.waitForFunction(() => /prompt\.pad_up \[1×3×3×16\]/.test(document.querySelector('[data-testid=trainable-count]')?.textContent ?? ''));
+    await trainAndWait(page);
+    expect(await page.locator('[data-testid=mapping] tbody tr').count()).toBe(3);
+    await page.waitForSelector('[data-testid=prompt-picture] canvas');
+    await screenshot(page, 'wasm-pad-ilm');
+    await page.selectOption('[data-testid=method-select]', 'lorvp');
+    await page.selectOption('[data-testid=head-select]', 'lp');
   });
 
   it('pauses, resumes and stops a run', async () => {
@@ -124,9 +143,9 @@ describe.sequential('studio in Chromium', () => {
     await page.reload();
     await page.waitForSelector('[data-testid=run-row]');
     const rows = page.locator('[data-testid=run-row]');
-    expect(await rows.count()).toBe(2);
-    expect(await rows.nth(1).textContent()).toContain('done');
-    await rows.nth(1).locator('button', { hasText: 'open' }).click();
+    expect(await rows.count()).toBe(3);
+    expect(await rows.nth(2).textContent()).toContain('done');
+    await rows.nth(2).locator('button', { hasText: 'open' }).click();
     await page.waitForSelector('[data-testid=confusion]');
     const again = readFileSync(await downloadVia(page, 'export-prompt', 'reloaded'));
     expect(Buffer.compare(again, first)).toBe(0);
@@ -138,8 +157,24 @@ describe.sequential('studio in Chromium', () => {
     await rows.nth(0).locator('[data-testid=run-resume]').click();
     await page.waitForFunction(() => document.querySelector('[data-testid=run-status]')?.textContent === 'done', null, { timeout: 300_000 });
     await page.waitForFunction(() => /done/.test(document.querySelector('[data-testid=run-row]')?.textContent ?? ''));
-    expect(await rows.count()).toBe(2);
+    expect(await rows.count()).toBe(3);
     expect((await snapshot(page)).epochs).toHaveLength(300);
+  });
+
+  it('preloads the bundled demo data (and starter backbone) on a first visit: one click trains', async () => {
+    const s = await openStudio(browser, baseUrl, 'backend=wasm');
+    await s.page.waitForFunction(() => /Fashion-MNIST.*10 classes, 2500 images/.test(document.querySelector('[data-testid=data-summary]')?.textContent ?? ''), null, { timeout: 180_000 });
+    const starters: unknown[] = JSON.parse(readFileSync(join(import.meta.dirname, '../models/starters.json'), 'utf8'));
+    if (starters.length > 0) {
+      await s.page.waitForSelector('[data-testid=backbone-info]', { timeout: 120_000 });
+      await s.page.fill('[data-testid=epochs-input]', '1');
+      const seconds = await trainAndWait(s.page, ['done'], 600_000);
+      console.log(`first visit: starter + demo data, 1 epoch on wasm in ${seconds.toFixed(1)} s, val acc ${await s.page.textContent('[data-testid=val-acc]')}`);
+    } else {
+      console.log('models/starters.json lists no starter yet: only the demo data was preloaded');
+    }
+    await screenshot(s.page, 'first-visit');
+    await s.context.close();
   });
 
   it('trains VPT on WebGPU', async () => {
