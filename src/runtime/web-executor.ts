@@ -67,6 +67,8 @@ export async function detectCapabilities(prefer: Ep | 'auto' = 'auto', verbose =
   }
   if (!adapter) return wasm('no WebGPU adapter (no GPU, or the GPU is blocklisted)');
   const name = describeAdapter(adapter);
+  // A software adapter (SwiftShader: headless Chromium with --enable-unsafe-webgpu) is ~75× slower than wasm.
+  if (prefer === 'auto' && (adapter.isFallbackAdapter || /swiftshader/i.test(name))) return wasm(`the WebGPU adapter (${name}) is a software renderer, slower than wasm; choose WebGPU to use it anyway`);
   try {
     const s = await ort.InferenceSession.create(probeModel(), { executionProviders: ['webgpu'] });
     const x = new ort.Tensor('float32', Float32Array.of(1, 2, 3), [3]);

@@ -22,7 +22,7 @@ function Chart(p: { title: string; data: object[]; x: string; lines: { key: stri
           <YAxis tick={{ fontSize: 11 }} width={48} domain={p.domain ?? ['auto', 'auto']} />
           <Tooltip />
           {p.lines.length > 1 && <Legend wrapperStyle={{ fontSize: 11 }} />}
-          {p.lines.map((l) => <Line key={l.key} type="monotone" dataKey={l.key} name={l.name} stroke={l.color} dot={p.data.length < 30} isAnimationActive={false} />)}
+          {p.lines.map((l) => <Line key={l.key} type="linear" dataKey={l.key} name={l.name} stroke={l.color} dot={p.data.length < 30} isAnimationActive={false} />)}
         </LineChart>
       </ResponsiveContainer>
     </figure>

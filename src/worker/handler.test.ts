@@ -134,8 +134,12 @@ describe('worker handler', () => {
     const done = (await next('done')).result;
     expect(done.stopped).toBe(true);
     expect(msgs.filter((m) => m.type === 'step').length).toBeLessThan(9);
-    const after = msgs.length;
-    await h.handle({ type: 'train', runId: 'r3', cfg: { ...cfg, method: 'vpt' }, init: undefined, resume: undefined });
-    expect((await next('done', after)).result.runId).toBe('r3');
+    for (const [i, c] of ([{ method: 'vpt-deep' }, { method: 'none' }, { method: 'pad', padWidth: 3, head: 'flm' }, { method: 'lorvp', head: 'fm', microBatch: 4 }] as const).entries()) {
+      const after = msgs.length;
+      await h.handle({ type: 'train', runId: `m${i}`, cfg: { ...cfg, ...c }, init: undefined, resume: undefined });
+      const r = (await next('done', after)).result;
+      expect(r.runId).toBe(`m${i}`);
+      expect(r.evaluation?.labels).toHaveLength(12);
+    }
   });
 });
