@@ -162,7 +162,9 @@ describe.sequential('studio in Chromium', () => {
   });
 
   it('preloads the bundled demo data (and starter backbone) on a first visit: one click trains', async () => {
-    const s = await openStudio(browser, baseUrl, 'backend=wasm');
+    const s = await openStudio(browser, baseUrl, '');
+    // "auto" on SwiftShader (a software adapter) chooses wasm and says why
+    expect(await s.page.textContent('[data-testid=backend]')).toMatch(/^wasm — the WebGPU adapter \(.*swiftshader.*\) is a software renderer/);
     await s.page.waitForFunction(() => /Fashion-MNIST.*10 classes, 2500 images/.test(document.querySelector('[data-testid=data-summary]')?.textContent ?? ''), null, { timeout: 180_000 });
     const starters: unknown[] = JSON.parse(readFileSync(join(import.meta.dirname, '../models/starters.json'), 'utf8'));
     if (starters.length > 0) {
@@ -170,6 +172,9 @@ describe.sequential('studio in Chromium', () => {
       await s.page.fill('[data-testid=epochs-input]', '1');
       const seconds = await trainAndWait(s.page, ['done'], 600_000);
       console.log(`first visit: starter + demo data, 1 epoch on wasm in ${seconds.toFixed(1)} s, val acc ${await s.page.textContent('[data-testid=val-acc]')}`);
+      // a confusion-matrix cell opens its misclassified images
+      await s.page.locator('[data-testid=confusion] td', { hasText: /^[1-9]/ }).and(s.page.locator('td[style*="224, 49, 49"]')).first().click();
+      expect(await s.page.locator('.misclassified img').count()).toBeGreaterThan(0);
     } else {
       console.log('models/starters.json lists no starter yet: only the demo data was preloaded');
     }
