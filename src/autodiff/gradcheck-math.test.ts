@@ -3,11 +3,10 @@
 // and an audit that emitted gradient nodes stay within the WebGPU-safe vocabulary (float32, no int64 maths).
 import { describe, expect, it } from 'vitest';
 import { Builder, f } from '../onnx/builder.ts';
-import { Graph, type Value } from '../onnx/ir.ts';
+import type { Value } from '../onnx/ir.ts';
 import { fromNumbers, type Tensor } from '../onnx/tensor.ts';
 import { runGraph } from '../runtime/ort-node.ts';
-import { backward } from './backward.ts';
-import { gradcheck, type CheckInput, type Runner } from './gradcheck.ts';
+import { buildCheck, gradcheck, type CheckInput, type Runner } from './gradcheck.ts';
 
 const run: Runner = (g, feeds) => runGraph(g, feeds, { optimization: 'disabled' });
 const TOL = 2e-3;
@@ -120,38 +119,13 @@ describe('gradcheck: math rules', () => {
   }
 });
 
-/** Builds y = build(xs) and its backward graph, without running it; gradients come out as `d_x<i>`. */
-function compile(build: Build, inputs: { shape: number[]; dtype?: Tensor['dtype']; diff?: boolean }[], opset: number) {
-  const g = new Graph();
-  g.opsetImports = [{ domain: '', version: opset }];
-  const b = new Builder(g);
-  const xs = inputs.map((inp, i) => {
-    const v = g.value(`x${i}`);
-    v.dtype = inp.dtype ?? 'float32';
-    v.shape = [...inp.shape];
-    g.inputs.push(v);
-    return v;
-  });
-  const y = build(b, xs);
-  const forward = g.nodes.length;
-  const c = g.value('cot');
-  c.dtype = 'float32';
-  c.shape = [...y.dims];
-  g.inputs.push(c);
-  const wrt = xs.filter((_, i) => (inputs[i].diff ?? true) && !inputs[i].dtype);
-  const grads = backward(g, { seeds: [{ value: y, grad: c }], wrt });
-  const gradNodes = g.nodes.slice(forward);
-  g.outputs = wrt.map((w) => b.op('Identity', [grads.get(w) ?? b.mul(w, b.scalar(0))], {}, `d_${w.name}`));
-  return { g, gradNodes };
-}
-
 /** Runs the gradient graph on fixed data and returns the input gradients. */
 async function vjp(build: Build, inputs: { shape: number[]; data: number[]; diff?: boolean }[], cot: number[], opset = 17) {
-  const { g } = compile(build, inputs, opset);
-  const feeds: Record<string, Tensor> = { cot: fromNumbers('float32', g.inputs.at(-1)!.dims, cot) };
+  const { g, gradNames } = buildCheck(build, inputs.map(({ shape, diff }) => ({ shape, diff })), opset);
+  const feeds: Record<string, Tensor> = { cotangent: fromNumbers('float32', g.inputs.at(-1)!.dims, cot) };
   inputs.forEach((inp, i) => { feeds[`x${i}`] = fromNumbers('float32', inp.shape, inp.data); });
   const res = await run(g, feeds);
-  return g.outputs.map((o) => Array.from(res[o.name].data as Float32Array));
+  return gradNames.map((n) => Array.from(res[n].data as Float32Array));
 }
 
 const maxAbsDiff = (a: number[], e: number[]) => {
@@ -251,7 +225,7 @@ describe('emitted gradients stay WebGPU-safe', () => {
   it('no banned op, no variadic Max/Min/Sum, no int64 or float64 results in any row', () => {
     for (const [name, build, inputs, opset] of rows) {
       if (name.startsWith('Cast float32→float64')) continue; // its forward is float64 on purpose
-      const { gradNodes } = compile(build, inputs, opset ?? 17);
+      const { gradNodes } = buildCheck(build, inputs, opset ?? 17);
       for (const n of gradNodes) {
         const where = `${name}: ${n.opType} '${n.name}'`;
         expect(BANNED.has(n.opType), where).toBe(false);
@@ -262,7 +236,7 @@ describe('emitted gradients stay WebGPU-safe', () => {
   });
   it('sizes stay static: no Shape op is emitted', () => {
     for (const [, build, inputs, opset] of rows) {
-      const { gradNodes } = compile(build, inputs, opset ?? 17);
+      const { gradNodes } = buildCheck(build, inputs, opset ?? 17);
       expect(gradNodes.some((n) => n.opType === 'Shape')).toBe(false);
     }
   });

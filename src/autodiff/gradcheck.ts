@@ -37,7 +37,8 @@ export function rng(seed: number): () => number {
   };
 }
 
-function buildCheck(build: (b: Builder, xs: Value[]) => Value, inputs: CheckInput[], opset: number) {
+/** Builds y = build(xs), a `cotangent` input and the backward graph; outputs y then one `grad_x<i>` per input. */
+export function buildCheck(build: (b: Builder, xs: Value[]) => Value, inputs: CheckInput[], opset: number) {
   const g = new Graph();
   g.opsetImports = [{ domain: '', version: opset }];
   const b = new Builder(g);
@@ -49,6 +50,7 @@ function buildCheck(build: (b: Builder, xs: Value[]) => Value, inputs: CheckInpu
     return v;
   });
   const y = build(b, xs);
+  const forward = g.nodes.length;
   const c = g.value('cotangent');
   c.dtype = 'float32';
   c.shape = [...y.dims];
@@ -66,7 +68,7 @@ function buildCheck(build: (b: Builder, xs: Value[]) => Value, inputs: CheckInpu
   }
   g.outputs = outs;
   assertValid(g);
-  return { g, y, wrt, gradNames };
+  return { g, y, wrt, gradNames, gradNodes: g.nodes.slice(forward) };
 }
 
 export async function gradcheck(run: Runner, build: (b: Builder, xs: Value[]) => Value, inputs: CheckInput[], opts: { opset?: number; eps?: number; seed?: number } = {}): Promise<CheckResult> {
