@@ -9,7 +9,7 @@ import { Builder } from '../onnx/builder.ts';
 import { decodeModel, encodeModel } from '../onnx/codec.ts';
 import { prepareGraph } from '../onnx/load.ts';
 import { toposort } from '../onnx/passes/toposort.ts';
-import { compileEval, describeBackbone } from '../engine/compile.ts';
+import { backboneInfo, compileEval, describeBackbone } from '../engine/compile.ts';
 import type { TrainConfig } from '../engine/config.ts';
 import { mappingMatrix } from '../engine/mapping.ts';
 import { runEval, scoreLogits } from '../engine/trainer.ts';
@@ -82,7 +82,7 @@ export async function evalCommand(o: { run?: string; model?: string; data: strin
     const tensors = readTensors(join(o.run, 'prompt.safetensors'));
     const { mapping, ...params } = tensors;
     const cfg: TrainConfig = m.settings;
-    const fixed = describeBackbone(bytes).info.fixedBatch;
+    const fixed = backboneInfo(bytes).fixedBatch;
     const ev = compileEval(bytes, cfg, m.classes.length, fixed ?? EVAL_BATCH, params);
     const s = await ex.createSession(encodeModel(ev.graph));
     const feeds: Record<string, Handle> = {};

@@ -32,6 +32,14 @@ export interface BackboneInfo {
   params: number;
 }
 
+const infoCache = new WeakMap<Uint8Array, BackboneInfo>();
+
+/** The backbone's description, computed once per model buffer (decoding and analysing a large ViT is costly, and a
+ * run compiles several graphs from the same bytes). The buffer must not be mutated afterwards. */
+export function backboneInfo(bytes: Uint8Array): BackboneInfo {
+  return infoCache.get(bytes) ?? describeBackbone(bytes).info;
+}
+
 export function describeBackbone(bytes: Uint8Array): { info: BackboneInfo; graph: Graph; analysis: Analysis } {
   const raw = decodeModel(bytes);
   const x = raw.inputs[0];
@@ -49,6 +57,7 @@ export function describeBackbone(bytes: Uint8Array): { info: BackboneInfo; graph
     vit: a.vit && { width: a.vit.width, depth: a.vit.blocks.length, patch: patchSize(g), numPatches: a.vit.numPatches },
     params: a.params,
   };
+  infoCache.set(bytes, info);
   return { info, graph: g, analysis: a };
 }
 
@@ -111,7 +120,7 @@ interface Forward { g: Graph; b: Builder; logits: Value; sourceLogits: Value | u
 
 /** Prompt → normalisation → frozen backbone → head, on a backbone prepared at `batch`. */
 function buildForward(bytes: Uint8Array, c: TrainConfig, numClasses: number, batch: number, paramShapes: Record<string, number[]>): Forward {
-  const { info } = describeBackbone(bytes);
+  const info = backboneInfo(bytes);
   validateConfig(c, { family: info.family, inputSize: info.inputSize, numSourceClasses: info.numSourceClasses, hasFeatures: !!info.featureWidth }, numClasses);
   if (info.fixedBatch !== undefined && info.fixedBatch !== batch) throw new Error(`the backbone was exported with a fixed batch size of ${info.fixedBatch}; use --batch-size ${info.fixedBatch} or re-export it with a dynamic batch axis`);
   const g = prepareGraph(decodeModel(bytes), { batch });
@@ -193,12 +202,12 @@ function compileStep(bytes: Uint8Array, c: TrainConfig, numClasses: number, batc
     for (const [name, p] of f.params) {
       const acc = addInput(g, `accum.${name}`, 'float32', p.dims);
       const gr = grads.get(p);
-      outs.push(rename(g, ob, gr ? ob.add(acc, gr) : acc, `accum.${name}.next`));
+      outs.push(rename(g, gr ? ob.add(acc, gr) : acc, `accum.${name}.next`));
       io.states.push(acc.name);
       io.newStates[acc.name] = `accum.${name}.next`;
     }
   }
-  g.outputs = [rename(g, ob, loss, 'loss'), rename(g, ob, f.logits, 'logits'), ...outs];
+  g.outputs = [rename(g, loss, 'loss'), rename(g, f.logits, 'logits'), ...outs];
   removeDeadNodes(g);
   g.inputs = g.inputs.filter((v) => v.users.size > 0 || v.name === 'images');
   assertValid(g);
@@ -216,9 +225,9 @@ function emitOptimizer(g: Graph, c: TrainConfig, params: Map<string, Value>, gra
     const states = stateNames(o).map((s) => addInput(g, `state.${name}.${s}`, 'float32', p.dims));
     io.states.push(...states.map((s) => s.name));
     const upd = emitUpdate(ob, o, hyper, p, gr, states);
-    outs.push(rename(g, ob, upd.p, `${name}.next`));
+    outs.push(rename(g, upd.p, `${name}.next`));
     io.newParams[name] = `${name}.next`;
-    upd.states.forEach((sv, i) => { const n = `${states[i].name}.next`; outs.push(rename(g, ob, sv, n)); io.newStates[states[i].name] = n; });
+    upd.states.forEach((sv, i) => { const n = `${states[i].name}.next`; outs.push(rename(g, sv, n)); io.newStates[states[i].name] = n; });
   }
   return outs;
 }
@@ -226,9 +235,9 @@ function emitOptimizer(g: Graph, c: TrainConfig, params: Map<string, Value>, gra
 /** Forward-only graph: logits (and source logits for label-mapping heads), params as inputs. */
 export function compileEval(bytes: Uint8Array, c: TrainConfig, numClasses: number, batch: number, params: Record<string, Tensor>): Compiled {
   const f = buildForward(bytes, c, numClasses, batch, shapesOf(params));
-  const { g, b } = f;
-  const outs = [rename(g, b, f.logits, 'logits')];
-  if (f.sourceLogits) outs.push(rename(g, b, f.sourceLogits, 'source_logits'));
+  const { g } = f;
+  const outs = [rename(g, f.logits, 'logits')];
+  if (f.sourceLogits) outs.push(rename(g, f.sourceLogits, 'source_logits'));
   g.outputs = outs;
   removeDeadNodes(g);
   assertValid(g);
@@ -237,7 +246,7 @@ export function compileEval(bytes: Uint8Array, c: TrainConfig, numClasses: numbe
 
 /** Deployable model: [0,1] images → the user's class logits, with prompt, head and mapping baked in. */
 export function exportDeployable(bytes: Uint8Array, c: TrainConfig, numClasses: number, params: Record<string, Tensor>, mapping: Int32Array | undefined, numSource: number | undefined, batch?: number): Uint8Array {
-  batch ??= describeBackbone(bytes).info.fixedBatch ?? 1;
+  batch ??= backboneInfo(bytes).fixedBatch ?? 1;
   const { graph: g } = compileEval(bytes, c, numClasses, batch, params);
   for (const v of [...g.inputs]) {
     if (v.name === 'images') continue;
@@ -258,12 +267,11 @@ export function exportDeployable(bytes: Uint8Array, c: TrainConfig, numClasses: 
 }
 
 /** Gives a value a fixed public name via Identity (graph inputs/outputs must keep stable names). */
-function rename(g: Graph, b: Builder, v: Value, name: string): Value {
+function rename(g: Graph, v: Value, name: string): Value {
   if (g.has(name)) throw new Error(`internal: output name '${name}' is taken`);
   const out = g.value(name);
   g.addNode('Identity', [v], [out], {}, { name: g.freshNodeName('vp/out') });
   out.dtype = v.dtype; out.shape = v.shape;
-  void b;
   return out;
 }
 
@@ -271,11 +279,11 @@ function rename(g: Graph, b: Builder, v: Value, name: string): Value {
 /** Frozen-feature caching for method `none`: images → the head's input ([B, F]: features for lp, source logits
  * for fm), computed once; later epochs train the head alone (compileHeadStep). */
 export function compileFeatures(bytes: Uint8Array, c: TrainConfig, numClasses: number, batch: number): Compiled {
-  const { info } = describeBackbone(bytes);
+  const info = backboneInfo(bytes);
   const width = c.head === 'fm' ? info.numSourceClasses! : info.featureWidth!;
   const f = buildForward(bytes, c, numClasses, batch, { 'head.weight': [numClasses, width], 'head.bias': [numClasses] });
   const headIn = f.logits.producer!.input(0);
-  f.g.outputs = [rename(f.g, f.b, headIn, 'features')];
+  f.g.outputs = [rename(f.g, headIn, 'features')];
   removeDeadNodes(f.g);
   f.g.inputs = f.g.inputs.filter((v) => v.name === 'images');
   assertValid(f.g);
@@ -294,7 +302,7 @@ export function compileHeadStep(c: TrainConfig, numClasses: number, batch: numbe
   const grads = backward(g, { seeds: [{ value: logits, grad: dlogits }], wrt: [...params.values()], prefix: 'grad/' });
   const io: GraphIO = { images: 'features', labels: 'labels', weights: 'weights', params: [...params.keys()], states: [], loss: 'loss', logits: 'logits', newParams: {}, newStates: {}, hyper: { lr: 'hp.lr', stepSize: 'hp.step_size', sqrtBc2: 'hp.sqrt_bc2' } };
   const outs = emitOptimizer(g, c, params, grads, io);
-  g.outputs = [rename(g, b, loss, 'loss'), rename(g, b, logits, 'logits'), ...outs];
+  g.outputs = [rename(g, loss, 'loss'), rename(g, logits, 'logits'), ...outs];
   removeDeadNodes(g);
   g.inputs = g.inputs.filter((v) => v.users.size > 0);
   assertValid(g);

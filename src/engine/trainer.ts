@@ -3,7 +3,7 @@
 // recomputes label mappings (flm once, ilm every mapping_freq epochs), and reports per-step and per-epoch metrics.
 import { encodeModel } from '../onnx/codec.ts';
 import type { Tensor } from '../onnx/tensor.ts';
-import { compileAccumulate, compileApply, compileEval, compileFeatures, compileHeadStep, compileTrainStep, describeBackbone, initParams, optimSettings, type BackboneInfo, type Compiled } from './compile.ts';
+import { compileAccumulate, compileApply, compileEval, compileFeatures, compileHeadStep, compileTrainStep, backboneInfo, initParams, optimSettings, type BackboneInfo, type Compiled } from './compile.ts';
 import { lrAt, type TrainConfig } from './config.ts';
 import type { ExecSession, Executor, Handle } from './executor.ts';
 import { Rng } from './init.ts';
@@ -119,7 +119,7 @@ export function scoreLogits(logits: Float32Array, labels: ArrayLike<number>, num
 export async function train(o: TrainOptions): Promise<TrainResult> {
   const { cfg, executor: ex, classes } = o;
   const C = classes.length;
-  const { info } = describeBackbone(o.backbone);
+  const info = backboneInfo(o.backbone);
   const L = info.inputSize, B = cfg.batchSize, per = 3 * L * L;
   const params = mergeInit(initParams(cfg, info, C), o.init);
   const micro = cfg.microBatch && cfg.microBatch < B ? cfg.microBatch : 0;
@@ -131,7 +131,10 @@ export async function train(o: TrainOptions): Promise<TrainResult> {
     : cache ? compileHeadStep(cfg, C, B, cache.width) : compileTrainStep(o.backbone, cfg, C, B, params);
   const apply = micro ? compileApply(cfg, params) : undefined;
   const ev = compileEval(o.backbone, cfg, C, micro || B, params);
-  const [ss, es, as] = await Promise.all([ex.createSession(encodeModel(step.graph)), ex.createSession(encodeModel(ev.graph)), apply ? ex.createSession(encodeModel(apply.graph)) : undefined]);
+  // updated tensors and optimiser state stay on the device; only loss and logits are read back
+  const onDevice = (c: Compiled) => ({ keepOnDevice: [...Object.values(c.io.newParams), ...Object.values(c.io.newStates)] });
+  const [ss, es, as] = await Promise.all([ex.createSession(encodeModel(step.graph), onDevice(step)), ex.createSession(encodeModel(ev.graph)), apply ? ex.createSession(encodeModel(apply.graph), onDevice(apply)) : undefined]);
+  const stepInputs = new Set(step.graph.inputs.map((v) => v.name)), applyInputs = new Set(apply?.graph.inputs.map((v) => v.name));
   const opt = optimSettings(cfg);
   const handles: Record<string, Handle> = {};
   for (const [k, t] of Object.entries(params)) {
@@ -188,7 +191,7 @@ export async function train(o: TrainOptions): Promise<TrainResult> {
         };
         for (const k2 of [...step.io.params, ...step.io.states]) feeds[k2] ??= handles[k2];
         if (step.io.mapping) feeds.mapping = handles.mapping;
-        for (const name of Object.keys(feeds)) if (!step.graph.inputs.some((v) => v.name === name)) delete feeds[name];
+        for (const name of Object.keys(feeds)) if (!stepInputs.has(name)) delete feeds[name];
         const out = await ss.run(feeds);
         if (micro) for (const [sn, on] of Object.entries(step.io.newStates)) acc[sn] = out[on];
         else for (const [pn, on] of Object.entries({ ...step.io.newParams, ...step.io.newStates })) { ex.dispose(handles[pn]); handles[pn] = out[on]; }
@@ -199,7 +202,7 @@ export async function train(o: TrainOptions): Promise<TrainResult> {
         const feeds: Record<string, Handle> = { ...hyper };
         for (const k2 of step.io.params) { feeds[k2] = handles[k2]; feeds[`grad.${k2}`] = acc[`accum.${k2}`]; }
         for (const sn of apply.io.states) feeds[sn] = handles[sn];
-        for (const name of Object.keys(feeds)) if (!apply.graph.inputs.some((v) => v.name === name)) delete feeds[name];
+        for (const name of Object.keys(feeds)) if (!applyInputs.has(name)) delete feeds[name];
         const out = await as.run(feeds);
         for (const [pn, on] of Object.entries({ ...apply.io.newParams, ...apply.io.newStates })) { ex.dispose(handles[pn]); handles[pn] = out[on]; }
       }

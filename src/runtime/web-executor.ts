@@ -170,10 +170,10 @@ export class WebExecutor implements Executor {
     const options: ort.InferenceSession.SessionOptions = { executionProviders: [gpu ? 'webgpu' : 'wasm'], graphOptimizationLevel: 'all' };
     if (this.caps.verbose) Object.assign(options, { logSeverityLevel: 0, logVerbosityLevel: 0 });
     if (gpu) {
-      // Updated parameters and optimiser state (the compiler's `<name>.next` outputs) stay on the GPU; the loss
-      // and logits come back to the CPU with the run.
+      // The outputs the caller names (updated parameters and optimiser state) stay on the GPU; the rest (loss,
+      // logits) come back to the CPU with the run.
       const names = outputNames(model);
-      const keep = new Set(opts?.keepOnDevice ?? names.filter((n) => n.endsWith('.next')));
+      const keep = new Set(opts?.keepOnDevice ?? []);
       const loc: Record<string, ort.Tensor.DataLocation> = {};
       for (const n of names) loc[n] = keep.has(n) ? 'gpu-buffer' : 'cpu';
       options.preferredOutputLocation = loc;

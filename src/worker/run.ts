@@ -1,7 +1,7 @@
 // One training run inside the worker: the engine's train() over the dataset's ImageSources on the chosen
 // Executor, with pause (a gate awaited before every batch), stop (the trainer's shouldStop), live step/epoch
 // messages, then a final validation pass for per-class accuracy, the confusion matrix and sample images.
-import { compileEval, describeBackbone } from '../engine/compile.ts';
+import { backboneInfo, compileEval } from '../engine/compile.ts';
 import { validateConfig, type TrainConfig } from '../engine/config.ts';
 import type { Executor, Handle } from '../engine/executor.ts';
 import { mappingMatrix } from '../engine/mapping.ts';
@@ -77,7 +77,7 @@ export interface RunInput {
 
 export async function runTraining(r: RunInput): Promise<void> {
   const { cfg, dataset: ds, executor: ex, post, runId } = r;
-  const { info } = describeBackbone(r.backbone);
+  const info = backboneInfo(r.backbone);
   const L = info.inputSize, classes = ds.folder.classes, C = classes.length;
   validateConfig(cfg, { family: info.family, inputSize: L, numSourceClasses: info.numSourceClasses, hasFeatures: !!info.featureWidth }, C);
   if (info.fixedBatch !== undefined && info.fixedBatch !== cfg.batchSize) throw new Error(`this backbone was exported with a fixed batch of ${info.fixedBatch}; set the batch size to ${info.fixedBatch}`);
