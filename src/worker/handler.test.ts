@@ -1,7 +1,7 @@
 // The worker handler in Node with a stubbed postMessage: backbone description, folder checks (a junk file is
 // listed, not fatal), the live parameter count, a training run whose losses equal the CLI's on the same data,
 // pause/resume/stop, and the deployable export.
-import { readdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadCliData } from '../cli/dataset.ts';
@@ -13,6 +13,7 @@ import { decodeModel } from '../onnx/codec.ts';
 import { NodeExecutor } from '../runtime/node-executor.ts';
 import { Handler } from './handler.ts';
 import { isResponse, type DataFile, type Response, type ResponseOf } from './protocol.ts';
+import { shapes } from '../store/test-harness.ts';
 
 const FIX = join(import.meta.dirname, '../../e2e/fixtures');
 const codec: ImageCodec = {
@@ -21,14 +22,7 @@ const codec: ImageCodec = {
 };
 
 function files(): DataFile[] {
-  const out: DataFile[] = [];
-  const walk = (dir: string, rel: string) => {
-    for (const e of readdirSync(dir, { withFileTypes: true })) {
-      if (e.isDirectory()) walk(join(dir, e.name), `${rel}/${e.name}`);
-      else out.push({ path: `${rel}/${e.name}`, blob: new Blob([readFileSync(join(dir, e.name))]) });
-    }
-  };
-  walk(join(FIX, 'shapes'), 'shapes');
+  const out = shapes();
   out.push({ path: 'shapes/train/a_circle/notes.txt', blob: new Blob(['hello']) });
   return out;
 }
