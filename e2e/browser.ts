@@ -19,6 +19,8 @@ export interface Snapshot {
   phase: string;
   backend: string;
   losses: number[];
+  /** The step index of each loss (on WebGPU the loss is read back only a few times a second). */
+  steps: number[];
   lrs: number[];
   epochs: { val_acc: number | null; train_acc: number }[];
   params: Record<string, { shape: number[] }> | undefined;
@@ -27,10 +29,10 @@ export interface Snapshot {
 
 export async function snapshot(page: Page): Promise<Snapshot> {
   return page.evaluate(() => {
-    const w: { __studio?: { store: { getState(): { run: { phase: string; backend: string; steps: { loss: number; lr: number }[]; epochs: { val_acc: number | null; train_acc: number }[] }; view?: { params: Record<string, { shape: number[] }>; record: { evaluation?: { accuracy: number } } } } } } } = window as never;
+    const w: { __studio?: { store: { getState(): { run: { phase: string; backend: string; steps: { step: number; loss: number; lr: number }[]; epochs: { val_acc: number | null; train_acc: number }[] }; view?: { params: Record<string, { shape: number[] }>; record: { evaluation?: { accuracy: number } } } } } } } = window as never;
     const s = w.__studio!.store.getState();
     return {
-      phase: s.run.phase, backend: s.run.backend, losses: s.run.steps.map((x) => x.loss), lrs: s.run.steps.map((x) => x.lr), epochs: s.run.epochs,
+      phase: s.run.phase, backend: s.run.backend, losses: s.run.steps.map((x) => x.loss), steps: s.run.steps.map((x) => x.step), lrs: s.run.steps.map((x) => x.lr), epochs: s.run.epochs,
       params: s.view && Object.fromEntries(Object.entries(s.view.params).map(([k, v]) => [k, { shape: v.shape }])), evaluation: s.view?.record.evaluation,
     };
   });

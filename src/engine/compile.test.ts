@@ -45,7 +45,7 @@ describe('compiler', () => {
     const x = rand([2, 3, 32, 32], 1);
     const feeds: Record<string, Tensor> = {
       images: x, labels: { dtype: 'int32', shape: [2], data: Int32Array.of(3, 7) }, weights: { dtype: 'float32', shape: [2], data: Float32Array.of(0.5, 0.5) },
-      'hp.lr': { dtype: 'float32', shape: [], data: Float32Array.of(0.1) },
+      'hp.lr': { dtype: 'float32', shape: [], data: Float32Array.of(0.1) }, metrics: { dtype: 'float32', shape: [2], data: Float32Array.of(1.5, 2) },
     };
     for (const [k, t] of Object.entries(params)) { feeds[k] = t; feeds[`state.${k}.buf`] = { dtype: 'float32', shape: t.shape, data: new Float32Array(t.data.length) }; }
     const names = new Set(step.graph.inputs.map((v) => v.name));
@@ -53,9 +53,21 @@ describe('compiler', () => {
     // reference: the raw backbone on the normalised input
     const norm = { ...x, data: (x.data as Float32Array).map((v) => (v - 0.5) / 0.25) };
     const ref = await runGraph(bytes, { input: norm });
-    const got = out.logits.data as Float32Array, want = Object.values(ref)[0].data as Float32Array;
-    for (let i = 0; i < want.length; i++) expect(got[i]).toBeCloseTo(want[i], 5);
-    expect(Object.keys(out).sort()).toEqual(['head.bias.next', 'head.weight.next', 'logits', 'loss', 'prompt.A.next', 'prompt.B.next', 'state.head.bias.buf.next', 'state.head.weight.buf.next', 'state.prompt.A.buf.next', 'state.prompt.B.buf.next'].sort());
+    const ev = compileEval(bytes, c, 10, 2, params);
+    const evNames = new Set(ev.graph.inputs.map((v) => v.name));
+    const logits = (await runGraph(ev.graph, Object.fromEntries(Object.entries(feeds).filter(([k]) => evNames.has(k))))).logits.data as Float32Array;
+    const want = Object.values(ref)[0].data as Float32Array;
+    for (let i = 0; i < want.length; i++) expect(logits[i]).toBeCloseTo(want[i], 5);
+    // the step's loss is the mean cross-entropy of those logits; its metric sums are Σ CE and Σ correct
+    let ce = 0, correct = 0;
+    [3, 7].forEach((label, r) => {
+      const row = Array.from(logits.subarray(r * 10, r * 10 + 10)), max = Math.max(...row);
+      ce += Math.log(row.reduce((a, v) => a + Math.exp(v - max), 0)) + max - row[label];
+      if (row.indexOf(max) === label) correct++;
+    });
+    expect((out.loss.data as Float32Array)[0]).toBeCloseTo(ce / 2, 5);
+    expect(Array.from(out['metrics.next'].data as Float32Array)).toEqual([expect.closeTo(ce + 1.5, 4), correct + 2]);
+    expect(Object.keys(out).sort()).toEqual(['head.bias.next', 'head.weight.next', 'metrics.next', 'loss', 'prompt.A.next', 'prompt.B.next', 'state.head.bias.buf.next', 'state.head.weight.buf.next', 'state.prompt.A.buf.next', 'state.prompt.B.buf.next'].sort());
     expect((out['prompt.B.next'].data as Float32Array).some((v) => v !== 0)).toBe(true); // B moves on step one (A ≠ 0)
   });
 

@@ -1,6 +1,7 @@
 // The train-step compiler: frozen backbone + prompt + head (+ cross-entropy, backward and optimiser update) as
-// ONE ONNX graph whose inputs are the image batch, labels, trainable tensors and optimiser state, and whose
-// outputs are the loss, the logits and the updated tensors and state — so parameters can stay on the device.
+// ONE ONNX graph whose inputs are the image batch, labels, trainable tensors, optimiser state and the epoch's
+// running metric sums, and whose outputs are the loss and the updated tensors, state and sums — so everything
+// but the loss stays on the device (and the loss is read back only when shown).
 // Also the forward-only evaluation graph and the deployable model with prompt and head baked in.
 import { backward } from '../autodiff/backward.ts';
 import { Builder } from '../onnx/builder.ts';
@@ -14,7 +15,7 @@ import type { Tensor } from '../onnx/tensor.ts';
 import { analyze, type Analysis, type Family } from './analyze.ts';
 import { validateConfig, type TrainConfig } from './config.ts';
 import { linearInit, Rng, uniformTensor } from './init.ts';
-import { crossEntropy } from './loss.ts';
+import { accumulateMetrics, crossEntropy } from './loss.ts';
 import { ADAM, emitUpdate, stateNames, type OptimSettings } from './optim.ts';
 import { applyLorvp, lorvpParams } from './prompts/lorvp.ts';
 import { PAD_NAMES, padFrame, padParams } from './prompts/pad.ts';
@@ -99,6 +100,9 @@ export interface GraphIO {
   logits: string;
   sourceLogits?: string;
   perSampleLoss?: string;
+  /** Running sums [Σ loss, Σ correct] of the epoch (train steps): input and updated output. */
+  metrics?: string;
+  newMetrics?: string;
   newParams: Record<string, string>;
   newStates: Record<string, string>;
 }
@@ -114,7 +118,7 @@ function addInput(g: Graph, name: string, dtype: Tensor['dtype'], shape: number[
 }
 
 /** Names of the compiled graphs' own inputs and outputs; backbone values with these names are moved aside. */
-const RESERVED = /^(images|labels|weights|mapping|loss|logits|source_logits|hp\..*|state\..*|prompt\..*|head\..*)$/;
+const RESERVED = /^(images|labels|weights|mapping|loss|logits|source_logits|metrics(\.next)?|hp\..*|state\..*|prompt\..*|head\..*)$/;
 
 interface Forward { g: Graph; b: Builder; logits: Value; sourceLogits: Value | undefined; params: Map<string, Value>; images: Value; mapping: Value | undefined }
 
@@ -185,12 +189,13 @@ function compileStep(bytes: Uint8Array, c: TrainConfig, numClasses: number, batc
   const { g, b } = f;
   const labels = addInput(g, 'labels', 'int32', [batch]);
   const weights = addInput(g, 'weights', 'float32', [batch]);
-  const { loss, dlogits } = crossEntropy(b, f.logits, labels, weights);
+  const { loss, dlogits, perSample } = crossEntropy(b, f.logits, labels, weights);
+  const metrics = accumulateMetrics(b, addInput(g, 'metrics', 'float32', [2]), f.logits, labels, weights, perSample);
   const wrt = [...f.params.values()];
   const grads = backward(g, { seeds: [{ value: f.logits, grad: dlogits }], wrt, prefix: 'grad/' });
   const io: GraphIO = {
     images: 'images', labels: 'labels', weights: 'weights', mapping: f.mapping?.name,
-    params: [...f.params.keys()], states: [], loss: 'loss', logits: 'logits', newParams: {}, newStates: {},
+    params: [...f.params.keys()], states: [], loss: 'loss', logits: '', metrics: 'metrics', newMetrics: 'metrics.next', newParams: {}, newStates: {},
   };
   const ob = new Builder(g, 'opt/');
   let outs: Value[];
@@ -207,7 +212,7 @@ function compileStep(bytes: Uint8Array, c: TrainConfig, numClasses: number, batc
       io.newStates[acc.name] = `accum.${name}.next`;
     }
   }
-  g.outputs = [rename(g, loss, 'loss'), rename(g, f.logits, 'logits'), ...outs];
+  g.outputs = [rename(g, loss, 'loss'), rename(g, metrics, 'metrics.next'), ...outs];
   removeDeadNodes(g);
   g.inputs = g.inputs.filter((v) => v.users.size > 0 || v.name === 'images');
   assertValid(g);
@@ -298,11 +303,13 @@ export function compileHeadStep(c: TrainConfig, numClasses: number, batch: numbe
   const feats = addInput(g, 'features', 'float32', [batch, width]);
   const params = new Map<string, Value>([['head.weight', addInput(g, 'head.weight', 'float32', [numClasses, width])], ['head.bias', addInput(g, 'head.bias', 'float32', [numClasses])]]);
   const logits = b.op('Gemm', [feats, params.get('head.weight')!, params.get('head.bias')!], { transB: 1 });
-  const { loss, dlogits } = crossEntropy(b, logits, addInput(g, 'labels', 'int32', [batch]), addInput(g, 'weights', 'float32', [batch]));
+  const labels = addInput(g, 'labels', 'int32', [batch]), weights = addInput(g, 'weights', 'float32', [batch]);
+  const { loss, dlogits, perSample } = crossEntropy(b, logits, labels, weights);
+  const metrics = accumulateMetrics(b, addInput(g, 'metrics', 'float32', [2]), logits, labels, weights, perSample);
   const grads = backward(g, { seeds: [{ value: logits, grad: dlogits }], wrt: [...params.values()], prefix: 'grad/' });
-  const io: GraphIO = { images: 'features', labels: 'labels', weights: 'weights', params: [...params.keys()], states: [], loss: 'loss', logits: 'logits', newParams: {}, newStates: {}, hyper: { lr: 'hp.lr', stepSize: 'hp.step_size', sqrtBc2: 'hp.sqrt_bc2' } };
+  const io: GraphIO = { images: 'features', labels: 'labels', weights: 'weights', params: [...params.keys()], states: [], loss: 'loss', logits: '', metrics: 'metrics', newMetrics: 'metrics.next', newParams: {}, newStates: {}, hyper: { lr: 'hp.lr', stepSize: 'hp.step_size', sqrtBc2: 'hp.sqrt_bc2' } };
   const outs = emitOptimizer(g, c, params, grads, io);
-  g.outputs = [rename(g, loss, 'loss'), rename(g, logits, 'logits'), ...outs];
+  g.outputs = [rename(g, loss, 'loss'), rename(g, metrics, 'metrics.next'), ...outs];
   removeDeadNodes(g);
   g.inputs = g.inputs.filter((v) => v.users.size > 0);
   assertValid(g);

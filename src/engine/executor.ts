@@ -15,6 +15,8 @@ export interface ExecSession {
 export interface Executor {
   /** Human-readable backend name, e.g. "onnxruntime-node (cpu)", "webgpu (NVIDIA …)", "wasm". */
   readonly backend: string;
+  /** Handles live in device (GPU) memory: reading one back waits for the device to finish its queued work. */
+  readonly deviceMemory: boolean;
   createSession(model: Uint8Array, opts?: { keepOnDevice?: string[] }): Promise<ExecSession>;
   upload(t: Tensor): Handle;
   download(h: Handle): Promise<Tensor>;

@@ -1,5 +1,6 @@
 // The trainer loop behind an Executor: compiles the train-step and evaluation graphs once, keeps trainable
-// tensors and optimiser state as device handles fed back step after step, reads back only the loss and logits,
+// tensors, optimiser state and the epoch's metric sums as device handles fed back step after step, reads back
+// the loss only when it is shown, decodes the next batch while the device runs the current one,
 // recomputes label mappings (flm once, ilm every mapping_freq epochs), and reports per-step and per-epoch metrics.
 import { encodeModel } from '../onnx/codec.ts';
 import type { Tensor } from '../onnx/tensor.ts';
@@ -20,7 +21,10 @@ export interface ImageSource {
 export interface StepMetrics { step: number; epoch: number; loss: number; lr: number; totalSteps: number }
 export interface EpochMetrics { epoch: number; train_acc: number; train_loss: number; val_acc: number | null; val_loss: number | null; images_per_s: number; seconds: number }
 export interface TrainCallbacks {
+  /** Called for the steps whose loss was read back: every step, unless `wantLoss` says otherwise. */
   onStep?(m: StepMetrics): void;
+  /** Whether to read step `t`'s loss back (a device sync); the last step of an epoch is always read. */
+  wantLoss?(t: number): boolean;
   onEpoch?(m: EpochMetrics): void;
   onMapping?(mapping: Int32Array, epoch: number): void;
   shouldStop?(): boolean;
@@ -131,8 +135,8 @@ export async function train(o: TrainOptions): Promise<TrainResult> {
     : cache ? compileHeadStep(cfg, C, B, cache.width) : compileTrainStep(o.backbone, cfg, C, B, params);
   const apply = micro ? compileApply(cfg, params) : undefined;
   const ev = compileEval(o.backbone, cfg, C, micro || B, params);
-  // updated tensors and optimiser state stay on the device; only loss and logits are read back
-  const onDevice = (c: Compiled) => ({ keepOnDevice: [...Object.values(c.io.newParams), ...Object.values(c.io.newStates)] });
+  // updated tensors, optimiser state, metric sums and the loss stay on the device; the loss is read when shown
+  const onDevice = (c: Compiled) => ({ keepOnDevice: [...Object.values(c.io.newParams), ...Object.values(c.io.newStates), ...(c.io.loss ? [c.io.loss, c.io.newMetrics!] : [])] });
   const [ss, es, as] = await Promise.all([ex.createSession(encodeModel(step.graph), onDevice(step)), ex.createSession(encodeModel(ev.graph)), apply ? ex.createSession(encodeModel(apply.graph), onDevice(apply)) : undefined]);
   const stepInputs = new Set(step.graph.inputs.map((v) => v.name)), applyInputs = new Set(apply?.graph.inputs.map((v) => v.name));
   const opt = optimSettings(cfg);
@@ -157,8 +161,12 @@ export async function train(o: TrainOptions): Promise<TrainResult> {
   const n = o.train.size, stepsPerEpoch = Math.ceil(n / B), total = stepsPerEpoch * cfg.epochs;
   const rng = o.resume ? Rng.fromState(o.resume.rngState) : new Rng(cfg.seed + 1);
   const cap = micro ? Math.ceil(B / micro) * micro : B; // whole micro-batches; extra rows have weight 0
-  const images = new Float32Array(cap * Math.max(per, cache?.width ?? 0)), labels = new Int32Array(cap), weights = new Float32Array(cap);
+  const width = cache ? cache.width : per;
+  // two image buffers: the next batch is decoded while the device runs the current one
+  const buffers = [new Float32Array(cap * width), new Float32Array(cap * width)];
+  const labels = new Int32Array(cap), weights = new Float32Array(cap);
   const epochs: EpochMetrics[] = [...(o.resume?.epochs ?? [])];
+  const zeros2 = () => ex.upload({ dtype: 'float32', shape: [2], data: new Float32Array(2) });
   let t = o.resume?.step ?? 0;
   for (let epoch = o.resume?.epoch ?? 0; epoch < cfg.epochs; epoch++) {
     if (o.callbacks?.shouldStop?.()) break;
@@ -166,37 +174,48 @@ export async function train(o: TrainOptions): Promise<TrainResult> {
     const order = Array.from({ length: n }, (_, i) => i);
     if (cfg.shuffle) for (let i = n - 1; i > 0; i--) { const j = Math.floor(rng.next() * (i + 1)); [order[i], order[j]] = [order[j], order[i]]; }
     const t0 = epoch === (o.resume?.epoch ?? 0) ? tStart : performance.now();
-    let correct = 0, lossSum = 0;
+    const batchOf = (k: number) => order.slice(k * B, (k + 1) * B);
+    // fills buffers[k % 2] with batch k (decoding happens in order, so the rng sequence is that of a serial loop)
+    const load = async (k: number): Promise<void> => {
+      const idx = batchOf(k), buf = buffers[k % 2];
+      buf.fill(0);
+      if (cache) idx.forEach((i, j) => buf.set(cache.train.subarray(i * width, (i + 1) * width), j * width));
+      else await o.train.load(idx, cfg.augment, rng, buf);
+    };
+    let metrics = zeros2();
+    let pending: Promise<void> | undefined = load(0), stopped = false;
     for (let k = 0; k < stepsPerEpoch; k++, t++) {
-      if (o.callbacks?.shouldStop?.()) break;
-      const idx = order.slice(k * B, (k + 1) * B), m = idx.length;
-      images.fill(0); labels.fill(0); weights.fill(0);
-      if (cache) idx.forEach((i, j) => images.set(cache.train.subarray(i * cache.width, (i + 1) * cache.width), j * cache.width));
-      else await o.train.load(idx, cfg.augment, rng, images);
+      await pending;
+      pending = undefined;
+      if (o.callbacks?.shouldStop?.()) { stopped = true; break; }
+      const idx = batchOf(k), m = idx.length, images = buffers[k % 2];
+      labels.fill(0); weights.fill(0);
       idx.forEach((i, j) => { labels[j] = o.train.labels[i]; weights[j] = 1 / m; });
       const lr = lrAt(cfg, t, total), hv = hyperValues(opt, lr, t + 1);
       const hyper: Record<string, Handle> = { 'hp.lr': ex.upload(scalar(hv.lr)), 'hp.step_size': ex.upload(scalar(hv.stepSize)), 'hp.sqrt_bc2': ex.upload(scalar(hv.sqrtBc2)) };
       const chunk = micro || B;
       const acc: Record<string, Handle> = {};
       if (micro) for (const k2 of step.io.params) acc[`accum.${k2}`] = ex.upload({ dtype: 'float32', shape: params[k2].shape, data: new Float32Array(params[k2].data.length) });
-      let loss = 0;
-      const lg = new Float32Array(cap * C);
+      const losses: Handle[] = [];
       for (let off = 0; off < m; off += chunk) {
         const feeds: Record<string, Handle> = {
-          [step.io.images]: cache ? ex.upload({ dtype: 'float32', shape: [chunk, cache.width], data: images.slice(0, chunk * cache.width) })
-            : ex.upload({ dtype: 'float32', shape: [chunk, 3, L, L], data: images.slice(off * per, (off + chunk) * per) }),
+          [step.io.images]: ex.upload({ dtype: 'float32', shape: cache ? [chunk, width] : [chunk, 3, L, L], data: images.slice(off * width, (off + chunk) * width) }),
           labels: ex.upload({ dtype: 'int32', shape: [chunk], data: labels.slice(off, off + chunk) }),
           weights: ex.upload({ dtype: 'float32', shape: [chunk], data: weights.slice(off, off + chunk) }),
-          ...hyper, ...acc,
+          metrics, ...hyper, ...acc,
         };
         for (const k2 of [...step.io.params, ...step.io.states]) feeds[k2] ??= handles[k2];
         if (step.io.mapping) feeds.mapping = handles.mapping;
         for (const name of Object.keys(feeds)) if (!stepInputs.has(name)) delete feeds[name];
-        const out = await ss.run(feeds);
-        if (micro) for (const [sn, on] of Object.entries(step.io.newStates)) acc[sn] = out[on];
+        const run = ss.run(feeds);
+        // the next batch decodes while this one runs
+        if (off + chunk >= m && k + 1 < stepsPerEpoch) pending = load(k + 1);
+        const out = await run;
+        if (micro) for (const [sn, on] of Object.entries(step.io.newStates)) { if (off) ex.dispose(acc[sn]); acc[sn] = out[on]; }
         else for (const [pn, on] of Object.entries({ ...step.io.newParams, ...step.io.newStates })) { ex.dispose(handles[pn]); handles[pn] = out[on]; }
-        loss += ((await ex.download(out.loss)).data as Float32Array)[0];
-        lg.set(((await ex.download(out.logits)).data as Float32Array).subarray(0, chunk * C), off * C);
+        ex.dispose(metrics);
+        metrics = out[step.io.newMetrics!];
+        losses.push(out[step.io.loss!]);
       }
       if (micro && apply && as) {
         const feeds: Record<string, Handle> = { ...hyper };
@@ -205,15 +224,22 @@ export async function train(o: TrainOptions): Promise<TrainResult> {
         for (const name of Object.keys(feeds)) if (!applyInputs.has(name)) delete feeds[name];
         const out = await as.run(feeds);
         for (const [pn, on] of Object.entries({ ...apply.io.newParams, ...apply.io.newStates })) { ex.dispose(handles[pn]); handles[pn] = out[on]; }
+        for (const h of Object.values(acc)) ex.dispose(h);
       }
-      for (let j = 0; j < m; j++) {
-        let best = 0;
-        for (let c = 1; c < C; c++) if (lg[j * C + c] > lg[j * C + best]) best = c;
-        if (best === labels[j]) correct++;
+      // the loss is read back (a device sync) only when someone shows it, and at the end of every epoch
+      if (!o.callbacks?.wantLoss || o.callbacks.wantLoss(t) || k === stepsPerEpoch - 1) {
+        let loss = 0;
+        for (const h of losses) loss += ((await ex.download(h)).data as Float32Array)[0];
+        o.callbacks?.onStep?.({ step: t, epoch, loss, lr, totalSteps: total });
       }
-      lossSum += loss * m;
-      o.callbacks?.onStep?.({ step: t, epoch, loss, lr, totalSteps: total });
+      for (const h of losses) ex.dispose(h);
     }
+    await pending;
+    // a run stopped mid-epoch records neither the partial epoch nor a checkpoint: a resume repeats the epoch
+    if (stopped) { ex.dispose(metrics); break; }
+    const sums = (await ex.download(metrics)).data as Float32Array;
+    ex.dispose(metrics);
+    const lossSum = sums[0], correct = sums[1];
     const seconds = (performance.now() - t0) / 1000;
     let valAcc: number | null = null, valLoss: number | null = null;
     if (o.val && o.val.size && cache) {

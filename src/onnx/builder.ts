@@ -76,8 +76,8 @@ export class Builder {
     if (this.g.opset >= 13) return this.op('ReduceSum', [x, this.constI64(axes)], { keepdims: keepdims ? 1 : 0 });
     return this.op('ReduceSum', [x], { axes, keepdims: keepdims ? 1 : 0 });
   }
-  /** ReduceMean/Max/LogSumExp over `axes` (axes attribute before opset 18). */
-  reduce(op: 'ReduceMean' | 'ReduceMax' | 'ReduceLogSumExp', x: Value, axes: number[], keepdims = true): Value {
+  /** ReduceMean/Max/Min/LogSumExp over `axes` (axes attribute before opset 18). */
+  reduce(op: 'ReduceMean' | 'ReduceMax' | 'ReduceMin' | 'ReduceLogSumExp', x: Value, axes: number[], keepdims = true): Value {
     if (this.g.opset >= 18) return this.op(op, [x, this.constI64(axes)], { keepdims: keepdims ? 1 : 0 });
     return this.op(op, [x], { axes, keepdims: keepdims ? 1 : 0 });
   }

@@ -9,6 +9,7 @@ const unwrap = (h: Handle) => h as unknown as ort.Tensor;
 
 export class NodeExecutor implements Executor {
   readonly backend = `onnxruntime-node ${ort.env.versions.node} (cpu)`;
+  readonly deviceMemory = false;
   constructor(private threads = 0) {}
 
   async createSession(model: Uint8Array): Promise<ExecSession> {

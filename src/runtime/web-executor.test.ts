@@ -30,7 +30,7 @@ describe('WebExecutor', () => {
     const step = compileTrainStep(bytes, cfg, 3, 8, initParams(cfg, info, 3));
     const model = encodeModel(step.graph);
     expect(outputNames(model)).toEqual(decodeModel(model).outputs.map((o) => o.name));
-    expect(outputNames(model).filter((n) => n.endsWith('.next')).sort()).toEqual([...Object.values(step.io.newParams), ...Object.values(step.io.newStates)].sort());
+    expect(outputNames(model).filter((n) => n.endsWith('.next')).sort()).toEqual([...Object.values(step.io.newParams), ...Object.values(step.io.newStates), 'metrics.next'].sort());
   });
 
   it('trains like onnxruntime-node', async () => {

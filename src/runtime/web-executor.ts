@@ -153,10 +153,12 @@ async function fromOrt(t: ort.Tensor): Promise<Tensor> {
 
 export class WebExecutor implements Executor {
   readonly backend: string;
+  readonly deviceMemory: boolean;
   /** The WebGPU EP refuses to create two sessions at once: creations are queued. */
   private creating: Promise<unknown> = Promise.resolve();
   constructor(readonly caps: Capabilities) {
     this.backend = caps.label;
+    this.deviceMemory = caps.ep === 'webgpu';
   }
 
   createSession(model: Uint8Array, opts?: { keepOnDevice?: string[] }): Promise<ExecSession> {

@@ -12,6 +12,8 @@ import type { Dataset } from './dataset.ts';
 import type { EvaluationSummary, Response, RunDone, SampleImage, WireCheckpoint, WireTensor } from './protocol.ts';
 
 const SAMPLES = 4;
+/** Milliseconds between two loss read-backs (chart points) during training. */
+const SHOW_MS = 200;
 
 export function toWire(t: Tensor): WireTensor {
   if (t.data instanceof Int32Array) return { dtype: 'int32', shape: [...t.shape], data: t.data.slice() };
@@ -87,18 +89,24 @@ export async function runTraining(r: RunInput): Promise<void> {
   const totalSteps = Math.ceil(trainSrc.size / cfg.batchSize) * cfg.epochs;
   post({ type: 'started', runId, totalSteps, trainCount: trainSrc.size, valCount: valSrc?.size ?? 0, backend: ex.backend });
   const t0 = performance.now();
-  let last = 0, ema = 0;
+  // on a GPU the loss is read back (a sync) about 5 times a second, not every step; host memory reads every step
+  let last = 0, lastStep = -1, ema = 0, shown = 0;
+  const spe = Math.ceil(trainSrc.size / cfg.batchSize);
   const res = await train({
     backbone: r.backbone, cfg, classes, train: trainSrc, val: valSrc, executor: ex, init: r.init, resume: r.resume && checkpointFromWire(r.resume),
     callbacks: {
+      wantLoss: ex.deviceMemory ? () => performance.now() - shown >= SHOW_MS : undefined,
       onStep: (m) => {
         const now = performance.now();
-        const images = Math.min(cfg.batchSize, trainSrc.size - (m.step % Math.ceil(trainSrc.size / cfg.batchSize)) * cfg.batchSize);
-        if (last > 0) { const ips = (1000 * images) / Math.max(now - last, 1e-3); ema = ema ? 0.7 * ema + 0.3 * ips : ips; }
-        last = now;
+        shown = now;
+        // images since the last reported step (steps in between were not read back)
+        let images = 0;
+        for (let s = lastStep + 1; s <= m.step; s++) images += Math.min(cfg.batchSize, trainSrc.size - (s % spe) * cfg.batchSize);
+        if (last > 0 && lastStep >= 0) { const ips = (1000 * images) / Math.max(now - last, 1e-3); ema = ema ? 0.7 * ema + 0.3 * ips : ips; }
+        last = now; lastStep = m.step;
         post({ type: 'step', runId, metrics: m, imagesPerS: ema, elapsed: (now - t0) / 1000 });
       },
-      onEpoch: (m) => { last = 0; post({ type: 'epoch', runId, metrics: m }); },
+      onEpoch: (m) => { last = 0; lastStep = -1; post({ type: 'epoch', runId, metrics: m }); },
       onMapping: (mp, epoch) => post({ type: 'mapping', runId, epoch, mapping: Array.from(mp) }),
       onCheckpoint: (c) => {
         const checkpoint = checkpointToWire(c);

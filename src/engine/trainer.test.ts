@@ -1,0 +1,48 @@
+// The trainer's bookkeeping: the epoch's train loss and accuracy come from on-device running sums (no logits are
+// read back), and must equal a host-side evaluation; the loss is read back only on the steps someone shows.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { loadCliData } from '../cli/dataset.ts';
+import { NodeExecutor } from '../runtime/node-executor.ts';
+import { compileEval, describeBackbone, initParams } from './compile.ts';
+import { DEFAULTS, type TrainConfig } from './config.ts';
+import { runEval, scoreLogits, train } from './trainer.ts';
+import { encodeModel } from '../onnx/codec.ts';
+
+const FIX = join(import.meta.dirname, '../../e2e/fixtures');
+
+describe('trainer metrics', () => {
+  for (const [method, micro] of [['lorvp', 0], ['vpt', 0], ['pad', 4]] as const) {
+    it(`train loss and accuracy from the device sums equal a host evaluation (${method}${micro ? `, micro-batch ${micro}` : ''})`, async () => {
+      const bytes = new Uint8Array(readFileSync(join(FIX, 'tiny-vit.onnx')));
+      const data = await loadCliData(join(FIX, 'shapes'), undefined, 16, 0.2, 3);
+      const n = data.train.size;
+      // one step over the whole training set: its sums are taken in the forward pass, with the initial parameters
+      const cfg: TrainConfig = { ...DEFAULTS, method, tokens: 2, padWidth: 2, rank: 2, init: 'normal,normal', head: 'lp', epochs: 1, batchSize: n, lr: 0.01, augment: false, seed: 3, microBatch: micro };
+      const ex = new NodeExecutor(1);
+      const r = await train({ backbone: bytes, cfg, classes: data.classes, train: data.train, executor: ex });
+      const info = describeBackbone(bytes).info, params = initParams(cfg, info, data.classes.length);
+      const ev = compileEval(bytes, cfg, data.classes.length, n, params);
+      const s = await ex.createSession(encodeModel(ev.graph));
+      const out = await runEval(ex, s, ev, data.train, info.inputSize, Object.fromEntries(Object.entries(params).map(([k, t]) => [k, ex.upload(t)])), data.classes.length);
+      const sc = scoreLogits(out.logits, data.train.labels, data.classes.length);
+      expect(r.epochs[0].train_loss).toBeCloseTo(sc.loss, 5);
+      expect(r.epochs[0].train_acc).toBe(sc.accuracy);
+      expect(sc.accuracy).toBeGreaterThan(0); // the check is not vacuous
+    });
+  }
+
+  it('reads the loss back only on the steps asked for, and on the last step of each epoch', async () => {
+    const bytes = new Uint8Array(readFileSync(join(FIX, 'tiny-vit.onnx')));
+    const data = await loadCliData(join(FIX, 'shapes'), undefined, 16, 0.2, 3);
+    const cfg: TrainConfig = { ...DEFAULTS, method: 'lorvp', head: 'lp', epochs: 2, batchSize: 2, lr: 0.01, augment: false, seed: 1 };
+    const shown: number[] = [], all: number[] = [];
+    const every = await train({ backbone: bytes, cfg, classes: data.classes, train: data.train, executor: new NodeExecutor(1), callbacks: { onStep: (m) => all.push(m.loss) } });
+    const some = await train({ backbone: bytes, cfg, classes: data.classes, train: data.train, executor: new NodeExecutor(1), callbacks: { wantLoss: (t) => t % 3 === 0, onStep: (m) => shown.push(m.step) } });
+    const spe = Math.ceil(data.train.size / 2);
+    const want = [...new Set([...all.keys()].filter((t) => t % 3 === 0 || t % spe === spe - 1))].sort((a, b) => a - b);
+    expect(shown).toEqual(want);
+    expect(some.epochs).toEqual(every.epochs.map((e) => ({ ...e, images_per_s: expect.any(Number), seconds: expect.any(Number) })));
+  });
+});
