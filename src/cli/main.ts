@@ -1,6 +1,7 @@
 // The `vp-studio` command: parses argv with commander and dispatches to subcommands. Every failure is one line
 // on stderr ("vp-studio: <what went wrong>") and a non-zero exit code.
 import { Command, CommanderError } from 'commander';
+import { benchCommand, type BenchFlags } from './bench.ts';
 import { evalCommand, predictCommand } from './eval.ts';
 import { gradCommand } from './grad.ts';
 import { inspectCommand } from './inspect.ts';
@@ -69,6 +70,21 @@ export async function main(argv: string[]): Promise<number> {
     .option('--top <k>', 'classes to show per image', '3')
     .argument('<images...>', 'image files')
     .action(async (images: string[], o: { run: string; top: string }) => predictCommand(o.run, images, o));
+  program.command('bench')
+    .description('time the compiled training step of one configuration on random images (onnxruntime-node, CPU), as one JSON line')
+    .requiredOption('--model <m.onnx>', 'frozen backbone (ONNX)')
+    .option('--method <m>', 'lorvp | pad | vpt | vpt-deep | none', 'lorvp')
+    .option('--head <h>', 'lp | fm', 'lp')
+    .option('--batch <n>', 'batch size', '16')
+    .option('--classes <n>', 'target classes', '10')
+    .option('--threads <n>', 'onnxruntime intra-op threads (0 = all cores)', '0')
+    .option('--warmup <n>', 'untimed steps first', '2')
+    .option('--steps <n>', 'timed steps', '5')
+    .option('--rank <r>', 'LoR-VP rank', '4')
+    .option('--tokens <p>', 'VPT prompt tokens', '5')
+    .option('--pad-width <p>', 'pad prompt width', '30')
+    .option('--lr <x>', 'learning rate', '0.02')
+    .action(async (o: BenchFlags) => benchCommand(o));
   try {
     await program.parseAsync(argv, { from: 'user' });
     return 0;
