@@ -51,6 +51,7 @@ export async function main(argv: string[]): Promise<number> {
     .option('--no-augment', 'no random crop / flip')
     .option('--val-fraction <x>', 'held-out fraction per class when no validation set is given', '0.2')
     .option('--micro-batch <n>', 'accumulate gradients over micro-batches of n images (0: off)', '0')
+    .option('--memory-budget <MiB>', 'estimate the step\'s peak memory and micro-batch to stay under this many MiB')
     .option('--init-from <file>', 'initial trainable tensors (safetensors)')
     .option('--val <dir>', 'validation image folder (then all of --data trains)')
     .option('--threads <n>', 'onnxruntime intra-op threads (0 = all cores)')

@@ -3,7 +3,8 @@
 import { readFileSync } from 'node:fs';
 import { basename, resolve } from 'node:path';
 import * as ort from 'onnxruntime-node';
-import { describeBackbone, exportDeployable } from '../engine/compile.ts';
+import { planBatch } from '../engine/budget.ts';
+import { describeBackbone, exportDeployable, initParams } from '../engine/compile.ts';
 import { DEFAULTS, validateConfig, type TrainConfig } from '../engine/config.ts';
 import { train } from '../engine/trainer.ts';
 import { NodeExecutor } from '../runtime/node-executor.ts';
@@ -17,7 +18,7 @@ export interface TrainFlags {
   method: string; head: string; rank: string; init: string; padWidth: string; tokens: string; mappingFreq: string;
   epochs: string; batchSize: string; lr: string; optimizer: string; momentum: string; weightDecay: string;
   scheduler: string; warmup: string; mean: string; std: string; seed: string; shuffle: boolean; augment: boolean;
-  valFraction: string; microBatch: string; threads?: string; quiet?: boolean;
+  valFraction: string; microBatch: string; memoryBudget?: string; threads?: string; quiet?: boolean;
 }
 
 const num = (flag: string, v: string): number => {
@@ -50,7 +51,7 @@ export async function trainCommand(flags: TrainFlags): Promise<void> {
     f = { ...(resume.meta.flags as unknown as TrainFlags), out: flags.resume, quiet: flags.quiet, threads: flags.threads };
   }
   for (const k of ['model', 'data', 'out'] as const) if (!f[k]) throw new CliError(`train needs --${k} (or --resume RUN_DIR)`);
-  const cfg = configFromFlags(f);
+  let cfg = configFromFlags(f);
   if (!['sgd', 'adamw'].includes(cfg.optimizer)) throw new CliError(`unknown optimizer "${cfg.optimizer}" (choose sgd or adamw)`);
   if (!['cosine', 'multistep', 'constant'].includes(cfg.scheduler)) throw new CliError(`unknown scheduler "${cfg.scheduler}" (choose cosine, multistep or constant)`);
   const bytes = readFileOrFail(f.model, '--model');
@@ -63,6 +64,11 @@ export async function trainCommand(flags: TrainFlags): Promise<void> {
   for (const w of data.warnings) log(`warning: ${w}`);
   validateConfig(cfg, { family: info.family, inputSize: info.inputSize, numSourceClasses: info.numSourceClasses, hasFeatures: !!info.featureWidth }, data.classes.length);
   const init = f.initFrom ? readTensors(f.initFrom) : undefined;
+  if (f.memoryBudget) {
+    const plan = planBatch(bytes, cfg, data.classes.length, initParams(cfg, info, data.classes.length), num('memory-budget', f.memoryBudget) * 2 ** 20);
+    if (plan.note) log(plan.note);
+    cfg = { ...cfg, microBatch: plan.microBatch };
+  }
   if (resume) log(`resuming ${f.out} after epoch ${resume.ck.epoch} of ${f.epochs}`);
   const out = new RunWriter(f.out, resume?.ck.epoch);
   const savedFlags = { ...f, resume: undefined, quiet: undefined };

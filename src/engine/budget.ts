@@ -1,0 +1,52 @@
+// Keeps a training step within a memory budget: estimates the full-batch step's peak (src/engine/memory.ts) and,
+// when it is over, picks the largest micro-batch (gradient accumulation) whose step fits. The studio applies it
+// on WebGPU (a laptop GPU or its share of system memory, and a tab's limits); the CLI with --memory-budget.
+import type { Tensor } from '../onnx/tensor.ts';
+import { compileAccumulate, compileTrainStep } from './compile.ts';
+import type { TrainConfig } from './config.ts';
+import { chooseMicroBatch, estimateMemory, formatBytes } from './memory.ts';
+
+/** What the studio allows one step on WebGPU by default: 2 GiB. An integrated GPU takes its memory from system
+ * RAM and a browser tab (with the wasm heap capped at 4 GiB) shares it with everything else. */
+export const BROWSER_BUDGET_BYTES = 2 * 2 ** 30;
+
+export interface BatchPlan {
+  /** 0: the whole batch in one step; else the micro-batch to accumulate over. */
+  microBatch: number;
+  /** Estimated peak of one step as planned, and of the whole batch in one step. */
+  peakBytes: number;
+  fullPeakBytes: number;
+  /** Largest single tensor of the planned step (WebGPU binds each tensor as one buffer). */
+  largestTensorBytes: number;
+  /** One line for the user when micro-batching was chosen. */
+  note: string | undefined;
+}
+
+export function planBatch(bytes: Uint8Array, cfg: TrainConfig, numClasses: number, params: Record<string, Tensor>, budgetBytes: number): BatchPlan {
+  const B = cfg.batchSize;
+  if (cfg.microBatch && cfg.microBatch < B) {
+    const e = estimateMemory(compileAccumulate(bytes, cfg, numClasses, cfg.microBatch, params).graph);
+    return { microBatch: cfg.microBatch, peakBytes: e.peakBytes, fullPeakBytes: NaN, largestTensorBytes: e.largestTensorBytes, note: undefined };
+  }
+  const full = estimateMemory(compileTrainStep(bytes, cfg, numClasses, B, params).graph);
+  if (full.peakBytes <= budgetBytes) return { microBatch: 0, peakBytes: full.peakBytes, fullPeakBytes: full.peakBytes, largestTensorBytes: full.largestTensorBytes, note: undefined };
+  const cache = new Map<number, ReturnType<typeof estimateMemory>>();
+  const at = (m: number) => {
+    if (m >= B) return full.peakBytes;
+    let e = cache.get(m);
+    if (!e) { e = estimateMemory(compileAccumulate(bytes, cfg, numClasses, m, params).graph); cache.set(m, e); }
+    return e.peakBytes;
+  };
+  let m: number;
+  try {
+    m = chooseMicroBatch(at, B, budgetBytes);
+  } catch {
+    throw new Error(`a step needs about ${formatBytes(at(1))} even one image at a time, over the ${formatBytes(budgetBytes)} memory budget: choose a smaller backbone`);
+  }
+  at(m);
+  const e = cache.get(m)!;
+  return {
+    microBatch: m, peakBytes: e.peakBytes, fullPeakBytes: full.peakBytes, largestTensorBytes: e.largestTensorBytes,
+    note: `batch ${B} needs about ${formatBytes(full.peakBytes)} in one step, over the ${formatBytes(budgetBytes)} budget: accumulating gradients over micro-batches of ${m} (about ${formatBytes(e.peakBytes)} each)`,
+  };
+}
