@@ -24,6 +24,11 @@ function distinct(shape: number[], seed = 7): CheckInput {
 }
 const op = (type: string, attrs: Parameters<Builder['op']>[2] = {}): Build => (b, xs) => b.op(type, xs, attrs);
 const conv = (attrs: Parameters<Builder['op']>[2] = {}): Build => (b, xs) => b.op('Conv', xs, attrs);
+/** Conv with a constant weight (a frozen backbone's): unit strides take the flipped-kernel Conv path for dx. */
+const convConstW = (w: number[], attrs: Parameters<Builder['op']>[2] = {}): Build => (b, xs) => {
+  const r = rng(11), n = w.reduce((a, c) => a * c, 1);
+  return b.op('Conv', [xs[0], b.constF(Float32Array.from({ length: n }, () => r() - 0.5), w), ...xs.slice(1)], attrs);
+};
 
 const rows: Row[] = [
   ['Conv 2d + bias', conv(), [{ shape: [2, 2, 5, 5] }, { shape: [3, 2, 3, 3] }, { shape: [3] }]],
@@ -37,6 +42,10 @@ const rows: Row[] = [
   ['Conv auto_pad VALID stride 2', conv({ auto_pad: 'VALID', strides: [2, 2] }), [{ shape: [1, 2, 7, 6] }, { shape: [2, 2, 3, 3] }]],
   ['Conv 1-D stride 2 dilation 2 pads', conv({ strides: [2], dilations: [2], pads: [2, 1] }), [{ shape: [2, 2, 9] }, { shape: [3, 2, 3] }, { shape: [3] }]],
   ['Conv depthwise multiplier 2', conv({ group: 2, pads: [1, 1, 1, 1] }), [{ shape: [1, 2, 4, 5] }, { shape: [4, 1, 3, 3] }]],
+  ['Conv constant W (flipped-kernel dx)', convConstW([3, 2, 3, 3], { pads: [1, 1, 1, 1] }), [{ shape: [2, 2, 5, 5] }, { shape: [3] }]],
+  ['Conv constant W group 2, dilation 2, asymmetric pads', convConstW([6, 2, 3, 2], { group: 2, pads: [0, 2, 1, 0], dilations: [2, 2] }), [{ shape: [1, 4, 7, 6] }]],
+  ['Conv constant W depthwise multiplier 2', convConstW([4, 1, 3, 3], { group: 2, pads: [1, 1, 1, 1] }), [{ shape: [1, 2, 4, 5] }]],
+  ['Conv constant W 1-D', convConstW([3, 2, 3], { pads: [2, 1] }), [{ shape: [2, 2, 9] }]],
   ['Conv input only (frozen weights)', conv({ strides: [2, 2], pads: [1, 1, 1, 1] }), [{ shape: [1, 3, 6, 6] }, { shape: [4, 3, 3, 3], diff: false }]],
   ['ConvTranspose 2d + bias', op('ConvTranspose'), [{ shape: [2, 2, 3, 3] }, { shape: [2, 3, 2, 2] }, { shape: [3] }]],
   ['ConvTranspose strides 2, pads, output_padding', op('ConvTranspose', { strides: [2, 2], pads: [1, 0, 1, 1], output_padding: [1, 0] }), [{ shape: [1, 2, 3, 4] }, { shape: [2, 2, 3, 3] }]],
