@@ -44,6 +44,11 @@ const machine = { cpu: cpus()[0]?.model, cores: cpus().length, memoryGiB: Math.r
 console.error(`machine: ${machine.cpu}, ${machine.cores} cores, ${machine.memoryGiB} GiB; ${threads} threads; onnxruntime-node ${versions.onnxruntime}, torch ${versions.torch}`);
 
 const rows = [];
+mkdirSync(join(ROOT, 'bench'), { recursive: true });
+const stamp = new Date().toISOString().replace(/[:.]/g, '-').slice(0, 19);
+const file = join(ROOT, `bench/cpu-${stamp}.json`);
+let cache;
+const save = () => writeFileSync(file, JSON.stringify({ kind: 'cpu', date: new Date().toISOString(), machine, versions, warmup: Number(warmup), steps: Number(steps), rows, cache }, null, 2) + '\n');
 for (const m of models) {
   const family = m.startsWith('vit') ? 'vit' : 'resnet';
   for (const batch of batches) {
@@ -62,6 +67,7 @@ for (const m of models) {
         row.memoryRatio = row.ours.peak_rss_mb / row.torch.peak_rss_mb;
       }
       rows.push(row);
+      save();
       const f = (x) => (x === undefined ? '–' : x.toFixed(2));
       console.error(`${m} b${batch} ${method}+lp: ours ${f(row.ours?.median_ms)} ms, torch ${f(row.torch?.median_ms)} ms, time ratio ${f(row.timeRatio)}, memory ratio ${f(row.memoryRatio)}${row.oursError ? ` [ours: ${row.oursError}]` : ''}${row.torchError ? ` [torch: ${row.torchError}]` : ''}`);
     }
@@ -69,7 +75,6 @@ for (const m of models) {
 }
 
 // the `none` feature cache: a 3-epoch none+lp run on the demo task; later epochs vs the first
-let cache;
 if (!argv.includes('--no-cache-epochs') && models.includes('resnet18')) {
   const out = join(ROOT, 'bench/out/none-cache');
   run(process.execPath, [join(ROOT, 'bin/vp-studio.mjs'), 'train', '--model', join(modelDir, 'resnet18.onnx'), '--data', 'public/demo/fashion/val', '--out', out, '--method', 'none', '--head', 'lp',
@@ -79,10 +84,7 @@ if (!argv.includes('--no-cache-epochs') && models.includes('resnet18')) {
   console.error(`none cache: epoch seconds ${cache.epochSeconds.map((s) => s.toFixed(2)).join(', ')} → later epochs ${cache.laterVsFirst.map((r) => r.toFixed(0) + '×').join(', ')} faster`);
 }
 
-mkdirSync(join(ROOT, 'bench'), { recursive: true });
-const stamp = new Date().toISOString().replace(/[:.]/g, '-').slice(0, 19);
-const file = join(ROOT, `bench/cpu-${stamp}.json`);
-writeFileSync(file, JSON.stringify({ kind: 'cpu', date: new Date().toISOString(), machine, versions, warmup: Number(warmup), steps: Number(steps), rows, cache }, null, 2) + '\n');
+save();
 
 const f1 = (x, d = 0) => (x === undefined ? '–' : x.toFixed(d));
 console.log(`\n${machine.cpu} · ${threads} threads · onnxruntime-node ${versions.onnxruntime} · torch ${versions.torch}\n`);
