@@ -79,7 +79,7 @@ if (!argv.includes('--no-cache-epochs') && models.includes('resnet18')) {
   const out = join(ROOT, 'bench/out/none-cache');
   run(process.execPath, [join(ROOT, 'bin/vp-studio.mjs'), 'train', '--model', join(modelDir, 'resnet18.onnx'), '--data', 'public/demo/fashion/val', '--out', out, '--method', 'none', '--head', 'lp',
     '--epochs', '3', '--batch-size', '32', '--no-augment', '--val-fraction', '0.2', '--threads', String(threads), '--quiet'], 'none cache run');
-  const ep = JSON.parse(readFileSync(join(out, 'manifest.json'), 'utf8')).epochs;
+  const ep = readFileSync(join(out, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l)).filter((r) => 'train_acc' in r);
   cache = { model: 'resnet18', images: 'public/demo/fashion/val (80% of 500)', epochSeconds: ep.map((e) => e.seconds), laterVsFirst: ep.slice(1).map((e) => ep[0].seconds / e.seconds) };
   console.error(`none cache: epoch seconds ${cache.epochSeconds.map((s) => s.toFixed(2)).join(', ')} → later epochs ${cache.laterVsFirst.map((r) => r.toFixed(0) + '×').join(', ')} faster`);
 }
