@@ -10,8 +10,8 @@ export const ARTIFACTS = resolve(import.meta.dirname, 'artifacts');
 
 export const chromiumPath = () => process.env.CHROMIUM ?? '/usr/bin/chromium';
 
-export function launch(): Promise<Browser> {
-  return chromium.launch({ executablePath: chromiumPath(), args: ['--enable-unsafe-webgpu'] });
+export function launch(extraArgs: string[] = []): Promise<Browser> {
+  return chromium.launch({ executablePath: chromiumPath(), args: ['--enable-unsafe-webgpu', ...extraArgs] });
 }
 
 /** What the tests read from the page's store (exposed with ?debug). */

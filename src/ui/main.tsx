@@ -13,15 +13,17 @@ import './styles.css';
 const params = new URLSearchParams(location.search);
 const choice = params.get('backend');
 const worker = new Worker(new URL('../worker/worker.ts', import.meta.url), { type: 'module' });
+const client = new WorkerClient(worker);
 const studio = createStudio({
-  client: new WorkerClient(worker),
+  client,
   repo: idbRepo(),
   fetch: (url) => fetch(url),
   versions: { 'vp-studio': pkg.version, browser: navigator.userAgent },
   verboseRuntime: params.get('ortlog') === 'verbose',
 });
-// ?debug exposes the store to automated tests (e2e reads exact losses from it).
-if (params.has('debug')) Object.assign(window, { __studio: studio });
+// ?debug exposes the store and the worker client to automated tests (e2e reads exact losses from the store; the
+// browser benchmark calls client.bench).
+if (params.has('debug')) Object.assign(window, { __studio: { ...studio, client } });
 void studio.actions.boot({ backend: choice === 'wasm' || choice === 'webgpu' ? choice : 'auto', preload: params.get('preload') !== '0' });
 
 createRoot(document.getElementById('root')!).render(

@@ -1,8 +1,9 @@
 // Main-thread proxy of the training worker: request/response calls as promises (matched by id), streaming run
-// events to listeners, and the run controls. Takes any Worker-like port, so the store can be tested in Node
-// against a Handler wired back-to-back.
+// events to listeners, the run controls, and the step benchmark. Takes any Worker-like port, so the store can be
+// tested in Node against a Handler wired back-to-back.
 import type { TrainConfig } from '../engine/config.ts';
-import { isResponse, type BackendChoice, type DataFile, type Request, type Response, type ResponseOf, type WireCheckpoint, type WireTensor } from './protocol.ts';
+import { scopeMemory } from './memory.ts';
+import { isResponse, type BackendChoice, type BenchResult, type DataFile, type Request, type Response, type ResponseOf, type WireCheckpoint, type WireTensor } from './protocol.ts';
 
 export interface WorkerPort {
   postMessage(msg: Request, transfer: Transferable[]): void;
@@ -66,6 +67,15 @@ export class WorkerClient {
   }
   classify(key: string, cfg: TrainConfig, numClasses: number, params: Record<string, WireTensor>, mapping: number[] | undefined, image: Blob) {
     return this.call((id) => ({ type: 'classify', id, key, cfg, numClasses, params, mapping, image }), 'classified');
+  }
+  /** Times one compiled train step of `model` on the worker's backend (the buffer is transferred: the caller's copy is
+   * detached). The worker's memory figures are completed with what this (page) scope can tell — in Chromium the
+   * page's measureUserAgentSpecificMemory() when it covers the worker (src/worker/memory.ts). */
+  async bench(model: ArrayBuffer, cfg: TrainConfig, numClasses: number, o: { warmup: number; steps: number; pipelined: number }): Promise<BenchResult> {
+    const r = await this.call((id) => ({ type: 'bench', id, model, cfg, numClasses, ...o }), 'bench-result', [model]);
+    // the page's measurement counts only when it covers the worker (the bench ran there)
+    const memory = { ...(await scopeMemory({ needScope: 'DedicatedWorkerGlobalScope' })), ...r.result.memory };
+    return Object.keys(memory).length ? { ...r.result, memory } : r.result;
   }
   train(runId: string, cfg: TrainConfig, init?: Record<string, WireTensor>, resume?: WireCheckpoint): void {
     this.port.postMessage({ type: 'train', runId, cfg, init, resume }, []);

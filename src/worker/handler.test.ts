@@ -1,6 +1,6 @@
 // The worker handler in Node with a stubbed postMessage: backbone description, folder checks (a junk file is
 // listed, not fatal), the live parameter count, a training run whose losses equal the CLI's on the same data,
-// pause/resume/stop, and the deployable export.
+// pause/resume/stop, the deployable export, and the step benchmark.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -12,7 +12,7 @@ import { train } from '../engine/trainer.ts';
 import { decodeModel } from '../onnx/codec.ts';
 import { NodeExecutor } from '../runtime/node-executor.ts';
 import { Handler } from './handler.ts';
-import { isResponse, type DataFile, type Response, type ResponseOf } from './protocol.ts';
+import { isResponse, type BenchMemory, type DataFile, type Response, type ResponseOf } from './protocol.ts';
 import { shapes } from '../store/test-harness.ts';
 
 const FIX = join(import.meta.dirname, '../../e2e/fixtures');
@@ -27,12 +27,13 @@ function files(): DataFile[] {
   return out;
 }
 
-function harness() {
+function harness(memory?: () => Promise<BenchMemory>) {
   const msgs: Response[] = [];
   const waiters: Array<() => void> = [];
   const h = new Handler((m) => { msgs.push(m); waiters.splice(0).forEach((w) => w()); }, {
     codec,
     createBackend: async () => ({ executor: new NodeExecutor(1), runtime: 'onnxruntime-node', ep: 'wasm', crossOriginIsolated: false, threads: 1 }),
+    memory,
   });
   const next = async <T extends Response['type']>(type: T, from = 0): Promise<ResponseOf<T>> => {
     for (;;) {
@@ -135,5 +136,28 @@ describe('worker handler', () => {
       expect(r.runId).toBe(`m${i}`);
       expect(r.evaluation?.labels).toHaveLength(12);
     }
+  });
+
+  it('benchmarks one train step on its executor, and refuses a configuration the backbone cannot train', async () => {
+    const { h, next, msgs } = harness(async () => ({ wasmMb: 16 }));
+    const model = new Uint8Array(readFileSync(join(FIX, 'tiny-vit.onnx')));
+    await h.handle({ type: 'bench', id: 1, model, cfg: { ...cfg, method: 'vpt' }, numClasses: 10, warmup: 1, steps: 3, pipelined: 2 });
+    const r = (await next('bench-result')).result;
+    expect(r).toMatchObject({ backend: expect.stringContaining('onnxruntime-node'), batch: 8, memory: { wasmMb: 16 } });
+    expect(r.stepMs).toHaveLength(3);
+    expect(r.medianMs).toBeGreaterThan(0);
+    expect(r.imagesPerS).toBeCloseTo((1000 * 8) / r.medianMs, 6);
+    expect(r.compileMs).toBeGreaterThan(0);
+    expect(r.sessionMs).toBeGreaterThan(0);
+    expect(r.pipelinedMs).toBeGreaterThan(0);
+    expect(r.trainable).toBe(5 * 16 + 16 * 10 + 10);
+    for (const l of [r.firstLoss, r.lastLoss]) expect(Number.isFinite(l) && l > 0).toBe(true);
+    expect(r.estimatedPeakBytes).toBeGreaterThan(r.largestTensorBytes);
+
+    const resnet = readFileSync(join(FIX, 'tiny-resnet.onnx'));
+    await h.handle({ type: 'bench', id: 2, model: resnet.buffer.slice(resnet.byteOffset, resnet.byteOffset + resnet.byteLength), cfg: { ...cfg, method: 'vpt' }, numClasses: 10, warmup: 0, steps: 1, pipelined: 0 });
+    const err = msgs.find((m): m is ResponseOf<'error'> => m.type === 'error' && m.id === 2);
+    expect(err?.message).toMatch(/^vpt needs a ViT backbone/);
+    expect(err?.message).not.toContain('\n');
   });
 });

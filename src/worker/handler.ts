@@ -1,13 +1,15 @@
-// The worker's message handler: owns the backbone bytes, the dataset, the Executor and the running training.
-// Platform pieces (image codec, executor factory) are injected, so the handler runs in Node under Vitest with a
-// stubbed postMessage, and in the browser worker with onnxruntime-web and OffscreenCanvas.
+// The worker's message handler: owns the backbone bytes, the dataset, the Executor and the running training, and
+// benchmarks one train step on that executor. Platform pieces (image codec, executor factory, memory figures) are
+// injected, so the handler runs in Node under Vitest with a stubbed postMessage, and in the browser worker with
+// onnxruntime-web and OffscreenCanvas.
 import { getRule } from '../autodiff/registry.ts';
 import type { ImageCodec } from '../data/decode-browser.ts';
-import { describeBackbone, exportDeployable, initParams, type BackboneInfo } from '../engine/compile.ts';
+import { benchStep } from '../engine/bench.ts';
+import { backboneInfo, describeBackbone, exportDeployable, initParams, type BackboneInfo } from '../engine/compile.ts';
 import { ConfigError, validateConfig, type TrainConfig } from '../engine/config.ts';
 import type { Executor } from '../engine/executor.ts';
 import { Dataset } from './dataset.ts';
-import type { BackendChoice, ParamPlan, Request, Response } from './protocol.ts';
+import type { BackendChoice, BenchMemory, ParamPlan, Request, Response } from './protocol.ts';
 import { Classifier, evaluateRun, paramsFromWire } from './inference.ts';
 import { RunControl, runTraining } from './run.ts';
 
@@ -16,12 +18,18 @@ export interface Backend { executor: Executor; runtime: string; ep: 'webgpu' | '
 export interface HandlerDeps {
   codec: ImageCodec;
   createBackend(choice: BackendChoice, verbose: boolean): Promise<Backend>;
+  /** What this platform can tell about its memory after a benchmark (absent: the result has no `memory`). */
+  memory?(): Promise<BenchMemory>;
 }
 
 export type Post = (msg: Response, transfer?: Transferable[]) => void;
 
 const hex = (b: ArrayBuffer) => Array.from(new Uint8Array(b), (x) => x.toString(16).padStart(2, '0')).join('');
 const message = (e: unknown) => (e instanceof Error ? e.message : String(e));
+
+/** Throws ConfigError when `cfg` cannot train on this backbone (the CLI's checks). */
+const checkConfig = (cfg: TrainConfig, info: BackboneInfo, numClasses: number) =>
+  validateConfig(cfg, { family: info.family, inputSize: info.inputSize, numSourceClasses: info.numSourceClasses, hasFeatures: !!info.featureWidth }, numClasses);
 
 export class Handler {
   private backend: Backend | undefined;
@@ -30,6 +38,7 @@ export class Handler {
   private backbone: { bytes: Uint8Array; info: BackboneInfo; name: string } | undefined;
   private dataset: Dataset | undefined;
   private control: RunControl | undefined;
+  private benching = false;
   private readonly classifier = new Classifier();
 
   constructor(private readonly post: Post, private readonly deps: HandlerDeps) {}
@@ -88,6 +97,7 @@ export class Handler {
         return;
       case 'train': {
         if (this.control) throw new Error('a training run is already in progress');
+        if (this.benching) throw new Error('a benchmark is running');
         if (!this.backbone) throw new Error('choose a backbone first');
         if (!this.dataset) throw new Error('load a dataset first');
         const control = (this.control = new RunControl(msg.runId));
@@ -124,6 +134,27 @@ export class Handler {
         this.post({ type: 'evaluated', id: msg.id, ...r });
         return;
       }
+      case 'bench': {
+        if (this.control) throw new Error('cannot benchmark while training');
+        if (this.benching) throw new Error('a benchmark is already running');
+        if (!(msg.steps >= 1) || !(msg.warmup >= 0) || !(msg.pipelined >= 0)) throw new Error('a benchmark needs steps ≥ 1, warmup ≥ 0 and pipelined ≥ 0');
+        const backbone = msg.model instanceof Uint8Array ? msg.model : new Uint8Array(msg.model);
+        // checked on another view of the bytes: backboneInfo caches per view, so benchStep's compile time still
+        // includes the backbone analysis, as in the CLI's figures
+        checkConfig(msg.cfg, backboneInfo(backbone.subarray()), msg.numClasses);
+        this.benching = true;
+        try {
+          const { executor } = await this.ensureBackend();
+          const result = await benchStep({ backbone, cfg: msg.cfg, numClasses: msg.numClasses, executor, warmup: msg.warmup, steps: msg.steps, pipelined: msg.pipelined });
+          const memory = await this.deps.memory?.();
+          this.post({ type: 'bench-result', id: msg.id, result: memory ? { ...result, memory } : result });
+        } catch (e) {
+          throw new Error(`benchmark failed: ${message(e).split('\n')[0]}`);
+        } finally {
+          this.benching = false;
+        }
+        return;
+      }
       case 'classify': {
         if (!this.backbone) throw new Error('the backbone of this run is not loaded');
         const { executor } = await this.ensureBackend();
@@ -140,7 +171,7 @@ export class Handler {
     if (!this.backbone) return { shapes: {}, trainable: 0, error: 'choose a backbone first' };
     const info = this.backbone.info;
     try {
-      validateConfig(cfg, { family: info.family, inputSize: info.inputSize, numSourceClasses: info.numSourceClasses, hasFeatures: !!info.featureWidth }, Math.max(numClasses, 2));
+      checkConfig(cfg, info, Math.max(numClasses, 2));
       const p = initParams(cfg, info, Math.max(numClasses, 2));
       const shapes = Object.fromEntries(Object.entries(p).map(([k, t]) => [k, t.shape]));
       return { shapes, trainable: Object.values(p).reduce((a, t) => a + t.data.length, 0), error: undefined };

@@ -1,6 +1,7 @@
 // The typed message protocol between the studio's main thread and its training worker (types and one guard). Both
 // directions are discriminated unions on `type`, so neither end casts; requests that expect one answer carry an
 // `id` echoed by the reply. Large buffers (backbone bytes, tensors, images) travel as transferables.
+import type { StepBenchResult } from '../engine/bench.ts';
 import type { BackboneInfo } from '../engine/compile.ts';
 import type { TrainConfig } from '../engine/config.ts';
 import type { EpochMetrics, StepMetrics } from '../engine/trainer.ts';
@@ -61,6 +62,13 @@ export interface RunDone {
   skipped: SkippedFile[];
 }
 
+/** What the browser tells about memory after a benchmark (MiB): the JS heap (`performance.memory`, page or worker),
+ * the wasm heap of onnxruntime-web (linear memory only grows: its peak over the worker's life so far), and
+ * `performance.measureUserAgentSpecificMemory()` (the page with its workers; cross-origin isolated pages only). */
+export interface BenchMemory { jsHeapMb?: number; wasmMb?: number; uaMemoryMb?: number }
+
+export type BenchResult = StepBenchResult & { memory?: BenchMemory };
+
 export type Request =
   | { type: 'init'; id: number; backend: BackendChoice; verbose: boolean }
   | { type: 'backbone'; id: number; name: string; bytes: ArrayBuffer }
@@ -72,7 +80,9 @@ export type Request =
   | { type: 'stop' }
   | { type: 'export-model'; id: number; cfg: TrainConfig; numClasses: number; params: Record<string, WireTensor>; mapping: number[] | undefined }
   | { type: 'evaluate'; id: number; cfg: TrainConfig; classes: string[]; params: Record<string, WireTensor>; mapping: number[] | undefined }
-  | { type: 'classify'; id: number; key: string; cfg: TrainConfig; numClasses: number; params: Record<string, WireTensor>; mapping: number[] | undefined; image: Blob };
+  | { type: 'classify'; id: number; key: string; cfg: TrainConfig; numClasses: number; params: Record<string, WireTensor>; mapping: number[] | undefined; image: Blob }
+  /** Times one compiled train step of `model` on random images with the worker's executor (src/engine/bench.ts). */
+  | { type: 'bench'; id: number; model: ArrayBuffer | Uint8Array; cfg: TrainConfig; numClasses: number; warmup: number; steps: number; pipelined: number };
 
 export type Response =
   | { type: 'ready'; id: number; backend: string; runtime: string; ep: 'webgpu' | 'wasm'; crossOriginIsolated: boolean; threads: number }
@@ -90,6 +100,7 @@ export type Response =
   | { type: 'model'; id: number; bytes: ArrayBuffer }
   | { type: 'evaluated'; id: number; evaluation: EvaluationSummary; samples: SampleImage[] }
   | { type: 'classified'; id: number; probabilities: number[]; preview: SampleImage }
+  | { type: 'bench-result'; id: number; result: BenchResult }
   | { type: 'error'; id: number | undefined; runId: string | undefined; message: string };
 
 export type ResponseOf<T extends Response['type']> = Extract<Response, { type: T }>;
