@@ -114,6 +114,7 @@ export async function benchStep(o: StepBenchOptions): Promise<StepBenchResult> {
     pipelinedMs = (now() - a) / o.pipelined;
   }
   await s.release();
+  for (const h of [...Object.values(handles), metrics]) ex.dispose(h);
   const medianMs = median(stepMs);
   return {
     backend: ex.backend, batch: B, trainable: Object.values(params).reduce((a, p) => a + p.data.length, 0), compileMs, sessionMs, stepMs, medianMs,

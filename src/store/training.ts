@@ -69,6 +69,7 @@ export function trainingActions(store: StoreApi<StudioState>, d: TrainingDeps) {
       case 'started':
         draft.patch = { ...draft.patch, phase: 'running', totalSteps: m.totalSteps, backend: m.backend };
         flush();
+        if (m.note) set({ notice: m.note });
         if (record) record = { ...record, totalSteps: m.totalSteps, backend: m.backend, data: { ...record.data, train: m.trainCount, val: m.valCount } };
         void save(true);
         return;

@@ -90,7 +90,8 @@ export type Response =
   | { type: 'data-progress'; id: number; done: number; total: number }
   | { type: 'data'; id: number; summary: DatasetSummary }
   | { type: 'plan'; id: number; plan: ParamPlan }
-  | { type: 'started'; runId: string; totalSteps: number; trainCount: number; valCount: number; backend: string }
+  /** `note`: what the worker changed to make the run fit (micro-batching under the memory budget). */
+  | { type: 'started'; runId: string; totalSteps: number; trainCount: number; valCount: number; backend: string; note?: string }
   | { type: 'step'; runId: string; metrics: StepMetrics; imagesPerS: number; elapsed: number }
   | { type: 'epoch'; runId: string; metrics: EpochMetrics }
   | { type: 'mapping'; runId: string; epoch: number; mapping: number[] }

@@ -1,7 +1,8 @@
 // One training run inside the worker: the engine's train() over the dataset's ImageSources on the chosen
 // Executor, with pause (a gate awaited before every batch), stop (the trainer's shouldStop), live step/epoch
 // messages, then a final validation pass for per-class accuracy, the confusion matrix and sample images.
-import { backboneInfo, compileEval } from '../engine/compile.ts';
+import { BROWSER_BUDGET_BYTES, planBatch } from '../engine/budget.ts';
+import { backboneInfo, compileEval, initParams } from '../engine/compile.ts';
 import { validateConfig, type TrainConfig } from '../engine/config.ts';
 import type { Executor, Handle } from '../engine/executor.ts';
 import { mappingMatrix } from '../engine/mapping.ts';
@@ -78,7 +79,8 @@ export interface RunInput {
 }
 
 export async function runTraining(r: RunInput): Promise<void> {
-  const { cfg, dataset: ds, executor: ex, post, runId } = r;
+  const { dataset: ds, executor: ex, post, runId } = r;
+  let cfg = r.cfg;
   const info = backboneInfo(r.backbone);
   const L = info.inputSize, classes = ds.folder.classes, C = classes.length;
   validateConfig(cfg, { family: info.family, inputSize: L, numSourceClasses: info.numSourceClasses, hasFeatures: !!info.featureWidth }, C);
@@ -87,7 +89,13 @@ export async function runTraining(r: RunInput): Promise<void> {
   const trainSrc = ds.source(split.train, L, r.control.gate);
   const valSrc = split.val.length ? ds.source(split.val, L, r.control.gate) : undefined;
   const totalSteps = Math.ceil(trainSrc.size / cfg.batchSize) * cfg.epochs;
-  post({ type: 'started', runId, totalSteps, trainCount: trainSrc.size, valCount: valSrc?.size ?? 0, backend: ex.backend });
+  // on a GPU, keep one step under the browser's memory budget by accumulating gradients over micro-batches
+  let note: string | undefined;
+  if (ex.deviceMemory) {
+    const plan = planBatch(r.backbone, cfg, C, initParams(cfg, info, C), BROWSER_BUDGET_BYTES);
+    if (plan.note) { note = plan.note; cfg = { ...cfg, microBatch: plan.microBatch }; }
+  }
+  post({ type: 'started', runId, totalSteps, trainCount: trainSrc.size, valCount: valSrc?.size ?? 0, backend: ex.backend, note });
   const t0 = performance.now();
   // on a GPU the loss is read back (a sync) about 5 times a second, not every step; host memory reads every step
   let last = 0, lastStep = -1, ema = 0, shown = 0;
