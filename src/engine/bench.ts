@@ -113,8 +113,9 @@ export async function benchStep(o: StepBenchOptions): Promise<StepBenchResult> {
     lastLoss = await read(h!);
     pipelinedMs = (now() - a) / o.pipelined;
   }
-  await s.release();
+  // device outputs belong to the session that made them: free them before releasing it
   for (const h of [...Object.values(handles), metrics]) ex.dispose(h);
+  await s.release();
   const medianMs = median(stepMs);
   return {
     backend: ex.backend, batch: B, trainable: Object.values(params).reduce((a, p) => a + p.data.length, 0), compileMs, sessionMs, stepMs, medianMs,
