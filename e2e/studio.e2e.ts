@@ -197,4 +197,24 @@ describe.sequential('studio in Chromium', () => {
     await page.waitForSelector('[data-testid=vpt-norms]');
     await screenshot(page, 'webgpu-vpt');
   });
+
+  it('trains LoR-VP on a ResNet on WebGPU: the flipped-kernel Conv input gradients run on the WebGPU EP', async () => {
+    const s = pages.webgpu!;
+    const from = s.placements.length;
+    await s.page.setInputFiles('[data-testid=model-input]', join(FIXTURES, 'tiny-resnet.onnx'));
+    await s.page.waitForFunction(() => {
+      const w: { __studio?: { store: { getState(): { backbone: { status: string; name?: string } } } } } = window as never;
+      const b = w.__studio!.store.getState().backbone;
+      return b.status === 'ready' && b.name === 'tiny-resnet.onnx';
+    }, null, { timeout: 120_000 });
+    await s.page.selectOption('[data-testid=method-select]', 'lorvp');
+    await s.page.fill('[data-testid=epochs-input]', '1');
+    const seconds = await trainAndWait(s.page);
+    const snap = await snapshot(s.page);
+    console.log(`webgpu ResNet LoR-VP: 3 steps + evaluation in ${seconds.toFixed(1)} s; losses ${snap.losses.map((l) => l.toFixed(6)).join(' ')}`);
+    expect(snap.losses.every((l) => Number.isFinite(l))).toBe(true);
+    const placed = s.placements.slice(from).map((l) => l.replace(/^.*?(All nodes|Node\(s\)|Node placements)/, '$1'));
+    expect(placed.filter((l) => l.startsWith('All nodes placed on [WebGpuExecutionProvider]')).length).toBeGreaterThanOrEqual(2);
+    expect(placed.filter((l) => /CPUExecutionProvider/.test(l))).toEqual([]);
+  });
 });
