@@ -179,6 +179,8 @@ describe.sequential('studio in Chromium', () => {
       console.log(`first visit: starter + demo data, 1 epoch on wasm in ${seconds.toFixed(1)} s, val acc ${await s.page.textContent('[data-testid=val-acc]')}`);
       // a confusion-matrix cell opens its misclassified images
       await s.page.locator('[data-testid=confusion] td', { hasText: /^[1-9]/ }).and(s.page.locator('td[style*="224, 49, 49"]')).first().click();
+      // (the images are decoded and drawn asynchronously after the click)
+      await s.page.waitForSelector('.misclassified img', { timeout: 60_000 });
       expect(await s.page.locator('.misclassified img').count()).toBeGreaterThan(0);
     } else {
       console.log('models/starters.json lists no starter yet: only the demo data was preloaded');
