@@ -5,13 +5,13 @@
 // that reads back only once at the end (what the trainer does between two shown losses).
 import { encodeModel } from '../onnx/codec.ts';
 import type { Tensor } from '../onnx/tensor.ts';
-import { backboneInfo, compileTrainStep, initParams } from './compile.ts';
+import { backboneInfo, compileTrainStep, deviceOutputs, initParams, optimSettings } from './compile.ts';
 import type { TrainConfig } from './config.ts';
 import type { Executor, Handle } from './executor.ts';
 import { Rng } from './init.ts';
 import { estimateMemory } from './memory.ts';
-import { hyperValues, stateNames } from './optim.ts';
-import { optimSettings } from './compile.ts';
+import { hyperValues } from './optim.ts';
+import { uploadTrainState } from './trainer.ts';
 
 export interface StepBenchOptions {
   backbone: Uint8Array;
@@ -62,19 +62,15 @@ export async function benchStep(o: StepBenchOptions): Promise<StepBenchResult> {
   const compileMs = now() - t0;
   const mem = estimateMemory(step.graph);
   t0 = now();
-  const s = await ex.createSession(bytes, { keepOnDevice: [...Object.values(step.io.newParams), ...Object.values(step.io.newStates), step.io.loss!, step.io.newMetrics!] });
+  const s = await ex.createSession(bytes, { keepOnDevice: deviceOutputs(step) });
   const sessionMs = now() - t0;
   const rng = new Rng(cfg.seed + 7);
   const images = new Float32Array(B * 3 * L * L);
   for (let i = 0; i < images.length; i++) images[i] = rng.next();
   const labels = Int32Array.from({ length: B }, () => Math.floor(rng.next() * C));
   const inputs = new Set(step.graph.inputs.map((v) => v.name));
-  const handles: Record<string, Handle> = {};
   const opt = optimSettings(cfg);
-  for (const [k, t] of Object.entries(params)) {
-    handles[k] = ex.upload(t);
-    for (const sn of stateNames(opt)) handles[`state.${k}.${sn}`] = ex.upload({ dtype: 'float32', shape: t.shape, data: new Float32Array(t.data.length) });
-  }
+  const handles = uploadTrainState(ex, params, opt);
   const scalar = (x: number): Tensor => ({ dtype: 'float32', shape: [], data: Float32Array.of(x) });
   let metrics = ex.upload({ dtype: 'float32', shape: [2], data: new Float32Array(2) });
   let t = 0;

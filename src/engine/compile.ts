@@ -109,6 +109,11 @@ export interface GraphIO {
 
 export interface Compiled { graph: Graph; io: GraphIO; batch: number }
 
+/** Outputs a session keeps on the device: updated tensors, optimiser state and, for train steps, the loss and the
+ * metric sums (the loss is read back only when shown). */
+export const deviceOutputs = (c: Compiled): string[] =>
+  [...Object.values(c.io.newParams), ...Object.values(c.io.newStates), ...(c.io.loss ? [c.io.loss, c.io.newMetrics!] : [])];
+
 function addInput(g: Graph, name: string, dtype: Tensor['dtype'], shape: number[]): Value {
   if (g.has(name)) throw new Error(`internal: input name '${name}' is taken by the backbone`);
   const v = g.value(name);

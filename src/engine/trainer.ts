@@ -4,12 +4,12 @@
 // recomputes label mappings (flm once, ilm every mapping_freq epochs), and reports per-step and per-epoch metrics.
 import { encodeModel } from '../onnx/codec.ts';
 import type { Tensor } from '../onnx/tensor.ts';
-import { compileAccumulate, compileApply, compileEval, compileFeatures, compileHeadStep, compileTrainStep, backboneInfo, initParams, optimSettings, type BackboneInfo, type Compiled } from './compile.ts';
+import { compileAccumulate, compileApply, compileEval, compileFeatures, compileHeadStep, compileTrainStep, backboneInfo, deviceOutputs, initParams, optimSettings, type BackboneInfo, type Compiled } from './compile.ts';
 import { lrAt, type TrainConfig } from './config.ts';
 import type { ExecSession, Executor, Handle } from './executor.ts';
 import { Rng } from './init.ts';
 import { countTop1, greedyMapping, mappingMatrix } from './mapping.ts';
-import { hyperValues, stateNames } from './optim.ts';
+import { hyperValues, stateNames, type OptimSettings } from './optim.ts';
 
 /** Images of one split, decoded on demand into NCHW float [0,1] at the backbone's size. */
 export interface ImageSource {
@@ -77,6 +77,20 @@ export function mergeInit(fresh: Record<string, Tensor>, given: Record<string, T
 
 const scalar = (x: number): Tensor => ({ dtype: 'float32', shape: [], data: Float32Array.of(x) });
 
+/** Device handles of the trainable tensors and their optimiser state (`state.<name>.<s>`, zeros unless `from` has
+ * them, as a checkpoint does). */
+export function uploadTrainState(ex: Executor, params: Record<string, Tensor>, opt: OptimSettings, from?: Record<string, Tensor>): Record<string, Handle> {
+  const handles: Record<string, Handle> = {};
+  for (const [k, t] of Object.entries(params)) {
+    handles[k] = ex.upload(from?.[k] ?? t);
+    for (const s of stateNames(opt)) {
+      const name = `state.${k}.${s}`;
+      handles[name] = ex.upload(from?.[name] ?? { dtype: 'float32', shape: t.shape, data: new Float32Array(t.data.length) });
+    }
+  }
+  return handles;
+}
+
 /** Runs an eval session over a whole source in batches. */
 export async function runEval(ex: Executor, s: ExecSession, ev: Compiled, src: ImageSource, L: number, fixed: Record<string, Handle>, numClasses: number): Promise<{ logits: Float32Array; source: Float32Array | undefined; numSource: number }> {
   const B = ev.batch, per = 3 * L * L;
@@ -135,19 +149,11 @@ export async function train(o: TrainOptions): Promise<TrainResult> {
     : cache ? compileHeadStep(cfg, C, B, cache.width) : compileTrainStep(o.backbone, cfg, C, B, params);
   const apply = micro ? compileApply(cfg, params) : undefined;
   const ev = compileEval(o.backbone, cfg, C, micro || B, params);
-  // updated tensors, optimiser state, metric sums and the loss stay on the device; the loss is read when shown
-  const onDevice = (c: Compiled) => ({ keepOnDevice: [...Object.values(c.io.newParams), ...Object.values(c.io.newStates), ...(c.io.loss ? [c.io.loss, c.io.newMetrics!] : [])] });
+  const onDevice = (c: Compiled) => ({ keepOnDevice: deviceOutputs(c) });
   const [ss, es, as] = await Promise.all([ex.createSession(encodeModel(step.graph), onDevice(step)), ex.createSession(encodeModel(ev.graph)), apply ? ex.createSession(encodeModel(apply.graph), onDevice(apply)) : undefined]);
   const stepInputs = new Set(step.graph.inputs.map((v) => v.name)), applyInputs = new Set(apply?.graph.inputs.map((v) => v.name));
   const opt = optimSettings(cfg);
-  const handles: Record<string, Handle> = {};
-  for (const [k, t] of Object.entries(params)) {
-    handles[k] = ex.upload(o.resume?.tensors[k] ?? t);
-    for (const s of stateNames(opt)) {
-      const name = `state.${k}.${s}`;
-      handles[name] = ex.upload(o.resume?.tensors[name] ?? { dtype: 'float32', shape: t.shape, data: new Float32Array(t.data.length) });
-    }
-  }
+  const handles = uploadTrainState(ex, params, opt, o.resume?.tensors);
   let mapping: Int32Array | undefined = o.resume ? o.resume.mapping : o.init?.mapping ? Int32Array.from(o.init.mapping.data as Int32Array) : undefined;
   const paramFeeds = () => Object.fromEntries(ev.io.params.map((k) => [k, handles[k]]));
   const updateMapping = async (epoch: number) => {
