@@ -18,6 +18,7 @@ import { NodeExecutor } from '../runtime/node-executor.ts';
 import { folderSource } from './dataset.ts';
 import { lazyProgress } from './progress.ts';
 import { readTensors, sha256, type Manifest } from './run-files.ts';
+import { readBackbone } from './model.ts';
 import { CliError, readFileOrFail } from './util.ts';
 
 const EVAL_BATCH = 32;
@@ -32,9 +33,9 @@ export function readManifest(runDir: string): Manifest {
 function runBackbone(runDir: string, m: Manifest, model?: string): Uint8Array {
   const path = model ?? (m.backbone as Manifest['backbone'] & { path?: string }).path;
   if (!path || !existsSync(path)) throw new CliError(`--run ${runDir}: backbone ${path ?? m.backbone.file} not found; pass it with --model`);
-  const bytes = readFileOrFail(path, '--model');
-  if (sha256(bytes) !== m.backbone.sha256) throw new CliError(`--model ${path} is not the backbone this run was trained on (sha256 differs)`);
-  return bytes;
+  const b = readBackbone(path, { inputSize: String(m.preprocessing.inputSize) });
+  if (sha256(b.original) !== m.backbone.sha256) throw new CliError(`--model ${path} is not the backbone this run was trained on (sha256 differs)`);
+  return b.bytes;
 }
 
 /** Normalisation of a plain classifier: a starter's recorded statistics when the file is one, else ImageNet's. */
@@ -66,7 +67,7 @@ function plainEvalGraph(bytes: Uint8Array, batch: number, mean: number[], std: n
   return { g, images: images.name, logits: g.outputs[0].name };
 }
 
-export async function evalCommand(o: { run?: string; model?: string; data: string; mean?: string; std?: string }): Promise<void> {
+export async function evalCommand(o: { run?: string; model?: string; data: string; mean?: string; std?: string; inputSize?: string }): Promise<void> {
   if (!o.run && !o.model) throw new CliError('eval needs --run RUN_DIR or --model MODEL.onnx');
   const ex = new NodeExecutor();
   const loader = new ImageLoader();
@@ -98,9 +99,11 @@ export async function evalCommand(o: { run?: string; model?: string; data: strin
     const sc = scoreLogits(r.logits, src.labels, m.classes.length);
     result = report(m.classes, sc, folder.skipped, folder.items.map((it) => it.path));
   } else {
-    const bytes = readFileOrFail(o.model!, '--model');
+    const bb = readBackbone(o.model!, { inputSize: o.inputSize });
+    const bytes = bb.bytes;
     const { info } = describeBackbone(bytes);
-    const norm = plainNormalisation(bytes, o.model!);
+    if (info.featureSource) throw new CliError(`--model ${o.model}: a feature extractor has no classifier of its own to evaluate; train a head with vp-studio train`);
+    const norm = bb.meta.mean && bb.meta.std ? { mean: bb.meta.mean, std: bb.meta.std } : plainNormalisation(bb.original, o.model!);
     const mean = o.mean ? o.mean.split(',').map(Number) : norm.mean, std = o.std ? o.std.split(',').map(Number) : norm.std;
     const folder = await loadImageFolder(o.data, { loader, size: info.inputSize, validate: false });
     if (info.numSourceClasses !== undefined && folder.classes.length > info.numSourceClasses) throw new CliError(`--data ${o.data} has ${folder.classes.length} classes but the model outputs ${info.numSourceClasses}`);

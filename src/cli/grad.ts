@@ -6,6 +6,7 @@ import { loadModel } from '../onnx/load.ts';
 import { readNpy, writeNpy } from '../io/npy.ts';
 import type { HostTensor } from '../io/types.ts';
 import { createSession, runSession } from '../runtime/ort-node.ts';
+import { readBackbone } from './model.ts';
 import { CliError, readFileOrFail } from './util.ts';
 
 function readFloatNpy(path: string, what: string): HostTensor {
@@ -21,8 +22,11 @@ function readFloatNpy(path: string, what: string): HostTensor {
 }
 
 export async function gradCommand(modelPath: string, opts: { input: string; cotangent: string; out: string }): Promise<void> {
-  const bytes = readFileOrFail(modelPath, 'model');
   const x = readFloatNpy(opts.input, '--input');
+  // the input size comes from --input; the file's own outputs are kept (a feature extractor's first output)
+  let bb = readBackbone(modelPath, { keepOutputs: true });
+  if (!bb.inputSize.fixed && x.shape.length === 4 && x.shape[2] !== bb.inputSize.size) bb = readBackbone(modelPath, { inputSize: String(x.shape[2]), keepOutputs: true });
+  const bytes = bb.bytes;
   const c = readFloatNpy(opts.cotangent, '--cotangent');
   if (x.shape.length !== 4) throw new CliError(`--input ${opts.input} has shape [${x.shape}]; an NCHW batch (rank 4) expected`);
   const n = x.shape[0];

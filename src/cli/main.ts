@@ -21,11 +21,12 @@ export async function main(argv: string[]): Promise<number> {
     .action(async (model: string, o: { input: string; cotangent: string; out: string }) => gradCommand(model, o));
   program.command('inspect')
     .description('print what was detected in a backbone, as JSON')
-    .argument('<model>', 'ONNX model')
-    .action((model: string) => inspectCommand(model));
+    .argument('<model>', 'ONNX model file or hub folder')
+    .option('--input-size <L>', 'input size L for a backbone whose graph does not fix it')
+    .action((model: string, o: { inputSize?: string }) => inspectCommand(model, o));
   program.command('train')
     .description('train a visual prompt and head on an image folder')
-    .option('--model <m.onnx>', 'frozen backbone (ONNX)')
+    .option('--model <m.onnx|dir>', 'frozen backbone: an .onnx file, or a folder with model.onnx (or onnx/model.onnx) and the hub\'s config.json / preprocessor_config.json')
     .option('--data <dir>', 'image folder: one subfolder per class (or train/ + val/)')
     .option('--out <dir>', 'run directory to write')
     .option('--resume <dir>', 'continue an interrupted run from its last completed epoch (same settings)')
@@ -44,8 +45,9 @@ export async function main(argv: string[]): Promise<number> {
     .option('--weight-decay <x>', 'weight decay (prompt and head)', '1e-4')
     .option('--scheduler <s>', 'cosine | multistep | constant', 'cosine')
     .option('--warmup <n>', 'linear warm-up steps', '0')
-    .option('--mean <m>', 'normalisation mean', '0.485,0.456,0.406')
-    .option('--std <s>', 'normalisation std', '0.229,0.224,0.225')
+    .option('--mean <m>', 'normalisation mean (default: the model\'s preprocessor_config.json, else ImageNet 0.485,0.456,0.406)')
+    .option('--std <s>', 'normalisation std (default: the model\'s, else ImageNet 0.229,0.224,0.225)')
+    .option('--input-size <L>', 'input size L for a backbone whose graph does not fix it (default: the model\'s preprocessor_config.json, else 224)')
     .option('--seed <n>', 'random seed', '0')
     .option('--no-shuffle', 'batches in dataset order')
     .option('--no-augment', 'no random crop / flip')
@@ -64,7 +66,8 @@ export async function main(argv: string[]): Promise<number> {
     .requiredOption('--data <dir>', 'image folder, one subfolder per class')
     .option('--mean <m>', 'plain classifier normalisation mean (default: a starter\'s own, else ImageNet)')
     .option('--std <s>', 'plain classifier normalisation std')
-    .action(async (o: { run?: string; model?: string; data: string; mean?: string; std?: string }) => evalCommand(o));
+    .option('--input-size <L>', 'plain classifier input size (default: the model\'s, else 224)')
+    .action(async (o: { run?: string; model?: string; data: string; mean?: string; std?: string; inputSize?: string }) => evalCommand(o));
   program.command('predict')
     .description("top classes of each image with a run's deployable model.onnx, as JSON")
     .requiredOption('--run <dir>', 'run directory written by train')
@@ -73,7 +76,8 @@ export async function main(argv: string[]): Promise<number> {
     .action(async (images: string[], o: { run: string; top: string }) => predictCommand(o.run, images, o));
   program.command('bench')
     .description('time the compiled training step of one configuration on random images (onnxruntime-node, CPU), as one JSON line')
-    .requiredOption('--model <m.onnx>', 'frozen backbone (ONNX)')
+    .requiredOption('--model <m.onnx|dir>', 'frozen backbone (ONNX file or hub folder)')
+    .option('--input-size <L>', 'input size L for a backbone whose graph does not fix it')
     .option('--method <m>', 'lorvp | pad | vpt | vpt-deep | none', 'lorvp')
     .option('--head <h>', 'lp | fm', 'lp')
     .option('--batch <n>', 'batch size', '16')

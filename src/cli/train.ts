@@ -4,21 +4,24 @@ import { readFileSync } from 'node:fs';
 import { basename, resolve } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { planBatch } from '../engine/budget.ts';
-import { describeBackbone, exportDeployable, initParams } from '../engine/compile.ts';
+import { configBackbone, describeBackbone, exportDeployable, initParams } from '../engine/compile.ts';
 import { DEFAULTS, validateConfig, type TrainConfig } from '../engine/config.ts';
 import { train } from '../engine/trainer.ts';
 import { NodeExecutor } from '../runtime/node-executor.ts';
 import { loadCliData } from './dataset.ts';
 import { lazyProgress, progress } from './progress.ts';
 import { readCheckpoint, readTensors, RunWriter, sha256 } from './run-files.ts';
-import { CliError, readFileOrFail } from './util.ts';
+import { readBackbone } from './model.ts';
+import { CliError } from './util.ts';
+
+const IMAGENET_MEAN = '0.485,0.456,0.406', IMAGENET_STD = '0.229,0.224,0.225';
 
 export interface TrainFlags {
   model: string; data: string; out: string; resume?: string; val?: string; initFrom?: string;
   method: string; head: string; rank: string; init: string; padWidth: string; tokens: string; mappingFreq: string;
   epochs: string; batchSize: string; lr: string; optimizer: string; momentum: string; weightDecay: string;
-  scheduler: string; warmup: string; mean: string; std: string; seed: string; shuffle: boolean; augment: boolean;
-  valFraction: string; microBatch: string; memoryBudget?: string; threads?: string; quiet?: boolean;
+  scheduler: string; warmup: string; mean?: string; std?: string; seed: string; shuffle: boolean; augment: boolean;
+  valFraction: string; microBatch: string; inputSize?: string; memoryBudget?: string; threads?: string; quiet?: boolean;
 }
 
 const num = (flag: string, v: string): number => {
@@ -39,7 +42,7 @@ export function configFromFlags(f: TrainFlags): TrainConfig {
     padWidth: num('pad-width', f.padWidth), tokens: num('tokens', f.tokens), mappingFreq: num('mapping-freq', f.mappingFreq),
     epochs: num('epochs', f.epochs), batchSize: num('batch-size', f.batchSize), lr: num('lr', f.lr),
     optimizer: f.optimizer as TrainConfig['optimizer'], momentum: num('momentum', f.momentum), weightDecay: num('weight-decay', f.weightDecay),
-    scheduler: f.scheduler as TrainConfig['scheduler'], warmup: num('warmup', f.warmup), mean: triple('mean', f.mean), std: triple('std', f.std),
+    scheduler: f.scheduler as TrainConfig['scheduler'], warmup: num('warmup', f.warmup), mean: triple('mean', f.mean ?? IMAGENET_MEAN), std: triple('std', f.std ?? IMAGENET_STD),
     seed: num('seed', f.seed), shuffle: f.shuffle, augment: f.augment, valFraction: num('val-fraction', f.valFraction), microBatch: num('micro-batch', f.microBatch),
   };
 }
@@ -51,18 +54,22 @@ export async function trainCommand(flags: TrainFlags): Promise<void> {
     f = { ...(resume.meta.flags as unknown as TrainFlags), out: flags.resume, quiet: flags.quiet, threads: flags.threads };
   }
   for (const k of ['model', 'data', 'out'] as const) if (!f[k]) throw new CliError(`train needs --${k} (or --resume RUN_DIR)`);
+  const bb = readBackbone(f.model, { inputSize: f.inputSize });
+  // normalisation: the flags, else the model's preprocessor_config.json, else ImageNet's
+  f = { ...f, mean: f.mean ?? bb.meta.mean?.join(',') ?? IMAGENET_MEAN, std: f.std ?? bb.meta.std?.join(',') ?? IMAGENET_STD, inputSize: String(bb.inputSize.size) };
   let cfg = configFromFlags(f);
   if (!['sgd', 'adamw'].includes(cfg.optimizer)) throw new CliError(`unknown optimizer "${cfg.optimizer}" (choose sgd or adamw)`);
   if (!['cosine', 'multistep', 'constant'].includes(cfg.scheduler)) throw new CliError(`unknown scheduler "${cfg.scheduler}" (choose cosine, multistep or constant)`);
-  const bytes = readFileOrFail(f.model, '--model');
+  const bytes = bb.bytes;
   const { info } = describeBackbone(bytes);
   const log = (s: string) => { if (!f.quiet) process.stderr.write(s + '\n'); };
+  for (const n of bb.notes) log(`model: ${n}`);
   const scan = f.quiet ? { update() {}, stop() {} } : lazyProgress('checking images');
   const data = await loadCliData(f.data, f.val, info.inputSize, cfg.valFraction, cfg.seed, (d, t) => scan.update(d, undefined, t));
   scan.stop();
   for (const s of data.skipped) log(`skipped ${s.path}: ${s.reason}`);
   for (const w of data.warnings) log(`warning: ${w}`);
-  validateConfig(cfg, { family: info.family, inputSize: info.inputSize, numSourceClasses: info.numSourceClasses, hasFeatures: !!info.featureWidth }, data.classes.length);
+  validateConfig(cfg, configBackbone(info), data.classes.length);
   const init = f.initFrom ? readTensors(f.initFrom) : undefined;
   if (f.memoryBudget) {
     const plan = planBatch(bytes, cfg, data.classes.length, initParams(cfg, info, data.classes.length), num('memory-budget', f.memoryBudget) * 2 ** 20);
@@ -96,9 +103,9 @@ export async function trainCommand(flags: TrainFlags): Promise<void> {
   const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
   out.manifest({
     format: 'vp-studio-run/1', settings: cfg,
-    backbone: { file: basename(f.model), path: resolve(f.model), sha256: sha256(bytes), family: info.family, inputSize: info.inputSize, params: info.params },
+    backbone: { file: basename(f.model), path: resolve(f.model), sha256: sha256(bb.original), family: info.family, inputSize: info.inputSize, params: info.params },
     preprocessing: { inputSize: info.inputSize, mean: cfg.mean, std: cfg.std, range: '[0,1]', resize: 'bilinear', layout: 'NCHW' },
-    classes: data.classes, trainableParameters: trainable, seed: cfg.seed,
+    classes: data.classes, ...(bb.meta.labels ? { sourceClasses: bb.meta.labels } : {}), loading: bb.notes, trainableParameters: trainable, seed: cfg.seed,
     data: { train: data.trainCount, val: data.valCount, skipped: data.skipped },
     final: { ...last, best_val_acc: best >= 0 ? best : null, seconds: (Date.now() - t0) / 1000, steps },
     backend: res.backend,

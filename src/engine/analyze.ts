@@ -2,6 +2,7 @@
 // features), and for ViTs the token sequence (CLS concat, position-embedding add) and the residual stream that
 // delimits the transformer blocks — found from the graph's structure, whatever the exporter named things.
 import type { Graph, Node, Value } from '../onnx/ir.ts';
+import { FEATURES_KEY } from '../onnx/passes/feature-output.ts';
 
 export type Family = 'vit' | 'resnet' | 'cnn' | 'unknown';
 
@@ -23,6 +24,8 @@ export interface Analysis {
   /** Input of the final classification layer, [N, F]. */
   features: Value | undefined;
   featureWidth: number | undefined;
+  /** What the features of a feature extractor (no classifier; its output IS the features) are, else undefined. */
+  featureSource: string | undefined;
   /** The node of the final classification layer (Gemm, or the MatMul of MatMul+Add). */
   headNode: Node | undefined;
   numClasses: number | undefined;
@@ -43,7 +46,7 @@ function findHead(out: Value): { node: Node; features: Value } | undefined {
       const mm = n.inputs.find((x) => producerOp(x) === 'MatMul' || producerOp(x) === 'Gemm');
       if (mm) { v = mm; continue; }
     }
-    if (['Identity', 'Reshape', 'Flatten', 'Squeeze'].includes(n.opType)) { v = n.input(0); continue; }
+    if (['Identity', 'Reshape', 'Flatten', 'Squeeze', 'Unsqueeze', 'Cast'].includes(n.opType)) { v = n.input(0); continue; }
     return undefined;
   }
   return undefined;
@@ -98,8 +101,9 @@ function findVit(g: Graph): VitStructure | undefined {
 export function analyze(g: Graph): Analysis {
   const input = g.inputs[0], output = g.outputs[0];
   if (!input || !output) throw new Error('model has no inputs or no outputs');
-  const head = findHead(output);
-  const features = head?.features;
+  const featureSource = g.metadata[FEATURES_KEY];
+  const head = featureSource ? undefined : findHead(output);
+  const features = featureSource ? output : head?.features;
   let params = 0;
   for (const v of g.initializers()) if (v.dtype === 'float32' || v.dtype === 'float16') params += v.constant!.shape.reduce((a, b) => a * b, 1);
   const vit = findVit(g);
@@ -114,8 +118,9 @@ export function analyze(g: Graph): Analysis {
   return {
     family, input, output, features,
     featureWidth: features?.shape ? (features.shape[features.shape.length - 1] as number) : undefined,
+    featureSource,
     headNode: head?.node,
-    numClasses: output.shape ? (output.shape[output.shape.length - 1] as number) : undefined,
+    numClasses: output.shape && !featureSource ? (output.shape[output.shape.length - 1] as number) : undefined,
     vit, params,
   };
 }

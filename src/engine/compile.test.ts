@@ -30,7 +30,8 @@ describe('compiler', () => {
     expect(() => compileTrainStep(r, cfg({ method: 'lorvp', head: 'flm' }), 11, 2, {})).toThrow(/11 target classes but the backbone has only 10/);
     expect(() => compileTrainStep(r, cfg({ method: 'pad', padWidth: 40 }), 3, 2, {})).toThrow(/--pad-width 40 does not fit/);
     expect(() => compileTrainStep(r, cfg({ method: 'lorvp', init: 'zeros,normal' }), 3, 2, {})).toThrow(/unknown init "zeros"/);
-    expect(() => compileTrainStep(r, cfg({ method: 'none' }), 3, 4, p)).toThrow(/fixed batch size of 2/);
+    // a fixed-batch export (batch 2) is re-batched, not refused
+    expect(compileTrainStep(r, cfg({ method: 'none' }), 3, 4, p).graph.inputs.find((v) => v.name === 'images')!.dims).toEqual([4, 3, 64, 64]);
   });
 
   it('a zero LoR-VP prompt with fm head on identity-like mapping gives the backbone logits; step outputs are complete', async () => {

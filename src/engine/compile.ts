@@ -29,6 +29,12 @@ export interface BackboneInfo {
   fixedBatch: number | undefined;
   numSourceClasses: number | undefined;
   featureWidth: number | undefined;
+  /** Set for a feature extractor (no classifier): what the lp head reads. */
+  featureSource: string | undefined;
+  /** What loading did to the file (onnx/backbone.ts), one line each; empty for a model that needed nothing. */
+  loadNotes: string[];
+  /** Whether the graph fixes the input size (a ViT's position embeddings); else another L can be chosen. */
+  inputSizeFixed: boolean;
   vit: { width: number; depth: number; patch: number; numPatches: number } | undefined;
   params: number;
 }
@@ -53,14 +59,20 @@ export function describeBackbone(bytes: Uint8Array): { info: BackboneInfo; graph
   const out = a.output.shape;
   const info: BackboneInfo = {
     family: a.family, inputName: x.name, inputSize: s[2], fixedBatch,
-    numSourceClasses: out && out.length === 2 ? (out[1] as number) : undefined,
+    numSourceClasses: out && out.length === 2 && !a.featureSource ? (out[1] as number) : undefined,
     featureWidth: a.featureWidth,
+    featureSource: a.featureSource,
+    loadNotes: raw.metadata['vp.loaded'] ? JSON.parse(raw.metadata['vp.loaded']) as string[] : [],
+    inputSizeFixed: raw.metadata['vp.input_size'] ? (JSON.parse(raw.metadata['vp.input_size']) as { fixed: boolean }).fixed : true,
     vit: a.vit && { width: a.vit.width, depth: a.vit.blocks.length, patch: patchSize(g), numPatches: a.vit.numPatches },
     params: a.params,
   };
   infoCache.set(bytes, info);
   return { info, graph: g, analysis: a };
 }
+
+/** What validateConfig needs to know of a backbone. */
+export const configBackbone = (info: BackboneInfo) => ({ family: info.family, inputSize: info.inputSize, numSourceClasses: info.numSourceClasses, hasFeatures: !!info.featureWidth, featureExtractor: !!info.featureSource });
 
 export function optimSettings(c: TrainConfig): OptimSettings {
   return { kind: c.optimizer, momentum: c.momentum, weightDecay: c.weightDecay, ...ADAM };
@@ -130,8 +142,7 @@ interface Forward { g: Graph; b: Builder; logits: Value; sourceLogits: Value | u
 /** Prompt → normalisation → frozen backbone → head, on a backbone prepared at `batch`. */
 function buildForward(bytes: Uint8Array, c: TrainConfig, numClasses: number, batch: number, paramShapes: Record<string, number[]>): Forward {
   const info = backboneInfo(bytes);
-  validateConfig(c, { family: info.family, inputSize: info.inputSize, numSourceClasses: info.numSourceClasses, hasFeatures: !!info.featureWidth }, numClasses);
-  if (info.fixedBatch !== undefined && info.fixedBatch !== batch) throw new Error(`the backbone was exported with a fixed batch size of ${info.fixedBatch}; use --batch-size ${info.fixedBatch} or re-export it with a dynamic batch axis`);
+  validateConfig(c, configBackbone(info), numClasses);
   const g = prepareGraph(decodeModel(bytes), { batch });
   for (const v of [...g.values.values()]) if (RESERVED.test(v.name)) g.renameValue(v, g.freshName(`backbone/${v.name}`));
   const a = analyze(g);

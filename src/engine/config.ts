@@ -57,7 +57,7 @@ export function parseInit(init: string): [InitKind, InitKind] {
 }
 
 /** Throws ConfigError naming the first problem of a configuration for a given backbone. */
-export function validateConfig(c: TrainConfig, backbone: { family: Family; inputSize: number; numSourceClasses?: number; hasFeatures: boolean }, numClasses: number): void {
+export function validateConfig(c: TrainConfig, backbone: { family: Family; inputSize: number; numSourceClasses?: number; hasFeatures: boolean; featureExtractor?: boolean }, numClasses: number): void {
   if (!METHODS.includes(c.method)) throw new ConfigError(`unknown method "${c.method}" (choose from ${METHODS.join(', ')})`);
   if (!HEADS.includes(c.head)) throw new ConfigError(`unknown head "${c.head}" (choose from ${HEADS.join(', ')})`);
   if ((c.method === 'vpt' || c.method === 'vpt-deep') && backbone.family !== 'vit') throw new ConfigError(`${c.method} needs a ViT backbone with a CLS token; this backbone looks like a ${backbone.family}`);
@@ -65,6 +65,7 @@ export function validateConfig(c: TrainConfig, backbone: { family: Family; input
   if (c.method === 'pad' && !(c.padWidth >= 1 && 2 * c.padWidth < backbone.inputSize)) throw new ConfigError(`--pad-width ${c.padWidth} does not fit a ${backbone.inputSize}×${backbone.inputSize} input (need 1 ≤ p < ${backbone.inputSize / 2})`);
   if ((c.method === 'vpt' || c.method === 'vpt-deep') && !(c.tokens >= 1 && Number.isInteger(c.tokens))) throw new ConfigError(`--tokens must be a positive integer, got ${c.tokens}`);
   if (c.head === 'lp' && !backbone.hasFeatures) throw new ConfigError('head lp needs the penultimate features, but no final linear layer was found in this backbone');
+  if ((c.head === 'flm' || c.head === 'ilm' || c.head === 'fm') && backbone.featureExtractor) throw new ConfigError(`head ${c.head} maps the backbone's class scores, but this model is a feature extractor with no classifier: use head lp`);
   if ((c.head === 'flm' || c.head === 'ilm' || c.head === 'fm') && !backbone.numSourceClasses) throw new ConfigError(`head ${c.head} needs the backbone's source logits, but its output is not a [N, classes] tensor`);
   if ((c.head === 'flm' || c.head === 'ilm') && numClasses > (backbone.numSourceClasses ?? 0)) throw new ConfigError(`head ${c.head} maps each target class to its own source class: ${numClasses} target classes but the backbone has only ${backbone.numSourceClasses}`);
   if (c.method === 'none' && (c.head === 'flm' || c.head === 'ilm')) throw new ConfigError(`method none with head ${c.head} has nothing to train`);

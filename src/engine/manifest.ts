@@ -10,6 +10,10 @@ export interface Manifest {
   backbone: { file: string; path?: string; sha256: string; family: string; inputSize: number; params: number };
   preprocessing: { inputSize: number; mean: number[]; std: number[]; range: '[0,1]'; resize: 'bilinear'; layout: 'NCHW' };
   classes: string[];
+  /** The backbone's own class names (its config.json id2label), index order, when it came with them. */
+  sourceClasses?: string[];
+  /** What loading did to the backbone file (opset upgrade, fp16 upcast, pinned input size, …), one line each. */
+  loading?: string[];
   trainableParameters: number;
   seed: number;
   data: { train: number; val: number; skipped: { path: string; reason: string }[] };

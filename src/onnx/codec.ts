@@ -32,6 +32,7 @@ export function decodeModel(bytes: Uint8Array): Graph {
   g.irVersion = m.irVersion;
   g.producerName = m.producerName ?? '';
   g.opsetImports = (m.opsetImport ?? []).map((o: Msg) => ({ domain: o.domain ?? '', version: o.version ?? 1 }));
+  for (const kv of m.metadataProps ?? []) if (kv.key) g.metadata[kv.key] = kv.value ?? '';
   if (m.functions?.length) throw new OnnxFormatError(`model-local functions are not supported (${m.functions.map((f: Msg) => f.name).join(', ')})`);
   readGraph(g, m.graph);
   return g;
@@ -184,6 +185,8 @@ export function encodeModel(g: Graph): Uint8Array {
     opsetImport: g.opsetImports.map((o) => ({ domain: o.domain, version: o.version })),
     graph,
   };
+  const meta = Object.entries(g.metadata);
+  if (meta.length) model.metadataProps = meta.map(([key, value]) => ({ key, value }));
   const err = ModelProto.verify(model);
   if (err) throw new Error(`internal: cannot encode model: ${err}`);
   return ModelProto.encode(ModelProto.fromObject(model)).finish();

@@ -92,6 +92,8 @@ export class Graph {
   irVersion = 8;
   producerName = 'vp-studio';
   docString = '';
+  /** The model's metadata_props (key → value): where load passes record what they did to the model. */
+  metadata: Record<string, string> = {};
   private counter = 0;
 
   /** Version of the default ONNX domain. */

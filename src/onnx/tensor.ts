@@ -100,3 +100,18 @@ export function fromNumbers(dtype: DType, shape: number[], values: ArrayLike<num
 
 export const scalarTensor = (dtype: DType, v: number): Tensor => fromNumbers(dtype, [], [v]);
 export const isFloat = (d: DType | undefined): boolean => d === 'float32' || d === 'float64' || d === 'float16';
+
+/** IEEE half-precision bits → number. */
+export function halfToNumber(h: number): number {
+  const s = h & 0x8000 ? -1 : 1, e = (h >> 10) & 0x1f, f = h & 0x3ff;
+  if (e === 0) return s * f * 2 ** -24;
+  if (e === 31) return f ? NaN : s * Infinity;
+  return s * (1 + f / 1024) * 2 ** (e - 15);
+}
+
+/** A float16 tensor widened to float32 (exact: every half is a float). */
+export function float16ToFloat32(t: Tensor): Tensor {
+  const src = t.data as Uint16Array, out = new Float32Array(src.length);
+  for (let i = 0; i < src.length; i++) out[i] = halfToNumber(src[i]);
+  return { dtype: 'float32', shape: [...t.shape], data: out };
+}

@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import type { BackboneInfo } from '../engine/compile.ts';
 import { HALF, IMAGENET, parseCatalog, suggestNormalisation } from './catalog.ts';
 
-const info = (family: BackboneInfo['family']): BackboneInfo => ({ family, inputName: 'x', inputSize: 32, fixedBatch: undefined, numSourceClasses: 10, featureWidth: 8, vit: undefined, params: 1 });
+const info = (family: BackboneInfo['family']): BackboneInfo => ({ family, inputName: 'x', inputSize: 32, fixedBatch: undefined, numSourceClasses: 10, featureWidth: 8, featureSource: undefined, loadNotes: [], inputSizeFixed: true, vit: undefined, params: 1 });
 
 describe('catalogue', () => {
   it('reads models/catalog.json: downloadable entries with their statistics and mirrors', () => {

@@ -63,8 +63,10 @@ export function parseCatalog(raw: unknown, base: string, bundled: boolean): Cata
 }
 
 /** What normalisation a backbone most likely expects. */
-export function suggestNormalisation(info: BackboneInfo, sha256: string, name: string, catalog: CatalogEntry[]): Normalisation {
-  const hit = catalog.find((c) => (c.sha256 && c.sha256 === sha256) || (c.url.split('/').pop() === name && c.mean));
+/** The normalisation of a loaded model: its catalogue entry's (matched by the URL it came from or its sha256 —
+ * never by file name: hub files are all called model.onnx), else a guess from the name and family. */
+export function suggestNormalisation(info: BackboneInfo, sha256: string, name: string, catalog: CatalogEntry[], url?: string): Normalisation {
+  const hit = catalog.find((c) => (url !== undefined && c.url === url) || (c.sha256 && c.sha256 === sha256));
   if (hit?.mean && hit.std) return { mean: hit.mean, std: hit.std, why: `recorded for ${hit.name}` };
   if (/augreg|google|vit-base-patch|vit_base_patch/i.test(name) && info.family === 'vit') return HALF;
   if (/in21k_miil|miil/i.test(name)) return { mean: [0, 0, 0], std: [1, 1, 1], why: 'no normalisation (ImageNet-21K-P / MIIL)' };

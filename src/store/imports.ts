@@ -29,7 +29,7 @@ export function parsePrompt(bytes: Uint8Array): { params: Record<string, WireTen
 
 export function recordFromManifest(m: Manifest, id: string, created: string, trainable: number): RunRecord {
   if (m.format !== MANIFEST_FORMAT) throw new Error(`manifest.json: format '${String(m.format)}' is not ${MANIFEST_FORMAT}`);
-  const info: BackboneInfo = { family: m.backbone.family === 'vit' || m.backbone.family === 'resnet' || m.backbone.family === 'cnn' ? m.backbone.family : 'unknown', inputName: '', inputSize: m.backbone.inputSize, fixedBatch: undefined, numSourceClasses: undefined, featureWidth: undefined, vit: undefined, params: m.backbone.params };
+  const info: BackboneInfo = { family: m.backbone.family === 'vit' || m.backbone.family === 'resnet' || m.backbone.family === 'cnn' ? m.backbone.family : 'unknown', inputName: '', inputSize: m.backbone.inputSize, fixedBatch: undefined, numSourceClasses: undefined, featureWidth: undefined, featureSource: undefined, loadNotes: [], inputSizeFixed: true, vit: undefined, params: m.backbone.params };
   return {
     id, name: `imported · ${m.settings.method} + ${m.settings.head} · ${m.backbone.file}`, created, status: 'done', cfg: m.settings, classes: m.classes,
     backbone: { name: m.backbone.file, sha256: m.backbone.sha256, info }, data: { name: 'imported', train: m.data.train, val: m.data.val, skipped: m.data.skipped },

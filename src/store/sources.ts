@@ -5,7 +5,8 @@ import type { StoreApi } from 'zustand/vanilla';
 import type { RunsRepo } from '../persist/runs.ts';
 import type { WorkerClient } from '../worker/client.ts';
 import type { DataFile } from '../worker/protocol.ts';
-import { parseCatalog, suggestNormalisation, type CatalogEntry } from './catalog.ts';
+import { parseModelMeta, type ModelMeta } from '../engine/model-meta.ts';
+import { parseCatalog, suggestNormalisation, type CatalogEntry, type Normalisation } from './catalog.ts';
 import type { StudioState } from './state.ts';
 
 export interface Fetcher { (url: string): Promise<Response> }
@@ -50,17 +51,17 @@ export function sourceActions(store: StoreApi<StudioState>, d: SourceDeps) {
   let backboneTicket = 0, dataTicket = 0;
   const set = store.setState, get = store.getState;
 
-  async function useBackbone(name: string, bytes: Uint8Array, url: string | undefined, ticket: number): Promise<void> {
+  async function useBackbone(name: string, bytes: Uint8Array, url: string | undefined, ticket: number, meta?: ModelMeta): Promise<void> {
     if (ticket !== backboneTicket) return;
     try {
-      const r = await d.client.backbone(name, bytes);
+      const r = await d.client.backbone(name, bytes, { preprocessorSize: meta?.size });
       if (ticket !== backboneTicket) return;
-      const norm = suggestNormalisation(r.info, r.sha256, name, get().catalog);
+      const norm: Normalisation = meta?.mean && meta.std ? { mean: meta.mean, std: meta.std, why: "from the model's preprocessor_config.json" } : suggestNormalisation(r.info, r.sha256, name, get().catalog, url);
       const cfg = { ...get().cfg, mean: norm.mean, std: norm.std };
       if (r.info.fixedBatch !== undefined) cfg.batchSize = r.info.fixedBatch;
       if ((cfg.method === 'vpt' || cfg.method === 'vpt-deep') && r.info.family !== 'vit') cfg.method = 'lorvp';
       if (cfg.method === 'pad' && 2 * cfg.padWidth >= r.info.inputSize) cfg.padWidth = Math.max(1, Math.round((30 * r.info.inputSize) / 224));
-      set({ cfg, backbone: { status: 'ready', name, url, progress: undefined, sha256: r.sha256, info: r.info, warnings: r.warnings, error: undefined, norm, bytes: bytes.length } });
+      set({ cfg, backbone: { status: 'ready', name, url, progress: undefined, sha256: r.sha256, info: r.info, warnings: r.warnings, error: undefined, norm, bytes: bytes.length, meta } });
       if (!url || /^https?:/.test(url)) {
         void d.repo.saveBackbone(r.sha256, name, bytes).then(() => (url ? d.repo.linkBackbone(`url:${url}`, r.sha256) : undefined)).catch(() => undefined);
       }
@@ -163,6 +164,39 @@ export function sourceActions(store: StoreApi<StudioState>, d: SourceDeps) {
         await useBackbone(name, bytes, entry.url, ticket);
       } catch (e) {
         if (ticket === backboneTicket) set({ backbone: { ...get().backbone, status: 'error', progress: undefined, error: e instanceof Error ? e.message : String(e) } });
+      }
+    },
+
+    /** A dropped model with the hub files that came with it (config.json, preprocessor_config.json). */
+    async loadBackboneFiles(files: { name: string; bytes: Uint8Array }[]): Promise<void> {
+      const model = files.find((f) => f.name.toLowerCase().endsWith('.onnx'));
+      const text = (n: string) => { const f = files.find((x) => x.name === n); return f && new TextDecoder().decode(f.bytes); };
+      const ticket = ++backboneTicket;
+      const name = model?.name ?? files[0]?.name ?? '';
+      set({ backbone: { ...get().backbone, status: 'loading', name, url: undefined, progress: undefined, error: undefined } });
+      try {
+        if (!model) throw new Error(`no .onnx file among ${files.map((f) => f.name).join(', ')}`);
+        const meta = parseModelMeta({ config: text('config.json'), preprocessor: text('preprocessor_config.json') });
+        await useBackbone(model.name, model.bytes, undefined, ticket, meta.notes.length ? meta : undefined);
+      } catch (e) {
+        if (ticket === backboneTicket) set({ backbone: { ...get().backbone, status: 'error', error: e instanceof Error ? e.message : String(e), progress: undefined } });
+      }
+    },
+
+    /** Re-loads the backbone at another input size L (only where its graph leaves L free). */
+    async setInputSize(L: number): Promise<void> {
+      const b = get().backbone;
+      if (b.status !== 'ready' || !b.info || b.info.inputSizeFixed || L === b.info.inputSize) return;
+      const ticket = ++backboneTicket;
+      try {
+        const r = await d.client.backboneSize(L);
+        if (ticket !== backboneTicket) return;
+        const cfg = { ...get().cfg };
+        if (cfg.method === 'pad' && 2 * cfg.padWidth >= r.info.inputSize) cfg.padWidth = Math.max(1, Math.round((30 * r.info.inputSize) / 224));
+        set({ cfg, backbone: { ...get().backbone, info: r.info, warnings: r.warnings, error: undefined } });
+        await d.refreshPlan();
+      } catch (e) {
+        if (ticket === backboneTicket) set({ backbone: { ...get().backbone, error: e instanceof Error ? e.message : String(e) } });
       }
     },
 

@@ -1,6 +1,7 @@
 // The studio's state shape (one zustand store, sliced by concern) and its initial value. Plain data only, so the
 // store runs in Node tests and a run's record can be saved as it is.
 import type { BackboneInfo } from '../engine/compile.ts';
+import type { ModelMeta } from '../engine/model-meta.ts';
 import { DEFAULTS, type TrainConfig } from '../engine/config.ts';
 import type { EpochMetrics } from '../engine/trainer.ts';
 import type { RunRecord, StepPoint } from '../persist/runs.ts';
@@ -23,6 +24,8 @@ export interface BackboneState {
   error: string | undefined;
   norm: Normalisation | undefined;
   bytes: number;
+  /** The model's own metadata (config.json / preprocessor_config.json dropped with it): source class names, notes. */
+  meta?: ModelMeta;
 }
 
 export interface DataState {

@@ -1,8 +1,13 @@
 // Backbone: pick a bundled starter or a catalogue model (downloaded with a progress bar, cached in IndexedDB),
-// or drop / choose any .onnx file. Shows what the worker detected and lets the user edit the normalisation.
+// or drop / choose any .onnx file — with the hub's config.json / preprocessor_config.json beside it for class names,
+// normalisation and input size. Shows what the worker detected and what loading did to the file, lets the user
+// pick the input size L where the graph leaves it free, and edit the normalisation.
 import { useState, type DragEvent } from 'react';
 import { useActions, useStudio } from '../store/hooks.ts';
 import { Field, fmtInt, NumberInput, Panel } from './widgets.tsx';
+
+/** Input sizes offered where the graph leaves L free (multiples of 32: every CNN stride divides them). */
+const SIZES = [64, 96, 128, 160, 192, 224, 256, 288, 320, 384, 448, 512];
 
 export function BackbonePanel() {
   const b = useStudio((s) => s.backbone);
@@ -11,14 +16,16 @@ export function BackbonePanel() {
   const a = useActions();
   const [over, setOver] = useState(false);
 
-  const loadFile = async (f: File | undefined) => {
-    if (!f) return;
-    await a.loadBackboneFile(f.name, new Uint8Array(await f.arrayBuffer()));
+  const loadFiles = async (list: FileList | null | undefined) => {
+    const files = [...(list ?? [])].filter((f) => /\.onnx$|^(config|preprocessor_config)\.json$/i.test(f.name));
+    if (!files.length && list?.length) files.push(list[0]);
+    if (!files.length) return;
+    await a.loadBackboneFiles(await Promise.all(files.map(async (f) => ({ name: f.name, bytes: new Uint8Array(await f.arrayBuffer()) }))));
   };
   const onDrop = (e: DragEvent) => {
     e.preventDefault();
     setOver(false);
-    void loadFile([...e.dataTransfer.files].find((f) => f.name.toLowerCase().endsWith('.onnx')) ?? e.dataTransfer.files[0]);
+    void loadFiles(e.dataTransfer.files);
   };
   const info = b.info;
   const setNorm = (which: 'mean' | 'std', i: number, v: number) => {
@@ -36,7 +43,7 @@ export function BackbonePanel() {
         </select>
       </div>
       <div className={`drop ${over ? 'over' : ''}`} onDragOver={(e) => { e.preventDefault(); setOver(true); }} onDragLeave={() => setOver(false)} onDrop={onDrop}>
-        Drop an <b>.onnx</b> backbone here, or <label className="link">choose a file<input type="file" accept=".onnx" data-testid="model-input" hidden onChange={(e) => void loadFile(e.target.files?.[0])} /></label>
+        Drop an <b>.onnx</b> backbone here (with its <code>config.json</code> and <code>preprocessor_config.json</code> if it came with them), or <label className="link">choose files<input type="file" accept=".onnx,.json" multiple data-testid="model-input" hidden onChange={(e) => void loadFiles(e.target.files)} /></label>
       </div>
       {b.status === 'loading' && (
         <div className="muted">Loading {b.name}… {b.progress !== undefined && <progress value={b.progress} max={1} />}</div>
@@ -48,9 +55,16 @@ export function BackbonePanel() {
             <tbody>
               <tr><th>file</th><td>{b.name} <span className="muted">({(b.bytes / 2 ** 20).toFixed(1)} MiB)</span></td></tr>
               <tr><th>family</th><td>{info.family}{info.vit && ` · ${info.vit.depth} blocks, width ${info.vit.width}, patch ${info.vit.patch}`}</td></tr>
-              <tr><th>input</th><td>{info.inputSize}×{info.inputSize}{info.fixedBatch !== undefined && ` · fixed batch ${info.fixedBatch}`}</td></tr>
+              <tr><th>input</th><td>
+                {info.inputSizeFixed ? `${info.inputSize}×${info.inputSize} (fixed by the model)` : (
+                  <label>L <select aria-label="input size L" data-testid="input-size" value={info.inputSize} onChange={(e) => void a.setInputSize(Number(e.target.value))}>
+                    {[...new Set([...SIZES, info.inputSize])].sort((x, y) => x - y).map((L) => <option key={L} value={L}>{L}×{L}</option>)}
+                  </select></label>
+                )}
+                {info.fixedBatch !== undefined && ` · exported with batch ${info.fixedBatch} (re-batched)`}
+              </td></tr>
               <tr><th>parameters</th><td>{fmtInt(info.params)}</td></tr>
-              <tr><th>feature width</th><td>{info.featureWidth ?? '–'}{info.numSourceClasses !== undefined && ` · ${info.numSourceClasses} source classes`}</td></tr>
+              <tr><th>feature width</th><td>{info.featureWidth ?? '–'}{info.numSourceClasses !== undefined && ` · ${info.numSourceClasses} source classes`}{info.featureSource && ` · feature extractor (lp reads the ${info.featureSource})`}</td></tr>
             </tbody>
           </table>
           <div className="norm">
@@ -63,6 +77,12 @@ export function BackbonePanel() {
               </Field>
             ))}
           </div>
+          {(info.loadNotes.length > 0 || b.meta) && (
+            <details data-testid="load-notes"><summary>What loading did</summary>
+              <ul>{[...(b.meta?.notes ?? []), ...info.loadNotes].map((n) => <li key={n}>{n}</li>)}</ul>
+            </details>
+          )}
+          {b.error && <div className="error">{b.error}</div>}
           {b.warnings.map((w) => <div key={w} className="warn">{w}</div>)}
         </>
       )}

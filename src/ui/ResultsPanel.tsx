@@ -46,11 +46,12 @@ function Confusion(p: { view: ResultView }) {
 export function ResultsPanel() {
   const view = useStudio((s) => s.view);
   const catalog = useStudio((s) => s.catalog);
+  const loaded = useStudio((s) => s.backbone);
   const a = useActions();
   const [error, setError] = useState<string>();
   if (!view) return <Panel title="5 · Results"><div className="muted">Train a run (or open a saved one) to see what the prompt learned.</div></Panel>;
   const r = view.record, ev = r.evaluation;
-  const sourceNames = catalog.find((c) => c.url === r.backbone.url || c.sha256 === r.backbone.sha256)?.classes;
+  const sourceNames = (loaded.sha256 === r.backbone.sha256 ? loaded.meta?.labels : undefined) ?? catalog.find((c) => c.url === r.backbone.url || c.sha256 === r.backbone.sha256)?.classes;
   const save = async (f: () => { name: string; bytes: Uint8Array; mime: string } | Promise<{ name: string; bytes: Uint8Array; mime: string }>) => {
     setError(undefined);
     try { const out = await f(); download(out.name, out.bytes, out.mime); } catch (e) { setError(e instanceof Error ? e.message : String(e)); }

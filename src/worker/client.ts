@@ -53,10 +53,12 @@ export class WorkerClient {
 
   init(backend: BackendChoice, verbose = false) { return this.call((id) => ({ type: 'init', id, backend, verbose }), 'ready'); }
   /** Sends a copy of the backbone bytes (the caller keeps its own). */
-  backbone(name: string, bytes: Uint8Array) {
+  backbone(name: string, bytes: Uint8Array, sizes: { inputSize?: number; preprocessorSize?: number } = {}) {
     const copy = bytes.slice().buffer;
-    return this.call((id) => ({ type: 'backbone', id, name, bytes: copy }), 'backbone', [copy]);
+    return this.call((id) => ({ type: 'backbone', id, name, bytes: copy, ...sizes }), 'backbone', [copy]);
   }
+  /** Re-loads the current backbone at input size L. */
+  backboneSize(inputSize: number) { return this.call((id) => ({ type: 'backbone-size', id, inputSize }), 'backbone'); }
   data(files: DataFile[]) { return this.call((id) => ({ type: 'data', id, files }), 'data'); }
   plan(cfg: TrainConfig, numClasses: number) { return this.call((id) => ({ type: 'plan', id, cfg, numClasses }), 'plan'); }
   exportModel(cfg: TrainConfig, numClasses: number, params: Record<string, WireTensor>, mapping: number[] | undefined) {

@@ -5,7 +5,8 @@
 import { getRule } from '../autodiff/registry.ts';
 import type { ImageCodec } from '../data/decode-browser.ts';
 import { benchStep } from '../engine/bench.ts';
-import { backboneInfo, describeBackbone, exportDeployable, initParams, type BackboneInfo } from '../engine/compile.ts';
+import { loadBackbone } from '../onnx/backbone.ts';
+import { backboneInfo, configBackbone, describeBackbone, exportDeployable, initParams, type BackboneInfo } from '../engine/compile.ts';
 import { ConfigError, validateConfig, type TrainConfig } from '../engine/config.ts';
 import type { Executor } from '../engine/executor.ts';
 import { Dataset } from './dataset.ts';
@@ -29,13 +30,14 @@ const message = (e: unknown) => (e instanceof Error ? e.message : String(e));
 
 /** Throws ConfigError when `cfg` cannot train on this backbone (the CLI's checks). */
 const checkConfig = (cfg: TrainConfig, info: BackboneInfo, numClasses: number) =>
-  validateConfig(cfg, { family: info.family, inputSize: info.inputSize, numSourceClasses: info.numSourceClasses, hasFeatures: !!info.featureWidth }, numClasses);
+  validateConfig(cfg, configBackbone(info), numClasses);
 
 export class Handler {
   private backend: Backend | undefined;
   private backendChoice: BackendChoice = 'auto';
   private verbose = false;
-  private backbone: { bytes: Uint8Array; info: BackboneInfo; name: string } | undefined;
+  /** The canonical backbone (onnx/backbone.ts) and the file it came from, kept to re-pin another input size. */
+  private backbone: { bytes: Uint8Array; info: BackboneInfo; name: string; original: Uint8Array; sha256: string; preprocessorSize?: number } | undefined;
   private dataset: Dataset | undefined;
   private control: RunControl | undefined;
   private benching = false;
@@ -71,15 +73,21 @@ export class Handler {
         this.post({ type: 'ready', id: msg.id, backend: b.executor.backend, runtime: b.runtime, ep: b.ep, crossOriginIsolated: b.crossOriginIsolated, threads: b.threads });
         return;
       }
-      case 'backbone': {
-        const bytes = new Uint8Array(msg.bytes);
+      case 'backbone': case 'backbone-size': {
+        if (this.control) throw new Error('cannot change the backbone while training');
+        const prev = this.backbone;
+        if (msg.type === 'backbone-size' && !prev) throw new Error('choose a backbone first');
+        const original = msg.type === 'backbone' ? new Uint8Array(msg.bytes) : prev!.original;
+        const name = msg.type === 'backbone' ? msg.name : prev!.name;
+        const preprocessorSize = msg.type === 'backbone' ? msg.preprocessorSize : prev!.preprocessorSize;
+        const bytes = loadBackbone(original, { inputSize: msg.inputSize, preprocessorSize }).bytes;
         const { info, graph } = describeBackbone(bytes);
-        const sha256 = hex(await crypto.subtle.digest('SHA-256', bytes));
+        const sha256 = msg.type === 'backbone' ? hex(await crypto.subtle.digest('SHA-256', new Uint8Array(original))) : prev!.sha256;
         const missing = [...new Set(graph.nodes.map((n) => n.opType))].filter((o) => !getRule(o)).sort();
         const warnings = missing.length ? [`no gradient rule for ${missing.join(', ')}: prompts placed before these ops cannot be trained`] : [];
         if (!info.featureWidth && !info.numSourceClasses) throw new Error('no classifier head found: the model output is not a [N, classes] tensor and no final linear layer was found');
-        this.backbone = { bytes, info, name: msg.name };
-        this.post({ type: 'backbone', id: msg.id, name: msg.name, sha256, info, warnings });
+        this.backbone = { bytes, info, name, original, sha256, preprocessorSize };
+        this.post({ type: 'backbone', id: msg.id, name, sha256, info, warnings });
         return;
       }
       case 'data': {

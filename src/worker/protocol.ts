@@ -71,7 +71,11 @@ export type BenchResult = StepBenchResult & { memory?: BenchMemory };
 
 export type Request =
   | { type: 'init'; id: number; backend: BackendChoice; verbose: boolean }
-  | { type: 'backbone'; id: number; name: string; bytes: ArrayBuffer }
+  /** `inputSize`: the user's L for a backbone whose graph leaves it free; `preprocessorSize`: L from the model's
+   * preprocessor_config.json (onnx/backbone.ts picks: inputSize, the graph's own, preprocessorSize, 224). */
+  | { type: 'backbone'; id: number; name: string; bytes: ArrayBuffer; inputSize?: number; preprocessorSize?: number }
+  /** Re-load the current backbone at another input size L (answered by a 'backbone' response). */
+  | { type: 'backbone-size'; id: number; inputSize: number }
   | { type: 'data'; id: number; files: DataFile[] }
   | { type: 'plan'; id: number; cfg: TrainConfig; numClasses: number }
   | { type: 'train'; runId: string; cfg: TrainConfig; init: Record<string, WireTensor> | undefined; resume: WireCheckpoint | undefined }

@@ -2,7 +2,7 @@
 // Executor, with pause (a gate awaited before every batch), stop (the trainer's shouldStop), live step/epoch
 // messages, then a final validation pass for per-class accuracy, the confusion matrix and sample images.
 import { BROWSER_BUDGET_BYTES, planBatch } from '../engine/budget.ts';
-import { backboneInfo, compileEval, initParams } from '../engine/compile.ts';
+import { backboneInfo, compileEval, configBackbone, initParams } from '../engine/compile.ts';
 import { validateConfig, type TrainConfig } from '../engine/config.ts';
 import type { Executor, Handle } from '../engine/executor.ts';
 import { mappingMatrix } from '../engine/mapping.ts';
@@ -83,7 +83,7 @@ export async function runTraining(r: RunInput): Promise<void> {
   let cfg = r.cfg;
   const info = backboneInfo(r.backbone);
   const L = info.inputSize, classes = ds.folder.classes, C = classes.length;
-  validateConfig(cfg, { family: info.family, inputSize: L, numSourceClasses: info.numSourceClasses, hasFeatures: !!info.featureWidth }, C);
+  validateConfig(cfg, { ...configBackbone(info), inputSize: L }, C);
   if (info.fixedBatch !== undefined && info.fixedBatch !== cfg.batchSize) throw new Error(`this backbone was exported with a fixed batch of ${info.fixedBatch}; set the batch size to ${info.fixedBatch}`);
   const split = ds.split(cfg.valFraction, cfg.seed);
   const trainSrc = ds.source(split.train, L, r.control.gate);

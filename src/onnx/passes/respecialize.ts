@@ -53,7 +53,7 @@ export function resizeAxis(g: Graph, at: Value, axis: number, newLen: number, ol
   const dims0 = at.dims;
   const ax = normAxis(axis, dims0.length);
   if (dims0[ax] !== newLen) throw new Error(`resizeAxis: '${at.name}' has length ${dims0[ax]} on axis ${ax}, ${newLen} expected`);
-  if (oldLen < 2 || newLen < 1) throw new Error(`resizeAxis: cannot re-specialise a length ${oldLen} axis to ${newLen}`);
+  if (oldLen < 1 || newLen < 1) throw new Error(`resizeAxis: cannot re-specialise a length ${oldLen} axis to ${newLen}`);
   if (newLen === oldLen) return false;
   const S0 = oldLen, S1 = newLen;
   const order = [...g.nodes];
@@ -100,7 +100,7 @@ function broadcast(ls: Layout[], olds: number[][], fail: (m: string) => never): 
     let cur: Factors | undefined;
     ls.forEach((l, k) => {
       const j = i - (r - l.length);
-      if (j < 0 || olds[k][j] === 1) return;
+      if (j < 0 || (olds[k][j] === 1 && !hasS(l[j]))) return;
       const f = l[j];
       if (!cur) cur = f;
       else if (!eq(cur, f)) fail(`axis ${i} mixes [${cur}] with [${f}] (an operand has the old length baked in)`);
@@ -172,6 +172,22 @@ function propagate(g: Graph, n: Node, L: (v: Value) => Layout, oldDims: (v: Valu
       if (ins.some((l) => hasS(l[a]))) fail('concatenates along the re-specialised axis');
       const rest = (l: Layout) => l.filter((_, i) => i !== a);
       const base = ins.find((l) => rest(l).some(hasS))!;
+      if (S0 === 1) {
+        // an operand with the batch of 1 baked in (e.g. a class token folded to [1,1,D]): expand it to the new batch
+        n.inputs.forEach((v, k) => {
+          if (!v || L(v).some(hasS)) return;
+          const lv = L(v), want = base.map((f, i) => (i === a ? lv[i] : f));
+          if (!lv.every((f, i) => i === a || eq(f, want[i]) || (f.length === 0 && eq(want[i], ['S'])))) return;
+          ins[k] = want;
+          pending.push(() => {
+            const shape = g.addInitializer(`${v.name}_batch`, fromNumbers('int64', [want.length], want.map((f, i) => (i === a ? v.dims[i] : evalF(f, S1)))));
+            const out = g.newValue(`${v.name}_expanded`);
+            const e = g.addNode('Expand', [v, shape], [out], {}, { at: g.nodes.indexOf(n) });
+            inferNode(e, g.opset);
+            g.setInput(n, k, out);
+          });
+        });
+      }
       if (ins.some((l) => !rest(l).every((f, i) => eq(f, rest(base)[i])))) fail('an operand has the old length baked in');
       const out = [...base];
       out[a] = constF(ins.reduce((s, l) => s + evalF(l[a], S0), 0));
@@ -199,6 +215,13 @@ function propagate(g: Graph, n: Node, L: (v: Value) => Layout, oldDims: (v: Valu
       }
       if (nt.some((v, i) => v !== t[i])) rewrite(1, nt);
       return [out];
+    }
+    case 'Conv': case 'ConvTranspose': case 'MaxPool': case 'AveragePool': case 'GlobalAveragePool': case 'GlobalMaxPool':
+    case 'BatchNormalization': case 'InstanceNormalization': case 'LRN': case 'Pad': case 'Resize': {
+      // ops that map the batch axis through (channels and space are theirs): S may only sit in axis 0
+      if (x.slice(1).some(hasS)) fail('the re-specialised axis is not the batch axis of this op');
+      if (op === 'Pad' && n.inputs[1]) { const p = ints(1, 'pads'); if (p[0] !== 0 || p[p.length / 2] !== 0) fail('pads the batch axis'); }
+      return n.outputs.map((o, i) => (i === 0 ? [x[0], ...o.dims.slice(1).map(constF)] : undefined));
     }
     case 'Tile': return [x.map((f, i) => [ints(1, 'repeats')[i], ...f])];
     case 'ArgMax': case 'ArgMin': {
@@ -235,6 +258,8 @@ function reshapeLayout(x: Layout, inOld: number[], outOld: number[], S0: number,
     const factors = norm(gi.flatMap((k) => x[k]));
     if (!factors.some((f) => f === 'S')) { for (const k of gj) out.push(constF(outOld[k])); continue; }
     for (const k of gj) {
+      // S0 = 1: a size-1 output dim reached when S is next takes it whole (the batch of a batch-1 export)
+      if (S0 === 1 && outOld[k] === 1 && factors[0] === 'S') { factors.shift(); out.push(['S']); continue; }
       let rem = outOld[k];
       const dim: Factors = [];
       while (rem > 1) {

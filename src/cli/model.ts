@@ -1,0 +1,61 @@
+// Reading a backbone for the CLI: `--model` names an .onnx file or a folder (a hub download: `model.onnx` or
+// `onnx/model.onnx`, with `config.json` and `preprocessor_config.json` beside it or one level up). The bytes go
+// through onnx/backbone.ts (opset upgrade, fp16 upcast, dequantization, input size, features) once; the model's
+// metadata gives the source class names, normalisation and input size. Errors name the file.
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
+import { parseModelMeta, type ModelMeta } from '../engine/model-meta.ts';
+import { loadBackbone, type BackboneLoadOptions, type InputSize } from '../onnx/backbone.ts';
+import { CliError, readFileOrFail } from './util.ts';
+
+export interface CliBackbone {
+  /** The canonical backbone the engine compiles. */
+  bytes: Uint8Array;
+  /** The file as it was read (its sha256 identifies the download). */
+  original: Uint8Array;
+  path: string;
+  meta: ModelMeta;
+  notes: string[];
+  inputSize: InputSize;
+}
+
+const MODEL_FILES = ['model.onnx', 'onnx/model.onnx'];
+
+function findModelFile(dir: string): string {
+  for (const f of MODEL_FILES) if (existsSync(join(dir, f))) return join(dir, f);
+  throw new CliError(`--model ${dir}: the folder holds neither ${MODEL_FILES.join(' nor ')}`);
+}
+
+/** config.json / preprocessor_config.json beside the model file, or in the folder above an `onnx/` folder. */
+function readMeta(file: string): ModelMeta {
+  const dir = dirname(file);
+  const dirs = basename(dir) === 'onnx' ? [dir, dirname(dir)] : [dir];
+  const find = (name: string) => dirs.map((d) => join(d, name)).find((p) => existsSync(p));
+  const cfg = find('config.json'), pre = find('preprocessor_config.json');
+  try {
+    return parseModelMeta({ config: cfg && readFileSync(cfg, 'utf8'), preprocessor: pre && readFileSync(pre, 'utf8') });
+  } catch (e) {
+    throw new CliError(`${dirname(cfg ?? pre ?? file)}/${(e as Error).message}`);
+  }
+}
+
+export function parseInputSize(v: string | undefined): number | undefined {
+  if (v === undefined) return undefined;
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 8 || n > 1024) throw new CliError(`--input-size must be an integer from 8 to 1024, got "${v}"`);
+  return n;
+}
+
+export function readBackbone(path: string, o: { inputSize?: string; keepOutputs?: boolean } = {}): CliBackbone {
+  let file = path;
+  try { if (statSync(path).isDirectory()) file = findModelFile(path); } catch (e) { if (e instanceof CliError) throw e; }
+  const original = readFileOrFail(file, '--model');
+  const meta = readMeta(file);
+  const opts: BackboneLoadOptions = { inputSize: parseInputSize(o.inputSize), preprocessorSize: meta.size, keepOutputs: o.keepOutputs };
+  try {
+    const loaded = loadBackbone(original, opts);
+    return { bytes: loaded.bytes, original, path: file, meta, notes: [...meta.notes, ...loaded.notes], inputSize: loaded.inputSize };
+  } catch (e) {
+    throw new CliError(`${file}: ${(e as Error).message.split('\n')[0]}`);
+  }
+}

@@ -1,0 +1,94 @@
+// Loading a real backbone: the ONNX files users bring from the model hubs (Model Zoo opset-7 ResNets,
+// transformers.js/optimum exports with free input sizes, fixed-batch timm exports, fp16 and quantized variants,
+// feature extractors) normalised, once, into the canonical backbone the engine compiles: float32, opset ≥ 13,
+// input [b, 3, L, L], one output (logits, or the feature vector of a feature extractor). Each step is a pass in
+// passes/ with its invariants; this file only orders them, picks L and records what loading did — as lines for
+// `inspect` and the studio, and in the model's metadata so that a canonical model is recognised (and kept as is)
+// when it is loaded again. A fixed batch dimension is kept here and re-specialised per compiled batch size in
+// load.ts (passes/rebatch).
+import { decodeModel, encodeModel } from './codec.ts';
+import type { Graph } from './ir.ts';
+import { canonicalize } from './passes/canonicalize.ts';
+import { convHeadToGemm } from './passes/conv-head.ts';
+import { removeDeadNodes } from './passes/dce.ts';
+import { dequantize, isQuantized } from './passes/dequantize.ts';
+import { featureOutput } from './passes/feature-output.ts';
+import { nativeInputSize, pinInput } from './passes/pin-input.ts';
+import { toposort } from './passes/toposort.ts';
+import { hasFloat16, upcastFloat16 } from './passes/upcast-fp16.ts';
+import { upgradeOpset } from './passes/upgrade-opset.ts';
+
+export const DEFAULT_INPUT_SIZE = 224;
+const NOTES_KEY = 'vp.loaded', SIZE_KEY = 'vp.input_size';
+
+export interface BackboneLoadOptions {
+  /** The user's choice of L (--input-size, the studio's field). */
+  inputSize?: number;
+  /** L from the model's preprocessor_config.json, if it came with one. */
+  preprocessorSize?: number;
+  /** Keep a feature extractor's outputs as they are (`grad` differentiates the file's own first output). */
+  keepOutputs?: boolean;
+}
+
+export interface InputSize {
+  size: number;
+  /** Where L came from. */
+  source: 'option' | 'graph' | 'preprocessor' | 'default';
+  /** Whether the graph fixes L (then no other size can be chosen). */
+  fixed: boolean;
+  why: string;
+}
+
+export interface LoadedBackbone { bytes: Uint8Array; notes: string[]; inputSize: InputSize }
+
+function chooseSize(g: Graph, o: BackboneLoadOptions): InputSize {
+  const native = nativeInputSize(g);
+  if (native) {
+    if (o.inputSize !== undefined && o.inputSize !== native.size) throw new Error(`input size ${o.inputSize} does not fit this backbone: its ${native.why} fix it at ${native.size}`);
+    return { size: native.size, source: 'graph', fixed: true, why: native.why };
+  }
+  if (o.inputSize !== undefined) {
+    if (!(Number.isInteger(o.inputSize) && o.inputSize >= 8 && o.inputSize <= 1024)) throw new Error(`input size must be an integer from 8 to 1024, got ${o.inputSize}`);
+    return { size: o.inputSize, source: 'option', fixed: false, why: 'chosen' };
+  }
+  if (o.preprocessorSize) return { size: o.preprocessorSize, source: 'preprocessor', fixed: false, why: 'the model\'s preprocessor_config.json' };
+  return { size: DEFAULT_INPUT_SIZE, source: 'default', fixed: false, why: 'the default for a free input size' };
+}
+
+/** Normalises model bytes into the canonical backbone; bytes that are already canonical at that size come back as is. */
+export function loadBackbone(bytes: Uint8Array, o: BackboneLoadOptions = {}): LoadedBackbone {
+  const g = decodeModel(bytes);
+  const sub = g.nodes.find((n) => Object.values(n.attrs).some((a) => a.type === 'graph'));
+  if (sub) throw new Error(`unsupported op ${sub.opType} (node '${sub.name}'): control flow with subgraphs is not supported`);
+  const x = g.inputs[0];
+  if (!x) throw new Error('model has no inputs');
+  if (g.metadata[NOTES_KEY] !== undefined) {
+    const size: InputSize = JSON.parse(g.metadata[SIZE_KEY]);
+    if (o.inputSize === undefined || o.inputSize === size.size) return { bytes, notes: JSON.parse(g.metadata[NOTES_KEY]), inputSize: size };
+    if (size.fixed) throw new Error(`input size ${o.inputSize} does not fit this backbone: its ${size.why} fix it at ${size.size}`);
+  }
+  const notes: string[] = [];
+  const before = `[${x.shape ?? '?'}]`;
+  toposort(g);
+  canonicalize(g);
+  if (isQuantized(g)) {
+    const count = g.nodes.filter((n) => n.opType === 'MatMulInteger' || n.opType === 'ConvInteger' || n.opType === 'DequantizeLinear').length;
+    dequantize(g);
+    notes.push(`dequantized: ${count} quantized weights rewritten as float32 MatMul/Conv (activation quantization dropped)`);
+  }
+  if (hasFloat16(g)) { upcastFloat16(g); notes.push('upcast: float16 weights and activations computed in float32'); }
+  const opset = g.opset;
+  if (upgradeOpset(g)) notes.push(`upgraded opset ${opset} → ${g.opset}`);
+  if (convHeadToGemm(g)) notes.push('head: the 1×1 Conv classifier read as a linear layer (Gemm)');
+  const features = o.keepOutputs ? undefined : featureOutput(g);
+  if (features) notes.push(`features for lp: ${features} (no classifier: fm, flm and ilm need one)`);
+  const size = chooseSize(g, o);
+  if (pinInput(g, size.size)) notes.push(`input '${x.name}' ${before} pinned to [${x.shape![0]},3,${size.size},${size.size}] (L = ${size.size} from ${size.why})`);
+  else notes.push(`input '${x.name}' ${before} (L = ${size.size} from ${size.why})`);
+  if (typeof x.shape![0] === 'number') notes.push(`fixed batch ${x.shape![0]} in the file: re-specialised to each batch size when compiled`);
+  removeDeadNodes(g);
+  toposort(g);
+  g.metadata[NOTES_KEY] = JSON.stringify(notes);
+  g.metadata[SIZE_KEY] = JSON.stringify(size);
+  return { bytes: encodeModel(g), notes, inputSize: size };
+}

@@ -1,0 +1,71 @@
+// Pass: pin the image input to [batch, 3, L, L]. Hub exports leave channels/height/width symbolic (optimum:
+// `pixel_values` [batch_size,num_channels,height,width]); the engine compiles static shapes, so L is chosen once
+// at load. `nativeInputSize` says whether the graph itself fixes L: numeric height = width in the file, or a ViT
+// whose position embeddings hold n×n patches of a k×k/stride-k patch convolution (L = n·k) and are not resized
+// at run time (a Resize on their path, as some DINOv2 exports have, adapts them to any L).
+// Invariants after `pinInput`: the first graph input has shape [b, 3, L, L] (b: its old batch dim, symbolic or
+// fixed); all other value shapes are cleared for re-inference; nothing else changes. Refused in one line: a
+// non-4-D input, channels other than 3, a non-square or conflicting fixed size.
+import type { Graph, Node, Value } from '../ir.ts';
+
+export interface NativeSize { size: number; why: string }
+
+const isSquareInt = (t: number) => Number.isInteger(Math.sqrt(t)) && t > 0;
+
+/** The patch-embedding Conv: kernel = stride > 1, constant weight [D, 3, k, k]. */
+function patchConv(g: Graph): Node | undefined {
+  return g.nodes.find((n) => {
+    if (n.opType !== 'Conv' || !n.input(1).constant) return false;
+    const ws = n.input(1).constant!.shape, k = n.attrInts('kernel_shape', ws.slice(2)), s = n.attrInts('strides', [1, 1]);
+    return ws.length === 4 && ws[1] === 3 && k[0] > 1 && k[0] === k[1] && s[0] === k[0] && s[1] === k[1];
+  });
+}
+
+/** Whether `v` reaches a Resize within a few hops downstream. */
+function feedsResize(v: Value, hops = 6): boolean {
+  if (hops === 0) return false;
+  for (const u of v.users) {
+    if (u.opType === 'Resize' || u.opType === 'Upsample') return true;
+    if (u.outputs.some((o) => feedsResize(o, hops - 1))) return true;
+  }
+  return false;
+}
+
+export function nativeInputSize(g: Graph): NativeSize | undefined {
+  const s = g.inputs[0]?.shape;
+  if (s && s.length === 4 && typeof s[2] === 'number' && typeof s[3] === 'number') {
+    if (s[2] !== s[3]) throw new Error(`model input '${g.inputs[0].name}' is ${s[2]}×${s[3]}: a square input is needed`);
+    return { size: s[2], why: 'the input shape in the file' };
+  }
+  const conv = patchConv(g);
+  if (!conv) return undefined;
+  const ws = conv.input(1).constant!.shape, D = ws[0], k = ws[2];
+  for (const v of g.initializers()) {
+    const t = v.constant!.shape;
+    if (t.length !== 3 || t[0] !== 1 || t[2] !== D || (v.dtype !== 'float32' && v.dtype !== 'float16')) continue;
+    for (const extra of [1, 0, 2]) {
+      const p = t[1] - extra;
+      if (!isSquareInt(p)) continue;
+      if (feedsResize(v)) return undefined;
+      const n = Math.sqrt(p);
+      return { size: n * k, why: `position embeddings of ${n}×${n} patches of ${k}` };
+    }
+  }
+  return undefined;
+}
+
+export function pinInput(g: Graph, size: number): boolean {
+  const x = g.inputs[0];
+  if (!x) throw new Error('model has no inputs');
+  const s = x.shape;
+  if (!s || s.length !== 4) throw new Error(`model input '${x.name}' has shape [${s ?? '?'}]; an NCHW image input [N,3,H,W] is needed`);
+  if (typeof s[1] === 'number' && s[1] !== 3) throw new Error(`model input '${x.name}' has ${s[1]} channels; RGB (3) is needed`);
+  for (const d of [s[2], s[3]]) {
+    if (typeof d === 'number' && d !== size) throw new Error(`model input '${x.name}' is fixed at ${s[2]}×${s[3]}; input size ${size} does not fit it`);
+  }
+  const want = [s[0], 3, size, size];
+  if (s.every((d, i) => d === want[i])) return false;
+  x.shape = want;
+  for (const n of g.nodes) for (const o of n.outputs) o.shape = undefined;
+  return true;
+}
