@@ -2,7 +2,7 @@
 // `onnx/model.onnx`, with `config.json` and `preprocessor_config.json` beside it or one level up). The bytes go
 // through onnx/backbone.ts (opset upgrade, fp16 upcast, dequantization, input size, features) once; the model's
 // metadata gives the source class names, normalisation and input size. Errors name the file.
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { parseModelMeta, type ModelMeta } from '../engine/model-meta.ts';
 import { loadBackbone, type BackboneLoadOptions, type InputSize } from '../onnx/backbone.ts';
@@ -21,9 +21,14 @@ export interface CliBackbone {
 
 const MODEL_FILES = ['model.onnx', 'onnx/model.onnx'];
 
+/** model.onnx (or onnx/model.onnx); else the folder's only .onnx file (model_fp16.onnx, model_quantized.onnx, …). */
 function findModelFile(dir: string): string {
   for (const f of MODEL_FILES) if (existsSync(join(dir, f))) return join(dir, f);
-  throw new CliError(`--model ${dir}: the folder holds neither ${MODEL_FILES.join(' nor ')}`);
+  const onnx = [dir, join(dir, 'onnx')].filter((d) => existsSync(d) && statSync(d).isDirectory())
+    .flatMap((d) => readdirSync(d).filter((f) => f.endsWith('.onnx')).map((f) => join(d, f)));
+  if (onnx.length === 1) return onnx[0];
+  if (onnx.length > 1) throw new CliError(`--model ${dir}: the folder holds ${onnx.length} .onnx files (${onnx.map((f) => basename(f)).join(', ')}) and no model.onnx: name the file`);
+  throw new CliError(`--model ${dir}: the folder holds no .onnx file`);
 }
 
 /** config.json / preprocessor_config.json beside the model file, or in the folder above an `onnx/` folder. */

@@ -40,17 +40,16 @@ export function nativeInputSize(g: Graph): NativeSize | undefined {
   const conv = patchConv(g);
   if (!conv) return undefined;
   const ws = conv.input(1).constant!.shape, D = ws[0], k = ws[2];
+  // the largest [1, T, D] constant with T = n² (+ class / distillation tokens), n ≥ 2 (the class token is [1,1,D])
+  let best: { v: Value; n: number; T: number } | undefined;
   for (const v of g.initializers()) {
     const t = v.constant!.shape;
     if (t.length !== 3 || t[0] !== 1 || t[2] !== D || (v.dtype !== 'float32' && v.dtype !== 'float16')) continue;
-    for (const extra of [1, 0, 2]) {
-      const p = t[1] - extra;
-      if (!isSquareInt(p)) continue;
-      if (feedsResize(v)) return undefined;
-      const n = Math.sqrt(p);
-      return { size: n * k, why: `position embeddings of ${n}×${n} patches of ${k}` };
-    }
+    const extra = [1, 0, 2].find((e) => t[1] - e >= 4 && isSquareInt(t[1] - e));
+    if (extra !== undefined && (!best || t[1] > best.T)) best = { v, n: Math.sqrt(t[1] - extra), T: t[1] };
   }
+  if (!best || feedsResize(best.v)) return undefined;
+  return { size: best.n * k, why: `position embeddings of ${best.n}×${best.n} patches of ${k}` };
   return undefined;
 }
 

@@ -1,0 +1,157 @@
+// The files users bring from the model hubs, as random-weight stand-ins of the same structure
+// (tests/fixtures/hub, made by scripts/make_hub_standins.py): each is inspected and trains one epoch with
+// `vp-studio train` and no size flag, with every method its family allows (lp head) and every head it allows
+// (LoR-VP); input gradients through the opset-7 BatchNorm ResNet, the free-size optimum ViT and the fp16 ViT
+// match torch.autograd; fixed-batch exports re-batched compute what the file computes at its own batch.
+import { mkdtempSync, readdirSync, readFileSync, existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { readNpy } from '../io/npy.ts';
+import { loadBackbone } from '../onnx/backbone.ts';
+import { decodeModel, encodeModel } from '../onnx/codec.ts';
+import { prepareGraph } from '../onnx/load.ts';
+import { createSession, runSession } from '../runtime/ort-node.ts';
+import { main } from './main.ts';
+
+const REPO = join(import.meta.dirname, '../..');
+const HUB = join(REPO, 'tests/fixtures/hub');
+const DATA = join(REPO, 'tests/fixtures/train/data');
+const tmp = mkdtempSync(join(tmpdir(), 'vp-hub-'));
+
+interface Meta { name: string; file: string; family: 'vit' | 'resnet' | 'cnn'; classifier: boolean; fixed_batch: number | null; file_variant: string; opset: number }
+const fixtures: Meta[] = existsSync(HUB)
+  ? readdirSync(HUB).filter((d) => existsSync(join(HUB, d, 'meta.json'))).map((d) => ({ ...JSON.parse(readFileSync(join(HUB, d, 'meta.json'), 'utf8')), name: d }))
+  : [];
+
+/** Runs the CLI in this process; returns its exit code and what it wrote to stdout / stderr. */
+async function cli(args: string[]): Promise<{ code: number; out: string; err: string }> {
+  let out = '', err = '';
+  const o = process.stdout.write.bind(process.stdout), e = process.stderr.write.bind(process.stderr);
+  process.stdout.write = ((s: string) => { out += s; return true }) as typeof process.stdout.write;
+  process.stderr.write = ((s: string) => { err += s; return true }) as typeof process.stderr.write;
+  const log = console.log;
+  console.log = (...a: unknown[]) => { out += a.join(' ') + '\n'; };
+  try {
+    return { code: await main(args), out, err };
+  } finally {
+    process.stdout.write = o; process.stderr.write = e; console.log = log;
+  }
+}
+
+const relErr = (a: Float32Array, b: Float32Array) => {
+  let d = 0, m = 0;
+  for (let i = 0; i < a.length; i++) { d = Math.max(d, Math.abs(a[i] - b[i])); m = Math.max(m, Math.abs(b[i])); }
+  return d / m;
+};
+
+describe('hub backbones (stand-ins)', () => {
+  it('has the stand-ins of every structure the issue lists', () => {
+    const names = fixtures.map((f) => f.name);
+    for (const n of ['zoo-resnet18-v1-7', 'zoo-resnet50-v1-12', 'zoo-mobilenetv2-7', 'zoo-mobilenetv2-10', 'zoo-mobilenetv2-12', 'optimum-vit-o11',
+      'optimum-vit-o14-sdpa', 'optimum-vit-o17', 'optimum-resnet', 'timm-vit-fixed-batch', 'vit-in21k-features', 'optimum-vit-fp16',
+      'optimum-resnet-fp16', 'optimum-vit-quantized']) expect(names).toContain(n);
+  });
+
+  for (const f of fixtures) {
+    const dir = join(HUB, f.name);
+    describe(f.name, () => {
+      it('inspect says what loading did', async () => {
+        const r = await cli(['inspect', dir]);
+        expect(r.err).toBe('');
+        const j = JSON.parse(r.out) as { family: string; opset: number; loading: string[]; features?: { source?: string } };
+        expect(j.family === 'cnn' || j.family === f.family).toBe(true);
+        expect(j.opset).toBeGreaterThanOrEqual(13);
+        const notes = j.loading.join('\n');
+        if (f.opset < 13) expect(notes).toMatch(/upgraded opset \d+ → 13/);
+        if (f.fixed_batch !== null) expect(notes).toMatch(/fixed batch 1 .*re-specialised/);
+        if (f.file_variant === 'fp16') expect(notes).toMatch(/upcast/);
+        if (f.file_variant === 'quantized') expect(notes).toMatch(/dequantized/);
+        if (!f.classifier) expect(j.features?.source).toMatch(/CLS token|pooler/);
+        expect(notes).toMatch(/L = 224/);
+      });
+
+      const methods = ['lorvp', 'pad', 'none', ...(f.family === 'vit' ? ['vpt', 'vpt-deep'] : [])];
+      const configs = [...methods.map((m) => [m, 'lp']), ...(f.classifier ? ['fm', 'flm', 'ilm'].map((h) => ['lorvp', h]) : [])];
+      it(`trains one epoch with ${configs.map((c) => c.join('+')).join(', ')} (no size flag)`, async () => {
+        for (const [method, head] of configs) {
+          const out = join(tmp, `${f.name}-${method}-${head}`);
+          const r = await cli(['train', '--model', dir, '--data', join(DATA, 'train'), '--val', join(DATA, 'val'), '--method', method, '--head', head,
+            '--epochs', '1', '--batch-size', '8', '--lr', '0.01', '--pad-width', '16', '--quiet', '--out', out]);
+          expect(r.err, `${method}+${head}`).toBe('');
+          expect(r.code).toBe(0);
+          const lines = readFileSync(join(out, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Record<string, number>);
+          const epoch = lines.find((l) => 'val_acc' in l)!;
+          expect(Number.isFinite(epoch.train_loss), `${method}+${head} loss`).toBe(true);
+          expect(epoch.val_acc).toBeGreaterThanOrEqual(0);
+          const manifest = JSON.parse(readFileSync(join(out, 'manifest.json'), 'utf8')) as { preprocessing: { inputSize: number; mean: number[] }; loading: string[] };
+          expect(manifest.preprocessing.inputSize).toBe(224);
+          expect(manifest.loading.length).toBeGreaterThan(0);
+        }
+        if (!f.classifier) {
+          const r = await cli(['train', '--model', dir, '--data', join(DATA, 'train'), '--head', 'flm', '--epochs', '1', '--quiet', '--out', join(tmp, `${f.name}-flm`)]);
+          expect(r.code).toBe(1);
+          expect(r.err).toMatch(/^vp-studio: head flm .*feature extractor with no classifier: use head lp\n$/);
+        }
+      }, 240_000);
+    });
+  }
+
+  it('the model\'s preprocessor_config.json sets the normalisation and the run records the source class names', async () => {
+    const out = join(tmp, 'meta-run');
+    const r = await cli(['train', '--model', join(HUB, 'optimum-vit-o17'), '--data', join(DATA, 'train'), '--val', join(DATA, 'val'), '--method', 'lorvp', '--head', 'flm', '--epochs', '1', '--batch-size', '8', '--quiet', '--out', out]);
+    expect(r.code).toBe(0);
+    const m = JSON.parse(readFileSync(join(out, 'manifest.json'), 'utf8')) as { preprocessing: { mean: number[]; std: number[] }; sourceClasses: string[] };
+    expect(m.preprocessing.mean).toEqual([0.5, 0.5, 0.5]);
+    expect(m.preprocessing.std).toEqual([0.5, 0.5, 0.5]);
+    const cfg = JSON.parse(readFileSync(join(HUB, 'optimum-vit-o17', 'config.json'), 'utf8')) as { id2label: Record<string, string> };
+    expect(m.sourceClasses).toEqual(Object.values(cfg.id2label));
+  }, 60_000);
+
+  it('--input-size pins a free-size CNN and is refused where the graph fixes L', async () => {
+    const r = await cli(['inspect', join(HUB, 'optimum-resnet'), '--input-size', '160']);
+    expect((JSON.parse(r.out) as { loading: string[] }).loading.join('\n')).toMatch(/pinned to \[batch_size,3,160,160\] \(L = 160 from chosen\)/);
+    const v = await cli(['inspect', join(HUB, 'optimum-vit-o14-sdpa'), '--input-size', '160']);
+    expect(v.code).toBe(1);
+    expect(v.err).toMatch(/input size 160 does not fit this backbone: its position embeddings of 14×14 patches of 16 fix it at 224/);
+  });
+
+  const gradCases: [string, number][] = [['zoo-resnet18-v1-7', 1e-4], ['optimum-vit-o14-sdpa', 1e-4], ['optimum-vit-fp16', 5e-3]];
+  for (const [name, tol] of gradCases) {
+    it(`vp-studio grad through ${name} matches torch.autograd (≤ ${tol} relative)`, async () => {
+      const dir = join(HUB, name), out = join(tmp, `${name}-grad.npy`);
+      const r = await cli(['grad', dir, '--input', join(dir, 'x.npy'), '--cotangent', join(dir, 'cotangent.npy'), '--out', out]);
+      expect(r.err).toBe('');
+      const got = readNpy(new Uint8Array(readFileSync(out))).data as Float32Array;
+      const want = readNpy(new Uint8Array(readFileSync(join(dir, 'grad.npy')))).data as Float32Array;
+      const e = relErr(got, want);
+      expect(e).toBeLessThan(tol);
+      // fp16: the error is fp16 weight rounding, not noise: it is well above float32's
+      if (name.includes('fp16')) expect(e).toBeGreaterThan(1e-5);
+    }, 120_000);
+  }
+
+  for (const name of ['timm-vit-fixed-batch', 'zoo-mobilenetv2-7']) {
+    it(`${name}: re-batched to 3, each row equals the file run at its own batch of 1`, async () => {
+      const dir = join(HUB, name);
+      const meta = JSON.parse(readFileSync(join(dir, 'meta.json'), 'utf8')) as Meta;
+      const raw = new Uint8Array(readFileSync(join(dir, meta.file)));
+      const canon = loadBackbone(raw).bytes;
+      const g3 = prepareGraph(decodeModel(canon), { batch: 3 });
+      expect(g3.inputs[0].dims).toEqual([3, 3, 224, 224]);
+      const per = 3 * 224 * 224;
+      const x = new Float32Array(3 * per).map((_, i) => Math.sin(i * 0.37) * 0.8);
+      const s3 = await createSession(g3), s1 = await createSession(decodeModel(raw));
+      const inName = g3.inputs[0].name;
+      const y3 = (await runSession(s3, { [inName]: { dtype: 'float32', shape: [3, 3, 224, 224], data: x } }))[g3.outputs[0].name].data as Float32Array;
+      const K = y3.length / 3;
+      for (let i = 0; i < 3; i++) {
+        const y1 = (await runSession(s1, { [inName]: { dtype: 'float32', shape: [1, 3, 224, 224], data: x.slice(i * per, (i + 1) * per) } }));
+        const row = Object.values(y1)[0].data as Float32Array;
+        expect(relErr(y3.slice(i * K, (i + 1) * K), row)).toBeLessThan(1e-5);
+      }
+      await s3.release(); await s1.release();
+      expect(encodeModel(g3).length).toBeGreaterThan(0);
+    }, 60_000);
+  }
+});
