@@ -116,6 +116,25 @@ describe('hub backbones (stand-ins)', () => {
     expect(v.err).toMatch(/input size 160 does not fit this backbone: its position embeddings of 14×14 patches of 16 fix it at 224/);
   });
 
+  for (const name of ['vit-in21k-features', 'dinov2-features']) {
+    it(`${name}: the features output is the CLS token of the file's last_hidden_state (a run-time Resize folded)`, async () => {
+      const dir = join(HUB, name), raw = new Uint8Array(readFileSync(join(dir, 'model.onnx')));
+      const g = prepareGraph(decodeModel(loadBackbone(raw, { preprocessorSize: 224 }).bytes), { batch: 2 });
+      expect(g.nodes.some((n) => n.opType === 'Resize')).toBe(false);
+      const x = new Float32Array(2 * 3 * 224 * 224).map((_, i) => Math.cos(i * 0.11) * 0.9);
+      const s = await createSession(g), s0 = await createSession(decodeModel(raw));
+      const feeds = { [g.inputs[0].name]: { dtype: 'float32' as const, shape: [2, 3, 224, 224], data: x } };
+      const f = (await runSession(s, feeds))[g.outputs[0].name];
+      const h = (await runSession(s0, feeds)).last_hidden_state;
+      const [, T, D] = h.shape;
+      expect(f.shape).toEqual([2, D]);
+      const hd = h.data as Float32Array, cls = new Float32Array(2 * D);
+      for (let b = 0; b < 2; b++) cls.set(hd.subarray(b * T * D, b * T * D + D), b * D);
+      expect(relErr(f.data as Float32Array, cls)).toBeLessThan(1e-5);
+      await s.release(); await s0.release();
+    }, 60_000);
+  }
+
   const gradCases: [string, number][] = [['zoo-resnet18-v1-7', 1e-4], ['optimum-vit-o14-sdpa', 1e-4], ['optimum-vit-fp16', 5e-3]];
   for (const [name, tol] of gradCases) {
     it(`vp-studio grad through ${name} matches torch.autograd (≤ ${tol} relative)`, async () => {

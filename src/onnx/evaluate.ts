@@ -1,6 +1,7 @@
 // Host evaluation of small constant subgraphs (the shape arithmetic exporters emit: Shape, Gather, Concat,
 // Unsqueeze, ConstantOfShape, Slice, Range, elementwise maths…). Values are computed in float64 and cast back.
 import type { Node } from './ir.ts';
+import { resizeValues } from './resize.ts';
 import { broadcastShapes, normAxis, sliceRange } from './shapes.ts';
 import { fromNumbers, numel, toNumbers, type DType, type Tensor } from './tensor.ts';
 
@@ -127,6 +128,7 @@ const KERNELS: Record<string, Kernel> = {
     const count = Math.max(0, Math.ceil((l!.v[0] - s!.v[0]) / d!.v[0]));
     return [{ dtype: s!.dtype, shape: [count], v: Array.from({ length: count }, (_, i) => s!.v[0] + i * d!.v[0]) }];
   },
+  Resize: (n, [x]) => [{ dtype: x!.dtype, shape: n.outputs[0].dims, v: resizeValues(n, x!.v, x!.shape, n.outputs[0].dims) }],
   ReduceProd: (n, [x]) => [{ dtype: x!.dtype, shape: n.outputs[0].dims, v: reduceAll(n, x!, (a, b) => a * b, 1) }],
   ReduceSum: (n, [x]) => [{ dtype: x!.dtype, shape: n.outputs[0].dims, v: reduceAll(n, x!, (a, b) => a + b, 0) }],
 };

@@ -1,6 +1,7 @@
 // Static shape and dtype inference, one rule per ONNX op type. `inferNode` fills in the outputs of one node
 // from its inputs (shapes, and constant data where an op's shape depends on it, e.g. Reshape's target).
 import type { Dim, Node, Value } from './ir.ts';
+import { resizeShape } from './resize.ts';
 import { dtypeFromOnnx, numel, toNumbers, type DType } from './tensor.ts';
 
 export interface OutInfo { dtype: DType | undefined; shape: Dim[] | undefined }
@@ -268,6 +269,7 @@ const RULES: Record<string, ShapeRule> = {
   },
   GatherElements: (n) => [{ dtype: dtypeOf(n, 0), shape: shapeOf(n, 1) }],
   Expand: (n) => [{ dtype: dtypeOf(n, 0), shape: broadcastShapes(shapeOf(n, 0), needInts(n, 1, 'shape')) }],
+  Resize: (n, opset) => [{ dtype: dtypeOf(n, 0), shape: resizeShape(n, shapeOf(n, 0), opset) }],
   Tile: (n) => { const r = needInts(n, 1, 'repeats'); return [{ dtype: dtypeOf(n, 0), shape: shapeOf(n, 0).map((d, i) => (typeof d === 'number' ? d * r[i] : d)) }]; },
   Pad: (n, opset) => {
     const x = shapeOf(n, 0);
