@@ -70,7 +70,8 @@ function taps(n: Node, x: number, inLen: number, outLen: number, scale: number):
 
 /** Resizes `v` (shape `shape`, row-major) to `outShape`. */
 export function resizeValues(n: Node, v: number[], shape: number[], outShape: number[]): number[] {
-  let cur = v, dims = [...shape];
+  let cur = v;
+  const dims = [...shape];
   for (let ax = 0; ax < dims.length; ax++) {
     const inLen = dims[ax], outLen = outShape[ax];
     if (inLen === outLen) continue;

@@ -100,4 +100,19 @@ describe('studio store', () => {
     await s.actions.refreshPlan();
     expect(s.store.getState().plan?.error).toMatch(/vpt needs a ViT backbone/);
   });
+
+  it('takes a dropped hub model with its config files: class names, normalisation, a choosable input size', async () => {
+    const s = createStudio({ client: new WorkerClient(backToBack()), repo: memoryRepo(), fetch: notFound });
+    await s.actions.boot({ preload: false });
+    const hub = join(import.meta.dirname, '../../tests/fixtures/hub/optimum-resnet');
+    const file = (name: string) => ({ name, bytes: new Uint8Array(readFileSync(join(hub, name))) });
+    await s.actions.loadBackboneFiles([file('model.onnx'), file('config.json'), file('preprocessor_config.json')]);
+    const b = s.store.getState().backbone;
+    expect(b.status).toBe('ready');
+    expect(b.info).toMatchObject({ inputSize: 224, inputSizeFixed: false, family: 'resnet' });
+    expect(b.norm?.why).toMatch(/preprocessor_config/);
+    expect(b.meta?.labels?.length).toBe(10);
+    await s.actions.setInputSize(160);
+    expect(s.store.getState().backbone.info?.inputSize).toBe(160);
+  });
 });
