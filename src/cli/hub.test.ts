@@ -97,6 +97,20 @@ describe('hub backbones (stand-ins)', () => {
     });
   }
 
+  it('every downloadable catalogue entry names the stand-in that reproduces its structure, and its size, digest or why not', () => {
+    const cat = JSON.parse(readFileSync(join(REPO, 'models/catalog.json'), 'utf8')) as { backbones: Record<string, unknown>[] };
+    const downloads = cat.backbones.filter((b) => b.source === 'download');
+    expect(downloads.map((b) => b.id)).toEqual(expect.arrayContaining(['onnx-zoo-resnet50-v1-12', 'hf-xenova-vit-base-patch16-224-in21k']));
+    expect(downloads.map((b) => b.id)).not.toContain('onnx-zoo-resnet50-v1-7');
+    for (const b of downloads) {
+      expect(fixtures.map((f) => f.name), String(b.id)).toContain(b.standIn);
+      expect(b.inputSize).toBe(224);
+      expect((b.mean as number[]).length).toBe(3);
+      if (b.sha256) expect(Number.isInteger(b.sizeBytes), String(b.id)).toBe(true);
+      else expect(b.sha256Note).toMatch(/recorded at the first download/);
+    }
+  });
+
   it('the model\'s preprocessor_config.json sets the normalisation and the run records the source class names', async () => {
     const out = join(tmp, 'meta-run');
     const r = await cli(['train', '--model', join(HUB, 'optimum-vit-o17'), '--data', join(DATA, 'train'), '--val', join(DATA, 'val'), '--method', 'lorvp', '--head', 'flm', '--epochs', '1', '--batch-size', '8', '--quiet', '--out', out]);

@@ -32,7 +32,10 @@ describe('catalogue', () => {
   it('guesses normalisation: a catalogue match, then the family', () => {
     const cat = parseCatalog([{ file: 'starter-resnet.onnx', mean: [0.1, 0.2, 0.3], std: [0.4, 0.5, 0.6], sha256: 'cafe' }], '/models/', true);
     expect(suggestNormalisation(info('resnet'), 'cafe', 'renamed.onnx', cat)).toMatchObject({ mean: [0.1, 0.2, 0.3], std: [0.4, 0.5, 0.6] });
-    expect(suggestNormalisation(info('resnet'), 'other', 'starter-resnet.onnx', cat).mean).toEqual([0.1, 0.2, 0.3]);
+    expect(suggestNormalisation(info('resnet'), 'other', 'x.onnx', cat, '/models/starter-resnet.onnx').mean).toEqual([0.1, 0.2, 0.3]);
+    // never by file name: hub files are all model.onnx (a ViT must not get a ResNet's statistics)
+    const hub = parseCatalog([{ url: 'https://h/resnet/model.onnx', mean: [0.1, 0.2, 0.3], std: [0.4, 0.5, 0.6] }], '/models/', false);
+    expect(suggestNormalisation(info('vit'), 'other', 'model.onnx', hub, 'https://h/vit/model.onnx')).toEqual(HALF);
     expect(suggestNormalisation(info('resnet'), 'other', 'mine.onnx', cat)).toEqual(IMAGENET);
     expect(suggestNormalisation(info('vit'), 'other', 'mine.onnx', cat)).toEqual(HALF);
   });

@@ -18,6 +18,9 @@ export interface CatalogEntry {
   sizeBytes?: number;
   /** Other URLs of the same file, tried in order when the main one fails. */
   mirrors?: string[];
+  /** URLs of the model's own config.json / preprocessor_config.json (class names, normalisation, input size). */
+  config?: string;
+  preprocessor?: string;
 }
 
 export interface Normalisation { mean: number[]; std: number[]; why: string }
@@ -57,6 +60,7 @@ export function parseCatalog(raw: unknown, base: string, bundled: boolean): Cata
       description: str(e.description) ?? str(e.notes),
       sizeBytes: num(e.bytes) ?? num(e.sizeBytes) ?? num(e.size_bytes),
       mirrors: Array.isArray(e.mirrors) ? e.mirrors.filter((m): m is string => typeof m === 'string') : undefined,
+      config: str(e.config), preprocessor: str(e.preprocessor),
     });
   }
   return out;

@@ -6,6 +6,7 @@ import type { RunsRepo } from '../persist/runs.ts';
 import type { WorkerClient } from '../worker/client.ts';
 import type { DataFile } from '../worker/protocol.ts';
 import { parseModelMeta, type ModelMeta } from '../engine/model-meta.ts';
+import { download } from './download.ts';
 import { parseCatalog, suggestNormalisation, type CatalogEntry, type Normalisation } from './catalog.ts';
 import type { StudioState } from './state.ts';
 
@@ -14,26 +15,6 @@ export interface Fetcher { (url: string): Promise<Response> }
 export interface SourceDeps { client: WorkerClient; repo: RunsRepo; fetch: Fetcher; refreshPlan: () => Promise<void> }
 
 const IMAGE_PATH = /\.(png|jpe?g|webp|bmp|gif)$/i;
-
-/** Reads a response body with a progress callback (fraction, when the size is known). */
-async function readAll(res: Response, onProgress: (f: number | undefined) => void): Promise<Uint8Array> {
-  const total = Number(res.headers.get('content-length') ?? 0);
-  if (!res.body) return new Uint8Array(await res.arrayBuffer());
-  const reader = res.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let got = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    chunks.push(value);
-    got += value.length;
-    onProgress(total ? got / total : undefined);
-  }
-  const out = new Uint8Array(got);
-  let o = 0;
-  for (const c of chunks) { out.set(c, o); o += c.length; }
-  return out;
-}
 
 /** Every image path mentioned anywhere in a dataset index JSON. */
 export function imagePathsOf(index: unknown): string[] {
@@ -51,7 +32,7 @@ export function sourceActions(store: StoreApi<StudioState>, d: SourceDeps) {
   let backboneTicket = 0, dataTicket = 0;
   const set = store.setState, get = store.getState;
 
-  async function useBackbone(name: string, bytes: Uint8Array, url: string | undefined, ticket: number, meta?: ModelMeta): Promise<void> {
+  async function useBackbone(name: string, bytes: Uint8Array, url: string | undefined, ticket: number, meta?: ModelMeta, shaSource?: 'published' | 'recorded'): Promise<void> {
     if (ticket !== backboneTicket) return;
     try {
       const r = await d.client.backbone(name, bytes, { preprocessorSize: meta?.size });
@@ -61,7 +42,7 @@ export function sourceActions(store: StoreApi<StudioState>, d: SourceDeps) {
       if (r.info.fixedBatch !== undefined) cfg.batchSize = r.info.fixedBatch;
       if ((cfg.method === 'vpt' || cfg.method === 'vpt-deep') && r.info.family !== 'vit') cfg.method = 'lorvp';
       if (cfg.method === 'pad' && 2 * cfg.padWidth >= r.info.inputSize) cfg.padWidth = Math.max(1, Math.round((30 * r.info.inputSize) / 224));
-      set({ cfg, backbone: { status: 'ready', name, url, progress: undefined, sha256: r.sha256, info: r.info, warnings: r.warnings, error: undefined, norm, bytes: bytes.length, meta } });
+      set({ cfg, backbone: { status: 'ready', name, url, progress: undefined, sha256: r.sha256, info: r.info, warnings: r.warnings, error: undefined, norm, bytes: bytes.length, meta, shaSource } });
       if (!url || /^https?:/.test(url)) {
         void d.repo.saveBackbone(r.sha256, name, bytes).then(() => (url ? d.repo.linkBackbone(`url:${url}`, r.sha256) : undefined)).catch(() => undefined);
       }
@@ -71,19 +52,16 @@ export function sourceActions(store: StoreApi<StudioState>, d: SourceDeps) {
     }
   }
 
-  /** The first URL that answers (mirrors in order), read with progress. */
-  async function download(urls: string[], onProgress: (f: number | undefined) => void): Promise<Uint8Array> {
-    const problems: string[] = [];
-    for (const url of urls) {
-      try {
-        const res = await d.fetch(url);
-        if (res.ok) return await readAll(res, onProgress);
-        problems.push(`${url}: HTTP ${res.status}`);
-      } catch (e) {
-        problems.push(`${url}: ${e instanceof Error ? e.message : String(e)}`);
-      }
-    }
-    throw new Error(`could not download the model (${problems.join('; ')})`);
+  /** The model's own config.json / preprocessor_config.json named by a catalogue entry (absent or unreachable: none). */
+  async function entryMeta(entry: CatalogEntry): Promise<ModelMeta | undefined> {
+    if (!entry.config && !entry.preprocessor) return undefined;
+    const text = async (url: string | undefined) => {
+      if (!url) return undefined;
+      const res = await d.fetch(url).catch(() => undefined);
+      return res?.ok ? res.text() : undefined;
+    };
+    const [config, preprocessor] = await Promise.all([text(entry.config), text(entry.preprocessor)]);
+    return config || preprocessor ? parseModelMeta({ config, preprocessor }) : undefined;
   }
 
   /** A demo's pack.bin (u32 LE header length, JSON [{path, length}], bytes), or undefined when absent. */
@@ -156,12 +134,19 @@ export function sourceActions(store: StoreApi<StudioState>, d: SourceDeps) {
     async loadCatalogEntry(entry: CatalogEntry): Promise<void> {
       const ticket = ++backboneTicket;
       const name = entry.url.split('/').pop() ?? entry.name;
-      set({ backbone: { ...get().backbone, status: 'loading', name, url: entry.url, progress: 0, error: undefined } });
+      set({ backbone: { ...get().backbone, status: 'loading', name, url: entry.url, progress: undefined, error: undefined } });
       try {
         // downloaded models are cached in IndexedDB (by sha256, with the URL as an alias) by useBackbone
         let bytes = entry.bundled ? undefined : (await d.repo.backbone(entry.sha256 ?? `url:${entry.url}`).catch(() => undefined))?.bytes;
-        bytes ??= await download([entry.url, ...(entry.mirrors ?? [])], (f) => { if (ticket === backboneTicket) set({ backbone: { ...get().backbone, progress: f } }); });
-        await useBackbone(name, bytes, entry.url, ticket);
+        if (!bytes) {
+          const got = await download([entry.url, ...(entry.mirrors ?? [])], {
+            fetch: d.fetch, sha256: entry.sha256, sizeBytes: entry.sizeBytes,
+            onProgress: (p) => { if (ticket === backboneTicket) set({ backbone: { ...get().backbone, progress: p } }); },
+          });
+          bytes = got.bytes;
+        }
+        const meta = await entryMeta(entry);
+        await useBackbone(name, bytes, entry.url, ticket, meta, entry.sha256 ? 'published' : 'recorded');
       } catch (e) {
         if (ticket === backboneTicket) set({ backbone: { ...get().backbone, status: 'error', progress: undefined, error: e instanceof Error ? e.message : String(e) } });
       }

@@ -2,6 +2,7 @@
 // store runs in Node tests and a run's record can be saved as it is.
 import type { BackboneInfo } from '../engine/compile.ts';
 import type { ModelMeta } from '../engine/model-meta.ts';
+import type { DownloadProgress } from './download.ts';
 import { DEFAULTS, type TrainConfig } from '../engine/config.ts';
 import type { EpochMetrics } from '../engine/trainer.ts';
 import type { RunRecord, StepPoint } from '../persist/runs.ts';
@@ -16,8 +17,8 @@ export interface BackboneState {
   status: 'none' | 'loading' | 'ready' | 'error';
   name: string;
   url: string | undefined;
-  /** Download progress in [0, 1] for catalogue models. */
-  progress: number | undefined;
+  /** Download progress of a catalogue model (bytes, rate, ETA). */
+  progress: DownloadProgress | undefined;
   sha256: string;
   info: BackboneInfo | undefined;
   warnings: string[];
@@ -26,6 +27,8 @@ export interface BackboneState {
   bytes: number;
   /** The model's own metadata (config.json / preprocessor_config.json dropped with it): source class names, notes. */
   meta?: ModelMeta;
+  /** Whether sha256 was checked against a published digest ('published') or recorded at the first download. */
+  shaSource?: 'published' | 'recorded';
 }
 
 export interface DataState {

@@ -4,6 +4,7 @@
 // pick the input size L where the graph leaves it free, and edit the normalisation.
 import { useState, type DragEvent } from 'react';
 import { useActions, useStudio } from '../store/hooks.ts';
+import { formatProgress } from '../store/download.ts';
 import { Field, fmtInt, NumberInput, Panel } from './widgets.tsx';
 
 /** Input sizes offered where the graph leaves L free (multiples of 32: every CNN stride divides them). */
@@ -46,7 +47,9 @@ export function BackbonePanel() {
         Drop an <b>.onnx</b> backbone here (with its <code>config.json</code> and <code>preprocessor_config.json</code> if it came with them), or <label className="link">choose files<input type="file" accept=".onnx,.json" multiple data-testid="model-input" hidden onChange={(e) => void loadFiles(e.target.files)} /></label>
       </div>
       {b.status === 'loading' && (
-        <div className="muted">Loading {b.name}… {b.progress !== undefined && <progress value={b.progress} max={1} />}</div>
+        <div className="muted" role="status">Loading {b.name}… {b.progress && (
+          <><progress value={b.progress.total ? b.progress.received / b.progress.total : undefined} max={1} /> {formatProgress(b.progress)}</>
+        )}</div>
       )}
       {b.status === 'error' && <div className="error">Cannot use {b.name || 'this model'}: {b.error}</div>}
       {info && b.status === 'ready' && (
@@ -63,6 +66,7 @@ export function BackbonePanel() {
                 )}
                 {info.fixedBatch !== undefined && ` · exported with batch ${info.fixedBatch} (re-batched)`}
               </td></tr>
+              <tr><th>sha256</th><td><code title={b.sha256}>{b.sha256.slice(0, 16)}…</code>{b.shaSource && <span className="muted"> ({b.shaSource === 'published' ? 'matches the published digest' : 'recorded at the first download'})</span>}</td></tr>
               <tr><th>parameters</th><td>{fmtInt(info.params)}</td></tr>
               <tr><th>feature width</th><td>{info.featureWidth ?? '–'}{info.numSourceClasses !== undefined && ` · ${info.numSourceClasses} source classes`}{info.featureSource && ` · feature extractor (lp reads the ${info.featureSource})`}</td></tr>
             </tbody>
