@@ -39,7 +39,6 @@ export function sourceActions(store: StoreApi<StudioState>, d: SourceDeps) {
       if (ticket !== backboneTicket) return;
       const norm: Normalisation = meta?.mean && meta.std ? { mean: meta.mean, std: meta.std, why: "from the model's preprocessor_config.json" } : suggestNormalisation(r.info, r.sha256, name, get().catalog, url);
       const cfg = { ...get().cfg, mean: norm.mean, std: norm.std };
-      if (r.info.fixedBatch !== undefined) cfg.batchSize = r.info.fixedBatch;
       if ((cfg.method === 'vpt' || cfg.method === 'vpt-deep') && r.info.family !== 'vit') cfg.method = 'lorvp';
       if (cfg.method === 'pad' && 2 * cfg.padWidth >= r.info.inputSize) cfg.padWidth = Math.max(1, Math.round((30 * r.info.inputSize) / 224));
       set({ cfg, backbone: { status: 'ready', name, url, progress: undefined, sha256: r.sha256, info: r.info, warnings: r.warnings, error: undefined, norm, bytes: bytes.length, meta, shaSource } });

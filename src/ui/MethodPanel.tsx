@@ -49,8 +49,8 @@ export function MethodPanel() {
         {(cfg.method === 'vpt' || cfg.method === 'vpt-deep') && <Field label="prompt tokens"><NumberInput value={cfg.tokens} min={1} integer onChange={(tokens) => a.setCfg({ tokens })} /></Field>}
         {cfg.head === 'ilm' && <Field label="mapping every (epochs)"><NumberInput value={cfg.mappingFreq} min={1} integer onChange={(mappingFreq) => a.setCfg({ mappingFreq })} /></Field>}
         <Field label="epochs"><NumberInput testId="epochs-input" value={cfg.epochs} min={1} integer onChange={(epochs) => a.setCfg({ epochs })} /></Field>
-        <Field label="batch size" hint={info?.fixedBatch !== undefined ? 'fixed by the backbone export' : undefined}>
-          <NumberInput value={cfg.batchSize} min={1} integer disabled={info?.fixedBatch !== undefined} onChange={(batchSize) => a.setCfg({ batchSize })} />
+        <Field label="batch size" hint={info?.fixedBatch !== undefined ? `the export's batch of ${info.fixedBatch} is re-specialised` : undefined}>
+          <NumberInput value={cfg.batchSize} min={1} integer onChange={(batchSize) => a.setCfg({ batchSize })} />
         </Field>
         <Field label="micro-batch" hint="accumulate gradients over micro-batches of this many images (0: off) — for large backbones on small GPUs">
           <NumberInput value={cfg.microBatch} min={0} max={cfg.batchSize} integer onChange={(microBatch) => a.setCfg({ microBatch })} />

@@ -84,7 +84,6 @@ export async function runTraining(r: RunInput): Promise<void> {
   const info = backboneInfo(r.backbone);
   const L = info.inputSize, classes = ds.folder.classes, C = classes.length;
   validateConfig(cfg, { ...configBackbone(info), inputSize: L }, C);
-  if (info.fixedBatch !== undefined && info.fixedBatch !== cfg.batchSize) throw new Error(`this backbone was exported with a fixed batch of ${info.fixedBatch}; set the batch size to ${info.fixedBatch}`);
   const split = ds.split(cfg.valFraction, cfg.seed);
   const trainSrc = ds.source(split.train, L, r.control.gate);
   const valSrc = split.val.length ? ds.source(split.val, L, r.control.gate) : undefined;
