@@ -92,6 +92,9 @@ export default defineConfig({
   server: { headers: ISOLATION },
   preview: { headers: ISOLATION },
   worker: { format: 'es' },
-  optimizeDeps: { exclude: ['onnxruntime-web'] },
+  // The dependency scan starts from index.html and does not follow `new Worker(new URL(...))`: name the worker as
+  // an entry too, so protobufjs & co. are pre-bundled before the first page load (otherwise Vite finds them late
+  // and reloads the page ~4 s after it appears, replacing what a newcomer dropped).
+  optimizeDeps: { entries: ['index.html', 'src/worker/worker.ts'], exclude: ['onnxruntime-web'] },
   build: { target: 'es2022', chunkSizeWarningLimit: 4096 },
 });
