@@ -117,4 +117,17 @@ describe('vp-studio train', () => {
     expect(r.code).not.toBe(0);
     expect(r.stderr).toMatch(/^vp-studio: vpt needs a ViT backbone/m);
   });
+
+  it('a diverged run stops, says so in one line, exits 1 and keeps the last finite tensors', () => {
+    const FIXT = join(REPO, 'tests/fixtures/train');
+    const out = join(tmp, 'diverged');
+    const r = cli('train', '--model', join(FIXT, 'backbones/vit.onnx'), '--data', join(FIXT, 'data/train'), '--val', join(FIXT, 'data/val'),
+      '--lr', '1e9', '--epochs', '5', '--batch-size', '8', '--quiet', '--out', out);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/^vp-studio: diverged — lower the learning rate: the loss became NaN at step \d+ \(epoch \d+\); kept the tensors of the last finite epoch \(\d of 5 completed\)/);
+    const m = JSON.parse(readFileSync(join(out, 'manifest.json'), 'utf8')) as { final: { diverged: { step: number } } };
+    expect(m.final.diverged.step).toBeGreaterThanOrEqual(0);
+    const t = readSafetensors(new Uint8Array(readFileSync(join(out, 'prompt.safetensors'))));
+    for (const [k, v] of Object.entries(t)) expect((v.data as Float32Array).every(Number.isFinite), k).toBe(true);
+  });
 });

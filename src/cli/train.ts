@@ -6,7 +6,7 @@ import * as ort from 'onnxruntime-node';
 import { planBatch } from '../engine/budget.ts';
 import { configBackbone, describeBackbone, exportDeployable, initParams } from '../engine/compile.ts';
 import { DEFAULTS, validateConfig, type TrainConfig } from '../engine/config.ts';
-import { train } from '../engine/trainer.ts';
+import { divergenceMessage, train } from '../engine/trainer.ts';
 import { NodeExecutor } from '../runtime/node-executor.ts';
 import { loadCliData } from './dataset.ts';
 import { lazyProgress, progress } from './progress.ts';
@@ -107,10 +107,11 @@ export async function trainCommand(flags: TrainFlags): Promise<void> {
     preprocessing: { inputSize: info.inputSize, mean: cfg.mean, std: cfg.std, range: '[0,1]', resize: 'bilinear', layout: 'NCHW' },
     classes: data.classes, ...(bb.meta.labels ? { sourceClasses: bb.meta.labels } : {}), loading: bb.notes, trainableParameters: trainable, seed: cfg.seed,
     data: { train: data.trainCount, val: data.valCount, skipped: data.skipped },
-    final: { ...last, best_val_acc: best >= 0 ? best : null, seconds: (Date.now() - t0) / 1000, steps },
+    final: { ...last, best_val_acc: best >= 0 ? best : null, seconds: (Date.now() - t0) / 1000, steps, ...(res.diverged ? { diverged: res.diverged } : {}) },
     backend: res.backend,
     versions: { 'vp-studio': pkg.version, onnxruntime: ort.env.versions.node ?? '?', node: process.version },
     created: new Date().toISOString(),
   });
+  if (res.diverged) throw new CliError(`${divergenceMessage(res.diverged, cfg.epochs)} → ${f.out}`);
   log(`done: val_acc ${last?.val_acc?.toFixed(4) ?? 'n/a'} (best ${best >= 0 ? best.toFixed(4) : 'n/a'}), ${trainable.toLocaleString()} trainable parameters → ${f.out}`);
 }

@@ -45,4 +45,33 @@ describe('trainer metrics', () => {
     expect(shown).toEqual(want);
     expect(some.epochs).toEqual(every.epochs.map((e) => ({ ...e, images_per_s: expect.any(Number), seconds: expect.any(Number) })));
   });
+
+  it('stops at the first non-finite loss and keeps the tensors of the last finite epoch', async () => {
+    const bytes = new Uint8Array(readFileSync(join(FIX, 'tiny-vit.onnx')));
+    const data = await loadCliData(join(FIX, 'shapes'), undefined, 16, 0.2, 3);
+    const base: TrainConfig = { ...DEFAULTS, method: 'lorvp', head: 'lp', epochs: 6, batchSize: 4, augment: false, seed: 1, init: 'normal,normal' };
+    const checkpoints: Record<string, Float32Array>[] = [];
+    const steps: number[] = [];
+    // a learning rate that overflows after a few steps (the first epoch stays finite)
+    const r = await train({ backbone: bytes, cfg: { ...base, lr: 1e5, scheduler: 'constant' }, classes: data.classes, train: data.train, executor: new NodeExecutor(1), callbacks: {
+      onStep: (m) => steps.push(m.loss),
+      onCheckpoint: (c) => { checkpoints.push(Object.fromEntries(Object.entries(c.tensors).filter(([k]) => !k.startsWith('state.')).map(([k, t]) => [k, t.data as Float32Array]))); },
+    } });
+    expect(r.diverged).toBeDefined();
+    const d = r.diverged!;
+    expect(Number.isFinite(d.loss)).toBe(false);
+    expect(steps.length).toBe(d.step + 1); // not one step after the first non-finite loss
+    expect(steps.slice(0, -1).every(Number.isFinite)).toBe(true);
+    expect(r.epochs.length).toBe(d.keptEpochs);
+    expect(r.epochs.length).toBeLessThan(base.epochs);
+    expect(d.keptEpochs).toBeGreaterThan(0);
+    const kept = d.keptEpochs ? checkpoints[d.keptEpochs - 1] : undefined;
+    for (const [k, t] of Object.entries(r.params)) {
+      expect((t.data as Float32Array).every(Number.isFinite), k).toBe(true);
+      if (kept) expect(t.data).toEqual(kept[k]);
+    }
+    // a sane learning rate does not diverge
+    const ok = await train({ backbone: bytes, cfg: { ...base, lr: 0.01, epochs: 1 }, classes: data.classes, train: data.train, executor: new NodeExecutor(1) });
+    expect(ok.diverged).toBeUndefined();
+  });
 });

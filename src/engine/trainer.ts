@@ -57,7 +57,16 @@ export interface TrainOptions {
   resume?: Checkpoint;
 }
 
-export interface TrainResult { params: Record<string, Tensor>; mapping: Int32Array | undefined; epochs: EpochMetrics[]; info: BackboneInfo; backend: string }
+/** Where a run diverged: the first non-finite loss read back, and the completed epochs whose tensors were kept. */
+export interface Divergence { step: number; epoch: number; loss: number; keptEpochs: number }
+
+/** `params`/`mapping` are the last finite ones: after a divergence, those of the last completed epoch (or the
+ * initial tensors when the first epoch diverged). */
+export interface TrainResult { params: Record<string, Tensor>; mapping: Int32Array | undefined; epochs: EpochMetrics[]; info: BackboneInfo; backend: string; diverged?: Divergence }
+
+/** One line for people: what happened and what to do. */
+export const divergenceMessage = (d: Divergence, totalEpochs: number): string =>
+  `diverged — lower the learning rate: the loss became ${d.loss} at step ${d.step + 1} (epoch ${d.epoch + 1}); kept the tensors of the last finite epoch (${d.keptEpochs} of ${totalEpochs} completed)`;
 
 export interface Evaluation { logits: Float32Array; labels: Int32Array; predictions: Int32Array; accuracy: number; loss: number; perClass: number[]; confusion: number[][] }
 
@@ -174,7 +183,10 @@ export async function train(o: TrainOptions): Promise<TrainResult> {
   const epochs: EpochMetrics[] = [...(o.resume?.epochs ?? [])];
   const zeros2 = () => ex.upload({ dtype: 'float32', shape: [2], data: new Float32Array(2) });
   let t = o.resume?.step ?? 0;
-  for (let epoch = o.resume?.epoch ?? 0; epoch < cfg.epochs; epoch++) {
+  // the last finite tensors (a run that diverges keeps them): the start, then every completed epoch's
+  let good = { params: o.resume ? Object.fromEntries(Object.keys(params).map((k) => [k, o.resume!.tensors[k] ?? params[k]])) : params, mapping, epochs: o.resume?.epoch ?? 0 };
+  let diverged: Divergence | undefined;
+  for (let epoch = o.resume?.epoch ?? 0; epoch < cfg.epochs && !diverged; epoch++) {
     if (o.callbacks?.shouldStop?.()) break;
     if (step.io.mapping && (cfg.head === 'ilm' ? epoch % cfg.mappingFreq === 0 : !mapping)) await updateMapping(epoch);
     const order = Array.from({ length: n }, (_, i) => i);
@@ -237,8 +249,10 @@ export async function train(o: TrainOptions): Promise<TrainResult> {
         let loss = 0;
         for (const h of losses) loss += ((await ex.download(h)).data as Float32Array)[0];
         o.callbacks?.onStep?.({ step: t, epoch, loss, lr, totalSteps: total });
+        if (!Number.isFinite(loss)) diverged = { step: t, epoch, loss, keptEpochs: good.epochs };
       }
       for (const h of losses) ex.dispose(h);
+      if (diverged) { stopped = true; t++; break; }
     }
     await pending;
     // a run stopped mid-epoch records neither the partial epoch nor a checkpoint: a resume repeats the epoch
@@ -246,6 +260,7 @@ export async function train(o: TrainOptions): Promise<TrainResult> {
     const sums = (await ex.download(metrics)).data as Float32Array;
     ex.dispose(metrics);
     const lossSum = sums[0], correct = sums[1];
+    if (!Number.isFinite(lossSum)) { diverged = { step: t - 1, epoch, loss: lossSum, keptEpochs: good.epochs }; break; }
     const seconds = (performance.now() - t0) / 1000;
     let valAcc: number | null = null, valLoss: number | null = null;
     if (o.val && o.val.size && cache) {
@@ -259,16 +274,20 @@ export async function train(o: TrainOptions): Promise<TrainResult> {
     const em: EpochMetrics = { epoch, train_acc: correct / n, train_loss: lossSum / n, val_acc: valAcc, val_loss: valLoss, images_per_s: n / seconds, seconds };
     epochs.push(em);
     o.callbacks?.onEpoch?.(em);
+    const kept: Record<string, Tensor> = {};
+    for (const k of Object.keys(params)) kept[k] = await ex.download(handles[k]);
+    good = { params: kept, mapping, epochs: epoch + 1 };
     if (o.callbacks?.onCheckpoint) {
-      const tensors: Record<string, Tensor> = {};
-      for (const k of [...step.io.params, ...Object.keys(handles).filter((h) => h.startsWith('state.'))]) tensors[k] = await ex.download(handles[k]);
+      const tensors: Record<string, Tensor> = { ...kept };
+      for (const k of Object.keys(handles).filter((h) => h.startsWith('state.'))) tensors[k] = await ex.download(handles[k]);
       await o.callbacks.onCheckpoint({ epoch: epoch + 1, step: t, rngState: rng.state(), tensors, mapping, epochs: [...epochs] });
     }
   }
   const outParams: Record<string, Tensor> = {};
-  for (const k of Object.keys(params)) outParams[k] = await ex.download(handles[k]);
+  if (diverged) Object.assign(outParams, good.params);
+  else for (const k of Object.keys(params)) outParams[k] = await ex.download(handles[k]);
   await ss.release(); await es.release(); await as?.release();
-  return { params: outParams, mapping, epochs, info, backend: ex.backend };
+  return { params: outParams, mapping: diverged ? good.mapping : mapping, epochs, info, backend: ex.backend, ...(diverged ? { diverged } : {}) };
 }
 
 /** Runs the frozen backbone once over the train and validation images: the head's input per image. */

@@ -14,7 +14,7 @@ import type { EvaluationSummary, SampleImage, SkippedFile, WireCheckpoint, WireT
 export const KEY_VERSION = 'v1';
 const K = { run: (id: string) => `vps/${KEY_VERSION}/run/${id}`, tensors: (id: string) => `vps/${KEY_VERSION}/tensors/${id}`, checkpoint: (id: string) => `vps/${KEY_VERSION}/checkpoint/${id}`, backbone: (sha: string) => `vps/${KEY_VERSION}/backbone/${sha}` };
 
-export type RunStatus = 'running' | 'done' | 'stopped' | 'error' | 'interrupted';
+export type RunStatus = 'running' | 'done' | 'stopped' | 'diverged' | 'error' | 'interrupted';
 
 export interface StepPoint { step: number; epoch: number; loss: number; lr: number; ips: number; t: number }
 

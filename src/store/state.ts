@@ -9,7 +9,7 @@ import type { RunRecord, StepPoint } from '../persist/runs.ts';
 import type { BackendChoice, DataFile, DatasetSummary, ParamPlan, RunDone, SampleImage, WireTensor } from '../worker/protocol.ts';
 import type { CatalogEntry, Normalisation } from './catalog.ts';
 
-export type Phase = 'idle' | 'starting' | 'running' | 'paused' | 'stopping' | 'evaluating' | 'done' | 'stopped' | 'error';
+export type Phase = 'idle' | 'starting' | 'running' | 'paused' | 'stopping' | 'evaluating' | 'done' | 'stopped' | 'diverged' | 'error';
 
 export interface BackendState { status: 'starting' | 'ready' | 'error'; choice: BackendChoice; label: string; ep: 'webgpu' | 'wasm' | undefined; runtime: string; isolated: boolean; threads: number }
 

@@ -105,9 +105,10 @@ export function trainingActions(store: StoreApi<StudioState>, d: TrainingDeps) {
         checkpoint = undefined;
         if (cp && record) void d.repo.saveCheckpoint(record.id, cp).catch(() => undefined);
         const res = m.result;
-        set({ run: { ...get().run, phase: res.stopped ? 'stopped' : 'done', result: res, epochs: res.epochs, mapping: res.mapping, elapsed: res.seconds } });
+        const status = res.diverged ? 'diverged' : res.stopped ? 'stopped' : 'done';
+        set({ run: { ...get().run, phase: status, result: res, epochs: res.epochs, mapping: res.mapping, elapsed: res.seconds, ...(res.diverged ? { error: res.diverged } : {}) } });
         if (record) {
-          record = { ...record, status: res.stopped ? 'stopped' : 'done', steps: get().run.steps, epochs: res.epochs, mapping: res.mapping, evaluation: res.evaluation, samples: res.samples.slice(0, 2), seconds: res.seconds, backend: res.backend, data: { ...record.data, skipped: res.skipped } };
+          record = { ...record, status, ...(res.diverged ? { error: res.diverged } : {}), steps: get().run.steps, epochs: res.epochs, mapping: res.mapping, evaluation: res.evaluation, samples: res.samples.slice(0, 2), seconds: res.seconds, backend: res.backend, data: { ...record.data, skipped: res.skipped } };
           const rec = record;
           set({ view: { record: rec, params: res.params } });
           void (async () => {

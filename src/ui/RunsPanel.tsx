@@ -59,7 +59,7 @@ export function RunsPanel() {
                   <td>{pct(r.evaluation?.accuracy ?? r.epochs[r.epochs.length - 1]?.val_acc)}</td>
                   <td>{fmtDuration(r.seconds)}</td>
                   <td className="actions">
-                    <button disabled={r.status !== 'done' && r.status !== 'stopped'} onClick={() => void a.openRun(r.id)}>open</button>
+                    <button disabled={r.status !== 'done' && r.status !== 'stopped' && r.status !== 'diverged'} onClick={() => void a.openRun(r.id)}>open</button>
                     <button disabled={r.status !== 'done' && r.status !== 'stopped'} title="train further from this run's tensors" onClick={() => void a.continueRun(r.id)}>continue</button>
                     {(r.status === 'interrupted' || r.status === 'stopped' || r.status === 'error') && r.epochs.length < r.cfg.epochs && (
                       <button data-testid="run-resume" title="continue from the last completed epoch" onClick={() => void a.resumeRun(r.id)}>resume</button>

@@ -50,6 +50,8 @@ export interface SampleImage { path: string; label: number; size: number; data: 
 export interface RunDone {
   runId: string;
   stopped: boolean;
+  /** Set when the loss became non-finite: the one-line explanation; params are the last finite epoch's. */
+  diverged?: string;
   params: Record<string, WireTensor>;
   mapping: number[] | undefined;
   epochs: EpochMetrics[];

@@ -6,7 +6,7 @@ import { backboneInfo, compileEval, configBackbone, initParams } from '../engine
 import { validateConfig, type TrainConfig } from '../engine/config.ts';
 import type { Executor, Handle } from '../engine/executor.ts';
 import { mappingMatrix } from '../engine/mapping.ts';
-import { runEval, scoreLogits, train, type Checkpoint, type ImageSource } from '../engine/trainer.ts';
+import { divergenceMessage, runEval, scoreLogits, train, type Checkpoint, type ImageSource } from '../engine/trainer.ts';
 import { encodeModel } from '../onnx/codec.ts';
 import type { Tensor } from '../onnx/tensor.ts';
 import type { Dataset } from './dataset.ts';
@@ -129,7 +129,7 @@ export async function runTraining(r: RunInput): Promise<void> {
   const params: Record<string, WireTensor> = {};
   for (const [k, t] of Object.entries(res.params)) params[k] = toWire(t);
   const result: RunDone = {
-    runId, stopped: r.control.stopping, params, mapping: res.mapping && Array.from(res.mapping), epochs: res.epochs, evaluation, samples,
+    runId, stopped: r.control.stopping, ...(res.diverged ? { diverged: divergenceMessage(res.diverged, cfg.epochs) } : {}), params, mapping: res.mapping && Array.from(res.mapping), epochs: res.epochs, evaluation, samples,
     backend: res.backend, seconds, trainCount: trainSrc.size, valCount: valSrc?.size ?? 0, skipped: ds.folder.skipped,
   };
   const transfer: Transferable[] = [...Object.values(params).map((p) => p.data.buffer), ...samples.map((s) => s.data.buffer)];
