@@ -127,7 +127,7 @@ describe('vp-studio train', () => {
     expect(r.stderr).toMatch(/^vp-studio: diverged — lower the learning rate: the loss became NaN at step \d+ \(epoch \d+\); kept the tensors of the last finite epoch \(\d of 5 completed\)/);
     const m = JSON.parse(readFileSync(join(out, 'manifest.json'), 'utf8')) as { final: { diverged: { step: number } } };
     expect(m.final.diverged.step).toBeGreaterThanOrEqual(0);
-    const t = readSafetensors(new Uint8Array(readFileSync(join(out, 'prompt.safetensors'))));
+    const t = readSafetensors(new Uint8Array(readFileSync(join(out, 'prompt.safetensors')))).tensors;
     for (const [k, v] of Object.entries(t)) expect((v.data as Float32Array).every(Number.isFinite), k).toBe(true);
   });
 });
