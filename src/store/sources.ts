@@ -28,9 +28,18 @@ export function imagePathsOf(index: unknown): string[] {
   return [...new Set(out)];
 }
 
+/** The paper's pad width (30 at 224) scaled to the input size, so the pad prompt always fits (p < L/2). */
+export const fittingPadWidth = (L: number): number => Math.max(1, Math.min(Math.floor((L - 1) / 2), Math.round((30 * L) / 224)));
+
 export function sourceActions(store: StoreApi<StudioState>, d: SourceDeps) {
   let backboneTicket = 0, dataTicket = 0;
   const set = store.setState, get = store.getState;
+  /** A load that failed keeps the working backbone (the worker keeps it too) and says what failed. */
+  let working: StudioState['backbone'] | undefined;
+  const failed = (e: unknown) => {
+    const name = get().backbone.name, msg = `cannot use ${name || 'this model'}: ${e instanceof Error ? e.message : String(e)}`;
+    set({ backbone: working ? { ...working, error: msg } : { ...get().backbone, status: 'error', error: msg, progress: undefined } });
+  };
 
   async function useBackbone(name: string, bytes: Uint8Array, url: string | undefined, ticket: number, meta?: ModelMeta, shaSource?: 'published' | 'recorded'): Promise<void> {
     if (ticket !== backboneTicket) return;
@@ -40,14 +49,15 @@ export function sourceActions(store: StoreApi<StudioState>, d: SourceDeps) {
       const norm: Normalisation = meta?.mean && meta.std ? { mean: meta.mean, std: meta.std, why: "from the model's preprocessor_config.json" } : suggestNormalisation(r.info, r.sha256, name, get().catalog, url);
       const cfg = { ...get().cfg, mean: norm.mean, std: norm.std };
       if ((cfg.method === 'vpt' || cfg.method === 'vpt-deep') && r.info.family !== 'vit') cfg.method = 'lorvp';
-      if (cfg.method === 'pad' && 2 * cfg.padWidth >= r.info.inputSize) cfg.padWidth = Math.max(1, Math.round((30 * r.info.inputSize) / 224));
-      set({ cfg, backbone: { status: 'ready', name, url, progress: undefined, sha256: r.sha256, info: r.info, warnings: r.warnings, error: undefined, norm, bytes: bytes.length, meta, shaSource } });
+      cfg.padWidth = fittingPadWidth(r.info.inputSize);
+      working = { status: 'ready', name, url, progress: undefined, sha256: r.sha256, info: r.info, warnings: r.warnings, error: undefined, norm, bytes: bytes.length, meta, shaSource };
+      set({ cfg, backbone: working });
       if (!url || /^https?:/.test(url)) {
         void d.repo.saveBackbone(r.sha256, name, bytes).then(() => (url ? d.repo.linkBackbone(`url:${url}`, r.sha256) : undefined)).catch(() => undefined);
       }
       await d.refreshPlan();
     } catch (e) {
-      if (ticket === backboneTicket) set({ backbone: { ...get().backbone, status: 'error', error: e instanceof Error ? e.message : String(e), progress: undefined } });
+      if (ticket === backboneTicket) failed(e);
     }
   }
 
@@ -147,7 +157,7 @@ export function sourceActions(store: StoreApi<StudioState>, d: SourceDeps) {
         const meta = await entryMeta(entry);
         await useBackbone(name, bytes, entry.url, ticket, meta, entry.sha256 ? 'published' : 'recorded');
       } catch (e) {
-        if (ticket === backboneTicket) set({ backbone: { ...get().backbone, status: 'error', progress: undefined, error: e instanceof Error ? e.message : String(e) } });
+        if (ticket === backboneTicket) failed(e);
       }
     },
 
@@ -163,7 +173,7 @@ export function sourceActions(store: StoreApi<StudioState>, d: SourceDeps) {
         const meta = parseModelMeta({ config: text('config.json'), preprocessor: text('preprocessor_config.json') });
         await useBackbone(model.name, model.bytes, undefined, ticket, meta.notes.length ? meta : undefined);
       } catch (e) {
-        if (ticket === backboneTicket) set({ backbone: { ...get().backbone, status: 'error', error: e instanceof Error ? e.message : String(e), progress: undefined } });
+        if (ticket === backboneTicket) failed(e);
       }
     },
 
@@ -176,8 +186,9 @@ export function sourceActions(store: StoreApi<StudioState>, d: SourceDeps) {
         const r = await d.client.backboneSize(L);
         if (ticket !== backboneTicket) return;
         const cfg = { ...get().cfg };
-        if (cfg.method === 'pad' && 2 * cfg.padWidth >= r.info.inputSize) cfg.padWidth = Math.max(1, Math.round((30 * r.info.inputSize) / 224));
-        set({ cfg, backbone: { ...get().backbone, info: r.info, warnings: r.warnings, error: undefined } });
+        cfg.padWidth = fittingPadWidth(r.info.inputSize);
+        working = { ...get().backbone, info: r.info, warnings: r.warnings, error: undefined };
+        set({ cfg, backbone: working });
         await d.refreshPlan();
       } catch (e) {
         if (ticket === backboneTicket) set({ backbone: { ...get().backbone, error: e instanceof Error ? e.message : String(e) } });

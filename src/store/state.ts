@@ -74,6 +74,8 @@ export interface StudioState {
   view: ResultView | undefined;
   tryit: TryState;
   notice: string | undefined;
+  /** What is wrong with what the user typed into a settings field (field label → problem); Train waits for none. */
+  fieldErrors: Record<string, string>;
 }
 
 export const STUDIO_DEFAULTS: TrainConfig = { ...DEFAULTS, epochs: 5, augment: false };
@@ -93,6 +95,7 @@ export const initialState = (): StudioState => ({
   view: undefined,
   tryit: { status: 'idle', probabilities: [], preview: undefined, error: undefined },
   notice: undefined,
+  fieldErrors: {},
 });
 
 export type { DataFile };

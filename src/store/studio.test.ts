@@ -1,6 +1,7 @@
 // The studio store in Node, wired back-to-back to a real worker Handler (onnxruntime-node, sharp decoding) and
 // an in-memory run repository: load a backbone and a folder, train, save, export in the CLI's formats; later
 // choices win over slow earlier loads; saved runs are listed after a "reload".
+import { cannotStart } from './training.ts';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -114,5 +115,27 @@ describe('studio store', () => {
     expect(b.meta?.labels?.length).toBe(10);
     await s.actions.setInputSize(160);
     expect(s.store.getState().backbone.info?.inputSize).toBe(160);
+  });
+
+  it('a failed backbone load keeps the working one; the pad width always fits; a bad field blocks Train and says why', async () => {
+    const s = await ready();
+    const before = s.store.getState().backbone;
+    await s.actions.loadBackboneFile('broken.onnx', new Uint8Array([1, 2, 3]));
+    const after = s.store.getState().backbone;
+    expect(after).toMatchObject({ status: 'ready', name: before.name, sha256: before.sha256 });
+    expect(after.error).toMatch(/^cannot use broken\.onnx: not a valid ONNX model/);
+    expect(cannotStart(s.store.getState())).toBeUndefined();
+    // the tiny ViT is 16×16: the paper's 30 would not fit, the default must
+    s.actions.setCfg({ method: 'pad' });
+    await s.actions.refreshPlan();
+    expect(s.store.getState().cfg.padWidth).toBeLessThan(8);
+    expect(s.store.getState().plan?.error).toBeUndefined();
+    s.actions.setFieldError('batch size', 'must be at least 1');
+    expect(cannotStart(s.store.getState())).toBe('fix "batch size": must be at least 1');
+    s.actions.setFieldError('batch size', undefined);
+    expect(cannotStart(s.store.getState())).toBeUndefined();
+    s.actions.setCfg({ padWidth: 30 });
+    await s.actions.refreshPlan();
+    expect(s.store.getState().plan?.error).toMatch(/^"pad width p" 30 does not fit a 16×16 input/);
   });
 });

@@ -15,6 +15,12 @@ import { trainingActions } from './training.ts';
 
 export interface StudioDeps { client: WorkerClient; repo: RunsRepo; fetch: Fetcher; now?: () => number; versions?: Record<string, string>; verboseRuntime?: boolean }
 
+/** The engine's configuration errors name CLI flags; the studio names its fields. */
+const FIELD_OF_FLAG: [RegExp, string][] = [[/--pad-width/g, '"pad width p"'], [/--batch-size/g, '"batch size"'], [/--epochs/g, '"epochs"'],
+  [/--lr\b/g, '"learning rate"'], [/--micro-batch/g, '"micro-batch"'], [/--rank/g, '"rank r"'], [/--tokens/g, '"prompt tokens"'],
+  [/--mapping-freq/g, '"mapping every (epochs)"'], [/--mean and --std/g, 'the normalisation mean and std']];
+export const studioWords = (msg: string): string => FIELD_OF_FLAG.reduce((m, [re, word]) => m.replace(re, word), msg);
+
 export function createStudio(deps: StudioDeps) {
   const store: StoreApi<StudioState> = createStore<StudioState>()(() => initialState());
   const set = store.setState, get = store.getState;
@@ -28,9 +34,9 @@ export function createStudio(deps: StudioDeps) {
     const numClasses = s.data.summary?.classes.length ?? 2;
     try {
       const r = await deps.client.plan(s.cfg, numClasses);
-      if (ticket === planTicket) set({ plan: r.plan });
+      if (ticket === planTicket) set({ plan: r.plan.error ? { ...r.plan, error: studioWords(r.plan.error) } : r.plan });
     } catch (e) {
-      if (ticket === planTicket) set({ plan: { shapes: {}, trainable: 0, error: e instanceof Error ? e.message : String(e) } });
+      if (ticket === planTicket) set({ plan: { shapes: {}, trainable: 0, error: studioWords(e instanceof Error ? e.message : String(e)) } });
     }
   }
 
@@ -56,6 +62,12 @@ export function createStudio(deps: StudioDeps) {
   const actions = {
     ...sources, ...library, ...training, ...imports,
     refreshPlan,
+    /** A settings field's problem (undefined: fixed). */
+    setFieldError(field: string, problem: string | undefined): void {
+      const { [field]: _old, ...rest } = get().fieldErrors;
+      if (problem === _old) return;
+      set({ fieldErrors: problem ? { ...rest, [field]: problem } : rest });
+    },
     async setBackend(choice: BackendChoice): Promise<void> {
       set({ backend: { ...get().backend, status: 'starting', choice, label: 'starting…' } });
       try {

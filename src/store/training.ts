@@ -19,6 +19,8 @@ export function cannotStart(s: StudioState): string | undefined {
   if (s.backend.status !== 'ready') return 'the compute backend is still starting';
   if (s.backbone.status !== 'ready') return 'choose a backbone';
   if (s.data.status !== 'ready') return 'load a dataset';
+  const bad = Object.entries(s.fieldErrors)[0];
+  if (bad) return `fix "${bad[0]}": ${bad[1]}`;
   if (!s.plan) return 'checking the settings…';
   if (s.plan.error) return s.plan.error;
   if (['starting', 'running', 'paused', 'stopping', 'evaluating'].includes(s.run.phase)) return 'a run is in progress';

@@ -29,6 +29,8 @@ export function BackbonePanel() {
     void loadFiles(e.dataTransfer.files);
   };
   const info = b.info;
+  // the catalogue entry that is loaded (by the URL it came from, or its sha256), so the select shows it
+  const loadedId = b.status === 'ready' ? catalog.find((c) => (b.url !== undefined && c.url === b.url) || (c.sha256 !== undefined && c.sha256 === b.sha256))?.id ?? '' : '';
   const setNorm = (which: 'mean' | 'std', i: number, v: number) => {
     const mean = [...cfg.mean], std = [...cfg.std];
     (which === 'mean' ? mean : std)[i] = v;
@@ -38,7 +40,7 @@ export function BackbonePanel() {
   return (
     <Panel title="1 · Backbone">
       <div className="row">
-        <select aria-label="catalogue" value="" onChange={(e) => { const c = catalog.find((x) => x.id === e.target.value); if (c) void a.loadCatalogEntry(c); }}>
+        <select aria-label="catalogue" data-testid="catalog-select" value={loadedId} onChange={(e) => { const c = catalog.find((x) => x.id === e.target.value); if (c) void a.loadCatalogEntry(c); }}>
           <option value="">{catalog.length ? 'Choose from the catalogue…' : 'No bundled backbones found'}</option>
           {catalog.map((c) => <option key={c.id} value={c.id}>{c.name}{c.bundled ? ' (bundled)' : ' (download)'}</option>)}
         </select>
@@ -51,7 +53,7 @@ export function BackbonePanel() {
           <><progress value={b.progress.total ? b.progress.received / b.progress.total : undefined} max={1} /> {formatProgress(b.progress)}</>
         )}</div>
       )}
-      {b.status === 'error' && <div className="error">Cannot use {b.name || 'this model'}: {b.error}</div>}
+      {b.status === 'error' && <div className="error" role="alert">{b.error}</div>}
       {info && b.status === 'ready' && (
         <>
           <table className="kv" data-testid="backbone-info">
@@ -76,7 +78,7 @@ export function BackbonePanel() {
             {(['mean', 'std'] as const).map((which) => (
               <Field key={which} label={which}>
                 <span className="triple">
-                  {[0, 1, 2].map((i) => <NumberInput key={i} value={cfg[which][i]} step={0.001} min={which === 'std' ? 1e-6 : undefined} onChange={(v) => setNorm(which, i, v)} />)}
+                  {[0, 1, 2].map((i) => <NumberInput key={i} label={`${which} ${'RGB'[i]}`} value={cfg[which][i]} step={0.001} min={which === 'std' ? 1e-6 : undefined} onError={(m) => a.setFieldError(`${which} ${'RGB'[i]}`, m)} onChange={(v) => setNorm(which, i, v)} />)}
                 </span>
               </Field>
             ))}
@@ -86,7 +88,7 @@ export function BackbonePanel() {
               <ul>{[...(b.meta?.notes ?? []), ...info.loadNotes].map((n) => <li key={n}>{n}</li>)}</ul>
             </details>
           )}
-          {b.error && <div className="error">{b.error}</div>}
+          {b.error && <div className="error" role="alert" data-testid="backbone-error">{b.error} — still using {b.name}</div>}
           {b.warnings.map((w) => <div key={w} className="warn">{w}</div>)}
         </>
       )}

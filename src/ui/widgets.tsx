@@ -21,18 +21,38 @@ export function Field(p: { label: string; children: ReactNode; hint?: string }) 
   );
 }
 
-/** A number input that keeps the user's text while typing and commits only finite numbers (within bounds). */
-export function NumberInput(p: { value: number; onChange: (v: number) => void; min?: number; max?: number; step?: number; integer?: boolean; disabled?: boolean; testId?: string }) {
+/** What is wrong with a number field's text, or undefined. */
+export function numberProblem(t: string, p: { min?: number; max?: number; integer?: boolean }): string | undefined {
+  const v = Number(t);
+  if (t.trim() === '' || !Number.isFinite(v)) return 'enter a number';
+  if (p.integer && !Number.isInteger(v)) return 'must be a whole number';
+  if (p.min !== undefined && v < p.min) return `must be at least ${p.min}`;
+  if (p.max !== undefined && v > p.max) return `must be at most ${p.max}`;
+  return undefined;
+}
+
+/** A number input that keeps the user's text while typing, commits only valid numbers (within bounds) and shows
+ * what is wrong with an invalid one right under it (and tells `onError`, so Train can say why it waits). */
+export function NumberInput(p: { value: number; onChange: (v: number) => void; min?: number; max?: number; step?: number; integer?: boolean; disabled?: boolean; testId?: string; onError?: (problem: string | undefined) => void; label?: string }) {
   const [text, setText] = useState(String(p.value));
-  useEffect(() => { if (Number(text) !== p.value) setText(String(p.value)); }, [p.value]); // only when the value changes from outside, not on every keystroke
+  const [problem, setProblem] = useState<string>();
+  const report = (m: string | undefined) => { setProblem(m); p.onError?.(m); };
+  // only when the value changes from outside (a preset, a continued run), not on every keystroke
+  useEffect(() => { if (Number(text) !== p.value) { setText(String(p.value)); report(undefined); } }, [p.value]);
+  useEffect(() => () => p.onError?.(undefined), []); // a field that disappears (another method) has no problem left
+  // bounds that move (micro-batch ≤ batch size) re-check the text
+  useEffect(() => { report(numberProblem(text, p)); }, [p.min, p.max]);
   const commit = (t: string) => {
     setText(t);
-    const v = Number(t);
-    if (t.trim() === '' || !Number.isFinite(v)) return;
-    if ((p.min !== undefined && v < p.min) || (p.max !== undefined && v > p.max) || (p.integer && !Number.isInteger(v))) return;
-    p.onChange(v);
+    const m = numberProblem(t, p);
+    report(m);
+    if (!m) p.onChange(Number(t));
   };
-  return <input type="number" value={text} min={p.min} max={p.max} step={p.step ?? 'any'} disabled={p.disabled} data-testid={p.testId} onChange={(e) => commit(e.target.value)} />;
+  return <>
+    <input type="number" value={text} min={p.min} max={p.max} step={p.step ?? 'any'} disabled={p.disabled} data-testid={p.testId} aria-label={p.label}
+      aria-invalid={problem ? true : undefined} onChange={(e) => commit(e.target.value)} />
+    {problem && <span className="field-error" role="alert">{problem}</span>}
+  </>;
 }
 
 export function Select<T extends string>(p: { value: T; options: readonly { value: T; label: string; disabled?: boolean }[]; onChange: (v: T) => void; testId?: string; disabled?: boolean }) {
