@@ -28,6 +28,8 @@ export interface TrainCallbacks {
   onEpoch?(m: EpochMetrics): void;
   onMapping?(mapping: Int32Array, epoch: number): void;
   shouldStop?(): boolean;
+  /** The graphs are compiled and their sessions created: steps start now. */
+  onReady?(): void;
   /** After every epoch: everything needed to resume (tensors, optimiser state, rng, counters). */
   onCheckpoint?(c: Checkpoint): void | Promise<void>;
 }
@@ -163,6 +165,7 @@ export async function train(o: TrainOptions): Promise<TrainResult> {
   const stepInputs = new Set(step.graph.inputs.map((v) => v.name)), applyInputs = new Set(apply?.graph.inputs.map((v) => v.name));
   const opt = optimSettings(cfg);
   const handles = uploadTrainState(ex, params, opt, o.resume?.tensors);
+  o.callbacks?.onReady?.();
   let mapping: Int32Array | undefined = o.resume ? o.resume.mapping : o.init?.mapping ? Int32Array.from(o.init.mapping.data as Int32Array) : undefined;
   const paramFeeds = () => Object.fromEntries(ev.io.params.map((k) => [k, handles[k]]));
   const updateMapping = async (epoch: number) => {

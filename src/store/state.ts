@@ -9,7 +9,11 @@ import type { RunRecord, StepPoint } from '../persist/runs.ts';
 import type { BackendChoice, DataFile, DatasetSummary, ParamPlan, RunDone, SampleImage, WireTensor } from '../worker/protocol.ts';
 import type { CatalogEntry, Normalisation } from './catalog.ts';
 
-export type Phase = 'idle' | 'starting' | 'running' | 'paused' | 'stopping' | 'evaluating' | 'done' | 'stopped' | 'diverged' | 'error';
+export type Phase = 'idle' | 'starting' | 'compiling' | 'running' | 'paused' | 'stopping' | 'evaluating' | 'done' | 'stopped' | 'diverged' | 'error';
+
+/** Phases in which a run holds the worker (the form is locked, Train waits). */
+export const ACTIVE_PHASES: readonly Phase[] = ['starting', 'compiling', 'running', 'paused', 'stopping', 'evaluating'];
+export const isActive = (p: Phase): boolean => ACTIVE_PHASES.includes(p);
 
 export interface BackendState { status: 'starting' | 'ready' | 'error'; choice: BackendChoice; label: string; ep: 'webgpu' | 'wasm' | undefined; runtime: string; isolated: boolean; threads: number }
 
@@ -52,6 +56,10 @@ export interface RunState {
   error: string | undefined;
   backend: string;
   result: RunDone | undefined;
+  /** Store clock (ms) when the worker started the run (compiling begins), and at the first step shown: the
+   * elapsed time ticks from the first, the ETA is based on step times from the second. */
+  startedAt?: number;
+  firstStep?: { at: number; step: number };
 }
 
 /** What the results panel shows: the finished current run or a saved one opened from the list. */

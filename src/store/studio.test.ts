@@ -138,4 +138,20 @@ describe('studio store', () => {
     await s.actions.refreshPlan();
     expect(s.store.getState().plan?.error).toMatch(/^"pad width p" 30 does not fit a 16×16 input/);
   });
+
+  it('a run stopped while compiling leaves no run behind (nothing was trained)', async () => {
+    const s = await ready();
+    const phases: string[] = [];
+    s.store.subscribe((st) => { if (phases[phases.length - 1] !== st.run.phase) phases.push(st.run.phase); });
+    const started = s.actions.start();
+    await until(s, (st) => st.run.phase === 'compiling');
+    s.actions.stop();
+    await started;
+    await until(s, (st) => st.run.phase === 'stopped');
+    await new Promise((r) => setTimeout(r, 50));
+    expect(phases).toContain('compiling');
+    expect(s.store.getState().run.result?.evaluation).toBeUndefined();
+    await s.actions.refreshRuns();
+    expect(s.store.getState().runs).toEqual([]);
+  });
 });

@@ -6,7 +6,7 @@ import type { RunRecord, RunsRepo, StepPoint } from '../persist/runs.ts';
 import type { WorkerClient } from '../worker/client.ts';
 import type { Response, WireCheckpoint, WireTensor } from '../worker/protocol.ts';
 import type { EpochMetrics } from '../engine/trainer.ts';
-import { emptyRun, type RunState, type StudioState } from './state.ts';
+import { emptyRun, isActive, type RunState, type StudioState } from './state.ts';
 
 export interface TrainingDeps { client: WorkerClient; repo: RunsRepo; now: () => number; refreshRuns: () => Promise<void> }
 
@@ -23,7 +23,7 @@ export function cannotStart(s: StudioState): string | undefined {
   if (bad) return `fix "${bad[0]}": ${bad[1]}`;
   if (!s.plan) return 'checking the settings…';
   if (s.plan.error) return s.plan.error;
-  if (['starting', 'running', 'paused', 'stopping', 'evaluating'].includes(s.run.phase)) return 'a run is in progress';
+  if (isActive(s.run.phase)) return 'a run is in progress';
   return undefined;
 }
 
@@ -33,6 +33,7 @@ export function trainingActions(store: StoreApi<StudioState>, d: TrainingDeps) {
   let checkpoint: WireCheckpoint | undefined;
   let lastSave = 0;
   /** Writes the record (and the latest checkpoint) at most every SAVE_EVERY_MS unless forced. */
+  let writes: Promise<unknown> = Promise.resolve();
   const save = async (force: boolean) => {
     if (!record) return;
     const now = d.now();
@@ -42,8 +43,12 @@ export function trainingActions(store: StoreApi<StudioState>, d: TrainingDeps) {
     record = { ...record, steps: r.steps, epochs: r.epochs, mapping: r.mapping, seconds: r.elapsed };
     const cp = checkpoint;
     checkpoint = undefined;
-    if (cp) await d.repo.saveCheckpoint(record.id, cp).catch(() => undefined);
-    await d.repo.save(record).catch(() => undefined);
+    const rec = record;
+    const w = writes = writes.then(async () => {
+      if (cp) await d.repo.saveCheckpoint(rec.id, cp).catch(() => undefined);
+      await d.repo.save(rec).catch(() => undefined);
+    });
+    await w;
   };
 
   // Run events update a draft that reaches the store at most every FLUSH_MS (a tiny model on wasm runs
@@ -69,13 +74,14 @@ export function trainingActions(store: StoreApi<StudioState>, d: TrainingDeps) {
     if (!runId || runId !== get().run.id) return;
     switch (m.type) {
       case 'started':
-        draft.patch = { ...draft.patch, phase: 'running', totalSteps: m.totalSteps, backend: m.backend };
+        draft.patch = { ...draft.patch, phase: 'compiling', totalSteps: m.totalSteps, backend: m.backend, startedAt: d.now() - 1000 * (get().run.elapsed || 0) };
         flush();
         if (m.note) set({ notice: m.note });
         if (record) record = { ...record, totalSteps: m.totalSteps, backend: m.backend, data: { ...record.data, train: m.trainCount, val: m.valCount } };
         void save(true);
         return;
       case 'step':
+        if (!get().run.firstStep && !draft.patch.firstStep) draft.patch = { ...draft.patch, firstStep: { at: d.now(), step: m.metrics.step } };
         draft.steps.push({ step: m.metrics.step, epoch: m.metrics.epoch, loss: m.metrics.loss, lr: m.metrics.lr, ips: m.imagesPerS, t: m.elapsed });
         draft.patch = { ...draft.patch, totalSteps: m.metrics.totalSteps, elapsed: m.elapsed };
         later();
@@ -109,7 +115,15 @@ export function trainingActions(store: StoreApi<StudioState>, d: TrainingDeps) {
         const res = m.result;
         const status = res.diverged ? 'diverged' : res.stopped ? 'stopped' : 'done';
         set({ run: { ...get().run, phase: status, result: res, epochs: res.epochs, mapping: res.mapping, elapsed: res.seconds, ...(res.diverged ? { error: res.diverged } : {}) } });
-        if (record) {
+        if (record && res.stopped && res.epochs.length === 0) {
+          // stopped before an epoch completed (e.g. while compiling): nothing to keep nor to resume (a partial epoch
+          // is never recorded: a resume repeats it)
+          const id = record.id;
+          record = undefined;
+          // after the writes already queued (the record saved when it started and when it was stopped)
+          void (writes = writes.then(() => d.repo.remove(id)).catch(() => undefined)).then(d.refreshRuns);
+          set({ run: { ...get().run, phase: 'stopped', error: undefined } });
+        } else if (record) {
           record = { ...record, status, ...(res.diverged ? { error: res.diverged } : {}), steps: get().run.steps, epochs: res.epochs, mapping: res.mapping, evaluation: res.evaluation, samples: res.samples.slice(0, 2), seconds: res.seconds, backend: res.backend, data: { ...record.data, skipped: res.skipped } };
           const rec = record;
           set({ view: { record: rec, params: res.params } });
@@ -174,7 +188,7 @@ export function trainingActions(store: StoreApi<StudioState>, d: TrainingDeps) {
     resume(): void { if (get().run.phase === 'paused') d.client.resume(); },
     stop(): void {
       const p = get().run.phase;
-      if (p === 'running' || p === 'paused' || p === 'starting') { d.client.stop(); set({ run: { ...get().run, phase: 'stopping' } }); }
+      if (p === 'running' || p === 'paused' || p === 'starting' || p === 'compiling') { d.client.stop(); set({ run: { ...get().run, phase: 'stopping' } }); }
     },
   };
 }

@@ -1,4 +1,5 @@
 // The studio layout: header with the backend badge, the four setup/training panels, results and saved runs.
+import { isActive } from '../store/state.ts';
 import { useActions, useStudio } from '../store/hooks.ts';
 import type { BackendChoice } from '../worker/protocol.ts';
 import { BackbonePanel } from './BackbonePanel.tsx';
@@ -12,7 +13,7 @@ import { Select } from './widgets.tsx';
 
 function BackendBadge() {
   const b = useStudio((s) => s.backend);
-  const busy = useStudio((s) => ['starting', 'running', 'paused', 'stopping', 'evaluating'].includes(s.run.phase));
+  const busy = useStudio((s) => isActive(s.run.phase));
   const a = useActions();
   return (
     <div className="backend">

@@ -1,5 +1,6 @@
 // Method & head: the prompt method and output mapping with their own knobs, the common optimiser/schedule
 // settings, paper presets, and a live count of trainable parameters (from the worker's initParams shapes).
+import { isActive } from '../store/state.ts';
 import { INITS, type HeadKind, type InitKind, type Method, type OptimizerKind, type SchedulerKind } from '../engine/config.ts';
 import { useActions, useStudio } from '../store/hooks.ts';
 import { PRESETS } from '../store/presets.ts';
@@ -12,7 +13,7 @@ export function MethodPanel() {
   const cfg = useStudio((s) => s.cfg);
   const info = useStudio((s) => s.backbone.info);
   const plan = useStudio((s) => s.plan);
-  const busy = useStudio((s) => ['starting', 'running', 'paused', 'stopping', 'evaluating'].includes(s.run.phase));
+  const busy = useStudio((s) => isActive(s.run.phase));
   const a = useActions();
   const vit = info?.family === 'vit';
   const hasSource = info?.numSourceClasses !== undefined;

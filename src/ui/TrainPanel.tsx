@@ -1,6 +1,8 @@
 // Training: start / pause / resume / stop, progress bar with ETA, run status, the latest validation accuracy,
 // and the live charts. Training runs in the worker, so this panel only renders what the store receives.
+import { useEffect, useState } from 'react';
 import { useActions, useStudio } from '../store/hooks.ts';
+import { isActive } from '../store/state.ts';
 import { cannotStart } from '../store/training.ts';
 import { TrainingCharts } from './Charts.tsx';
 import { fmtDuration, Panel, pct } from './widgets.tsx';
@@ -11,10 +13,22 @@ export function TrainPanel() {
   const a = useActions();
   const done = run.steps.length ? run.steps[run.steps.length - 1].step + 1 : 0;
   const total = run.totalSteps;
-  const eta = done > 0 && total > done && run.phase === 'running' ? (run.elapsed / done) * (total - done) : undefined;
+  // the clock ticks every second while a run is active, whatever the backend's step rate
+  const [, setTick] = useState(0);
+  const now = Date.now();
+  const ticking = isActive(run.phase);
+  useEffect(() => {
+    if (!ticking) return;
+    const id = setInterval(() => setTick((k) => k + 1), 1000);
+    return () => clearInterval(id);
+  }, [ticking]);
+  const elapsed = ticking && run.startedAt !== undefined ? Math.max(run.elapsed, (now - run.startedAt) / 1000) : run.elapsed;
+  // the ETA comes from the steps' own pace (compiling is not a step), measured from the first step shown
+  const first = run.firstStep, stepsSince = first ? done - 1 - first.step : 0;
+  const eta = first && stepsSince > 0 && total > done && run.phase === 'running' ? ((now - first.at) / 1000 / stepsSince) * (total - done) : undefined;
   const lastVal = [...run.epochs].reverse().find((e) => e.val_acc !== null)?.val_acc ?? null;
   const last = run.steps[run.steps.length - 1];
-  const active = ['starting', 'running', 'paused', 'stopping', 'evaluating'].includes(run.phase);
+  const active = isActive(run.phase);
   return (
     <Panel title="4 · Train">
       <div className="controls">
@@ -29,7 +43,7 @@ export function TrainPanel() {
       <div className="progress">
         <progress data-testid="progress" value={done} max={Math.max(total, 1)} />
         <span data-testid="progress-text">{done}/{total || "–"} steps</span>
-        <span>{run.elapsed > 0 && `${fmtDuration(run.elapsed)} elapsed`}{eta !== undefined && ` · ETA ${fmtDuration(eta)}`}</span>
+        <span data-testid="clock">{run.phase === 'compiling' && 'compiling the training graph… '}{elapsed > 0 && `${fmtDuration(elapsed)} elapsed`}{eta !== undefined && ` · ETA ${fmtDuration(eta)}`}</span>
       </div>
       <div className="metrics">
         <span>epoch <b>{last ? last.epoch + 1 : '–'}</b></span>

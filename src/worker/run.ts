@@ -120,12 +120,15 @@ export async function runTraining(r: RunInput): Promise<void> {
         post({ type: 'checkpoint', runId, checkpoint }, Object.values(checkpoint.tensors).map((t) => t.data.buffer));
       },
       shouldStop: () => r.control.stopping,
+      onReady: () => post({ type: 'state', runId, state: 'running' }),
     },
   });
   const seconds = (performance.now() - t0) / 1000;
   post({ type: 'state', runId, state: 'evaluating' });
-  const evaluation = valSrc ? await evaluate(r, res.params, res.mapping, valSrc, L, C, info.numSourceClasses) : undefined;
-  const samples = await samplesOf(ds, valSrc ? split.val : split.train, L);
+  // stopped before a single epoch completed (e.g. while compiling): nothing was trained, nothing to evaluate
+  const untrained = r.control.stopping && res.epochs.length === 0;
+  const evaluation = valSrc && !untrained ? await evaluate(r, res.params, res.mapping, valSrc, L, C, info.numSourceClasses) : undefined;
+  const samples = untrained ? [] : await samplesOf(ds, valSrc ? split.val : split.train, L);
   const params: Record<string, WireTensor> = {};
   for (const [k, t] of Object.entries(res.params)) params[k] = toWire(t);
   const result: RunDone = {
