@@ -49,7 +49,7 @@ describe('folder-browser', () => {
     const r = finishFolder(plan, reasons);
     expect(r.classes).toEqual(['a', 'b']);
     expect(r.skipped).toEqual([{ path: 'd/c/broken.png', reason: 'PNG decode failed: bad' }]);
-    expect(r.warnings).toEqual(["class folder 'c' has no usable images; class 'c' dropped"]);
+    expect(r.warnings).toEqual(["class folder 'c' has no usable images; class 'c' dropped", "class 'b' has only 1 image: it trains on it but has no validation image (add images)"]);
   });
 
   it('refuses fewer than two classes with one sentence', () => {
@@ -62,5 +62,15 @@ describe('folder-browser', () => {
     expect(r.layout).toBe('splits');
     expect(r.val!.map((i) => r.items[i].path)).toEqual(['x/test/a/2.png', 'x/test/b/2.png']);
     expect(r.warnings[0]).toMatch(/ignored folder 'extra'/);
+  });
+
+  it('names an empty class folder, a one-image class and a class missing from val/', () => {
+    const r = finishFolder(planFolder(['d/a/1.png', 'd/a/2.png', 'd/b/1.png', 'd/b/2.png'], ['d/empty']), ok(4));
+    expect(r.classes).toEqual(['a', 'b']);
+    expect(r.warnings).toEqual(["class folder 'empty' is empty; class dropped"]);
+    const one = finishFolder(planFolder(['a/1.png', 'a/2.png', 'b/1.png']), ok(3));
+    expect(one.warnings).toEqual(["class 'b' has only 1 image: it trains on it but has no validation image (add images)"]);
+    const split = finishFolder(planFolder(['x/train/a/1.png', 'x/train/b/1.png', 'x/val/a/2.png']), ok(3));
+    expect(split.warnings).toEqual(["class 'b' has no images in val/: its validation accuracy cannot be measured"]);
   });
 });

@@ -36,7 +36,7 @@ const segmentsOf = (p: string) => p.replace(/\\/g, '/').split('/').filter((s) =>
 const hidden = (s: string) => s.startsWith('.') || IGNORED.has(s.toLowerCase());
 
 /** Finds the layout and the candidate image files of a set of relative paths (webkitRelativePath or dropped). */
-export function planFolder(paths: string[]): FolderPlan {
+export function planFolder(paths: string[], emptyDirs: string[] = []): FolderPlan {
   const segs = paths.map(segmentsOf);
   const visible = segs.map((s) => !s.some(hidden));
   let strip = 0;
@@ -72,6 +72,12 @@ export function planFolder(paths: string[]): FolderPlan {
     candidates.push({ file: i, path, cls: r[1], split, dir: r.slice(2, -1).join('/'), name: r[r.length - 1] });
   });
   for (const d of [...ignoredDirs].sort(compareCodePoints)) warnings.push(`ignored folder '${d}': the dataset uses ${[...used].join('/, ')}/ splits`);
+  for (const e of emptyDirs.map(segmentsOf)) {
+    if (e.some(hidden)) continue;
+    const r = e.slice(strip);
+    const cls = !isSplit && r.length === 1 ? r[0] : isSplit && r.length === 2 && used.has(r[0]) ? `${r[0]}/${r[1]}` : undefined;
+    if (cls) warnings.push(`class folder '${cls}' is empty; class dropped`);
+  }
   candidates.sort((a, b) => (a.split ? SPLIT_RANK[a.split] : 0) - (b.split ? SPLIT_RANK[b.split] : 0)
     || compareCodePoints(a.cls, b.cls) || compareCodePoints(a.dir, b.dir) || compareCodePoints(a.name, b.name));
   return { layout: isSplit ? 'splits' : 'folders', candidates, skipped, warnings, hasVal: splitDirs.has('val'), hasTest: splitDirs.has('test') };
@@ -91,6 +97,11 @@ export function finishFolder(plan: FolderPlan, reasons: (string | undefined)[]):
     if (reasons[i] !== undefined) skipped.push({ path: c.path, reason: reasons[i]! });
   });
   for (const cls of [...seen].sort(compareCodePoints)) if (!usable.has(cls)) warnings.push(`class folder '${cls}' has no usable images; class '${cls}' dropped`);
+  if (!isSplit) for (const [cls, n] of [...usable].sort((a, b) => compareCodePoints(a[0], b[0]))) if (n === 1) warnings.push(`class '${cls}' has only 1 image: it trains on it but has no validation image (add images)`);
+  if (isSplit) {
+    const inVal = new Set(plan.candidates.filter((c, i) => reasons[i] === undefined && c.split === (plan.hasVal ? 'val' : 'test')).map((c) => c.cls));
+    for (const cls of [...usable.keys()].sort(compareCodePoints)) if (!inVal.has(cls)) warnings.push(`class '${cls}' has no images in ${plan.hasVal ? 'val' : 'test'}/: its validation accuracy cannot be measured`);
+  }
   const classes = [...usable.keys()].sort(compareCodePoints);
   if (classes.length < 2) {
     throw new Error(classes.length === 0

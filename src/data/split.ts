@@ -14,6 +14,9 @@ export interface Split {
  * valFraction = 0 gives an empty validation set. Which images are chosen depends only on (labels, seed):
  * classes are visited in ascending label order, each shuffling its indices with one shared seeded stream.
  */
+/** How many of a class's n images the split holds out for validation. */
+export const valCount = (n: number, valFraction: number): number => (valFraction === 0 || n < 2 ? 0 : Math.min(n - 1, Math.max(1, Math.round(n * valFraction))));
+
 export function stratifiedSplit(labels: ArrayLike<number>, valFraction: number, seed: number | string): Split {
   if (!(valFraction >= 0 && valFraction < 1)) throw new Error(`validation fraction must be in [0, 1), got ${valFraction}`);
   const byClass = new Map<number, number[]>();
@@ -29,7 +32,7 @@ export function stratifiedSplit(labels: ArrayLike<number>, valFraction: number, 
   for (const label of [...byClass.keys()].sort((a, b) => a - b)) {
     const idx = rng.shuffle(byClass.get(label)!);
     const n = idx.length;
-    const nVal = valFraction === 0 || n < 2 ? 0 : Math.min(n - 1, Math.max(1, Math.round(n * valFraction)));
+    const nVal = valCount(n, valFraction);
     val.push(...idx.slice(0, nVal));
     train.push(...idx.slice(nVal));
   }

@@ -1,6 +1,7 @@
 // Data: drop one or more folders (one subfolder per class, or train/ + val/) or pick one; shows classes, counts,
 // thumbnails, the files that were skipped (with why) and the bundled demo as a one-click option.
 import { useState, type DragEvent } from 'react';
+import { valCount } from '../data/split.ts';
 import { useActions, useStudio } from '../store/hooks.ts';
 import { datasetName, filesFromDrop, filesFromInput } from './drop-files.ts';
 import { BlobImage, Panel } from './widgets.tsx';
@@ -38,11 +39,13 @@ export function DataPanel() {
             {s.layout === 'splits' ? ' (given train/val split)' : ` (${Math.round(valFraction * 100)}% of each class held out for validation, seeded)`}
           </div>
           <table className="classes">
-            <thead><tr><th>#</th><th>class</th><th>{s.layout === 'splits' ? 'train' : 'images'}</th>{s.layout === 'splits' && <th>val</th>}<th /></tr></thead>
+            <thead><tr><th>#</th><th>class</th><th>train</th><th>val</th><th><span className="sr-only">examples</span></th></tr></thead>
             <tbody>
               {s.classes.map((c, i) => (
                 <tr key={c}>
-                  <td className="muted">{i}</td><td>{c}</td><td>{s.counts.train[i]}</td>{s.layout === 'splits' && <td>{s.counts.val[i]}</td>}
+                  <td className="muted">{i}</td><td>{c}</td>
+                  {s.layout === 'splits' ? <><td>{s.counts.train[i]}</td><td>{s.counts.val[i]}</td></>
+                    : <><td>{s.counts.train[i] - valCount(s.counts.train[i], valFraction)}</td><td>{valCount(s.counts.train[i], valFraction)}</td></>}
                   <td className="thumbs">{s.thumbnails[i].map((t, k) => <BlobImage key={k} blob={t} alt={c} size={32} />)}</td>
                 </tr>
               ))}

@@ -22,7 +22,9 @@ async function walk(entry: FileSystemEntry, out: DataFile[]): Promise<void> {
     const file = await new Promise<File>((resolve, reject) => entry.file(resolve, reject));
     out.push({ path: entry.fullPath.replace(/^\//, ''), blob: file });
   } else if (isDir(entry)) {
-    for (const child of await readAllEntries(entry)) await walk(child, out);
+    const children = await readAllEntries(entry);
+    if (children.length === 0) out.push({ path: entry.fullPath.replace(/^\//, ''), blob: new Blob([]), emptyDir: true });
+    for (const child of children) await walk(child, out);
   }
 }
 

@@ -29,8 +29,9 @@ export class Dataset {
 
   /** Checks every candidate image by decoding it (unreadable files are listed, not fatal) and makes thumbnails.
    * When `size` is known the decoded images also warm the cache at that size. */
-  static async load(files: DataFile[], codec: ImageCodec, opts: { size?: number; onProgress?: (done: number, total: number) => void; cacheBytes?: number } = {}): Promise<{ dataset: Dataset; summary: DatasetSummary }> {
-    const plan = planFolder(files.map((f) => f.path));
+  static async load(dropped: DataFile[], codec: ImageCodec, opts: { size?: number; onProgress?: (done: number, total: number) => void; cacheBytes?: number } = {}): Promise<{ dataset: Dataset; summary: DatasetSummary }> {
+    const files = dropped.filter((f) => !f.emptyDir);
+    const plan = planFolder(files.map((f) => f.path), dropped.filter((f) => f.emptyDir).map((f) => f.path));
     const reasons: (string | undefined)[] = new Array(plan.candidates.length).fill(undefined);
     const thumbs = new Map<number, Promise<Blob>>();
     const perClassThumbs = new Map<string, number>();

@@ -11,7 +11,8 @@ export type BackendChoice = 'auto' | 'webgpu' | 'wasm';
 /** A named float32/int32 tensor as it crosses the worker boundary. */
 export interface WireTensor { dtype: 'float32' | 'int32'; shape: number[]; data: Float32Array | Int32Array }
 
-export interface DataFile { path: string; blob: Blob }
+/** A dropped file (or, with `emptyDir`, an empty folder: its path, so an empty class folder can be reported). */
+export interface DataFile { path: string; blob: Blob; emptyDir?: boolean }
 
 /** The engine's end-of-epoch Checkpoint (tensors + optimiser state, rng, counters) as it crosses the boundary. */
 export interface WireCheckpoint { epoch: number; step: number; rngState: number[]; tensors: Record<string, WireTensor>; mapping: number[] | undefined; epochs: EpochMetrics[] }
