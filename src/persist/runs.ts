@@ -24,6 +24,8 @@ export interface RunRecord {
   created: string;
   status: RunStatus;
   error?: string;
+  /** The run this one continued (trained further from its tensors). */
+  parent?: string;
   cfg: TrainConfig;
   classes: string[];
   backbone: { name: string; sha256: string; info: BackboneInfo; url?: string };

@@ -21,6 +21,18 @@ describe('importing runs', () => {
       { name: 'manifest.json', bytes: new Uint8Array(readFileSync(join(out, 'manifest.json'))) },
       { name: 'prompt.safetensors', bytes: new Uint8Array(readFileSync(join(out, 'prompt.safetensors'))) },
     ]);
+    expect(s.store.getState().notice).toBe('imported: lorvp + lp run on tiny-vit.onnx'); // backbone and data are loaded: nothing to ask
+    const files = [
+      { name: 'manifest.json', bytes: new Uint8Array(readFileSync(join(out, 'manifest.json'))) },
+      { name: 'prompt.safetensors', bytes: new Uint8Array(readFileSync(join(out, 'prompt.safetensors'))) },
+    ];
+    await s.actions.importRun(files);
+    expect(s.store.getState().runs.filter((r) => r.name.endsWith('(imported)'))).toHaveLength(1); // not twice
+    expect(s.store.getState().notice).toMatch(/^already imported/);
+    // a manifest that contradicts its tensors is refused, naming both
+    const lying = JSON.stringify({ ...manifest, settings: { ...manifest.settings, rank: 10000 } });
+    await s.actions.importRun([{ name: 'manifest.json', bytes: new TextEncoder().encode(lying) }, files[1]]);
+    expect(s.store.getState().notice).toMatch(/^import failed: prompt.safetensors: 'prompt.B' is \[3,16,2\] but manifest.json's settings \(lorvp, rank 10000/);
     const view = s.store.getState().view!;
     expect(view.record).toMatchObject({ status: 'done', cfg: { method: 'lorvp', rank: 2, epochs: 2 }, classes: ['a_circle', 'b_square', 'c_noise'], trainable: manifest.trainableParameters });
     expect(s.store.getState().runs.map((r) => r.id)).toContain(view.record.id);

@@ -27,11 +27,30 @@ export function parsePrompt(bytes: Uint8Array): { params: Record<string, WireTen
   return { params, mapping };
 }
 
+/** Refuses a manifest whose settings contradict its tensors (one line naming the tensor and the setting). */
+export function checkManifestTensors(m: Manifest, params: Record<string, WireTensor>, mapping: number[] | undefined): void {
+  if (m.format !== MANIFEST_FORMAT) throw new Error(`manifest.json: format '${String(m.format)}' is not ${MANIFEST_FORMAT}`);
+  const c = m.settings, L = m.backbone.inputSize, C = m.classes.length;
+  const want: Record<string, (number | undefined)[]> = {};
+  if (c.method === 'lorvp') { want['prompt.B'] = [3, L, c.rank]; want['prompt.A'] = [3, c.rank, L]; }
+  if (c.method === 'vpt' || c.method === 'vpt-deep') want['prompt.tokens'] = [c.tokens, undefined];
+  if (c.method === 'pad') { want['prompt.pad_up'] = [1, 3, c.padWidth, L]; }
+  if (c.head === 'lp' || c.head === 'fm') { want['head.weight'] = [C, undefined]; want['head.bias'] = [C]; }
+  for (const [k, shape] of Object.entries(want)) {
+    const t = params[k];
+    if (!t) throw new Error(`prompt.safetensors has no '${k}', which ${c.method} + ${c.head} needs`);
+    if (t.shape.length !== shape.length || shape.some((d, i) => d !== undefined && d !== t.shape[i])) {
+      throw new Error(`prompt.safetensors: '${k}' is [${t.shape}] but manifest.json's settings (${c.method}, rank ${c.rank}, input ${L}, ${C} classes) need [${shape.map((d) => d ?? '·')}]`);
+    }
+  }
+  if ((c.head === 'flm' || c.head === 'ilm') && mapping?.length !== C) throw new Error(`prompt.safetensors: the mapping has ${mapping?.length ?? 0} entries for ${C} classes`);
+}
+
 export function recordFromManifest(m: Manifest, id: string, created: string, trainable: number): RunRecord {
   if (m.format !== MANIFEST_FORMAT) throw new Error(`manifest.json: format '${String(m.format)}' is not ${MANIFEST_FORMAT}`);
   const info: BackboneInfo = { family: m.backbone.family === 'vit' || m.backbone.family === 'resnet' || m.backbone.family === 'cnn' ? m.backbone.family : 'unknown', inputName: '', inputSize: m.backbone.inputSize, fixedBatch: undefined, numSourceClasses: undefined, featureWidth: undefined, featureSource: undefined, loadNotes: [], inputSizeFixed: true, vit: undefined, params: m.backbone.params };
   return {
-    id, name: `imported · ${m.settings.method} + ${m.settings.head} · ${m.backbone.file}`, created, status: 'done', cfg: m.settings, classes: m.classes,
+    id, name: `${m.settings.method} + ${m.settings.head} · ${m.backbone.file} (imported)`, created, status: 'done', cfg: m.settings, classes: m.classes,
     backbone: { name: m.backbone.file, sha256: m.backbone.sha256, info }, data: { name: 'imported', train: m.data.train, val: m.data.val, skipped: m.data.skipped },
     trainable, backend: m.backend, totalSteps: Number(m.final.steps ?? 0), steps: [], epochs: [], seconds: Number(m.final.seconds ?? 0),
   };
@@ -46,13 +65,23 @@ export function importActions(store: StoreApi<StudioState>, d: ImportDeps) {
         const st = files.find((f) => f.name.endsWith('.safetensors')), mf = files.find((f) => f.name.endsWith('.json'));
         if (!st || !mf) throw new Error('choose both prompt.safetensors and manifest.json of a run');
         const { params, mapping } = parsePrompt(st.bytes);
-        const m = JSON.parse(new TextDecoder().decode(mf.bytes)) as Manifest;
+        let m: Manifest;
+        try { m = JSON.parse(new TextDecoder().decode(mf.bytes)) as Manifest; } catch (e) { throw new Error(`${mf.name}: not valid JSON (${message(e)})`); }
+        checkManifestTensors(m, params, mapping);
         const trainable = Object.values(params).reduce((a, t) => a + t.data.length, 0);
-        const record = { ...recordFromManifest(m, `import-${d.now().toString(36)}`, new Date(d.now()).toISOString(), trainable), mapping };
+        // the same files imported twice are the same run: its id comes from their content
+        const digest = [...new Uint8Array(await crypto.subtle.digest('SHA-256', new Uint8Array([...st.bytes.subarray(0, 1 << 20), ...mf.bytes])))].slice(0, 8).map((b) => b.toString(16).padStart(2, '0')).join('');
+        const id = `import-${digest}`;
+        const again = get().runs.some((r) => r.id === id);
+        const record = { ...recordFromManifest(m, id, new Date(d.now()).toISOString(), trainable), mapping };
         await d.repo.saveTensors(record.id, params);
         await d.repo.save(record);
         await d.refreshRuns();
-        set({ view: { record, params }, notice: `imported ${record.name}: load its backbone (${m.backbone.file}) and data to evaluate or continue it` });
+        const s = get(), missing = [
+          ...(s.backbone.sha256 === m.backbone.sha256 ? [] : [`its backbone (${m.backbone.file})`]),
+          ...(s.data.summary?.classes.join('\u0000') === m.classes.join('\u0000') ? [] : [`data with its classes (${m.classes.join(', ')})`]),
+        ];
+        set({ view: { record, params }, notice: `${again ? 'already imported' : 'imported'}: ${m.settings.method} + ${m.settings.head} run on ${m.backbone.file}${missing.length ? ` — load ${missing.join(' and ')} to evaluate or continue it` : ''}` });
       } catch (e) {
         set({ notice: `import failed: ${message(e)}` });
       }

@@ -5,7 +5,7 @@ import type { StoreApi } from 'zustand/vanilla';
 import type { RunRecord, RunsRepo } from '../persist/runs.ts';
 import type { WorkerClient } from '../worker/client.ts';
 import { buildManifest, promptSafetensors } from './exports.ts';
-import type { StudioState } from './state.ts';
+import { emptyRun, isActive, type StudioState } from './state.ts';
 
 export interface LibraryDeps {
   client: WorkerClient;
@@ -41,8 +41,14 @@ export function libraryActions(store: StoreApi<StudioState>, d: LibraryDeps) {
       const params = await d.repo.tensors(id);
       if (!params) { set({ notice: `run ${record.name} has no saved tensors (it did not finish)` }); return; }
       set({ view: { record, params } });
+      // its curves in the charts, unless a run is training
+      if (!isActive(get().run.phase)) {
+        set({ run: { ...emptyRun(), id: record.id, phase: record.status === 'diverged' ? 'diverged' : record.status === 'stopped' ? 'stopped' : 'done', totalSteps: record.totalSteps,
+          steps: record.steps, epochs: record.epochs, mapping: record.mapping, elapsed: record.seconds, error: record.error, backend: record.backend } });
+      }
     },
     async deleteRun(id: string): Promise<void> {
+      if (d.isLive(id) && isActive(get().run.phase)) { set({ notice: 'this run is training: stop it before deleting it' }); return; }
       await d.repo.remove(id);
       set({ compare: get().compare.filter((c) => c !== id), view: get().view?.record.id === id ? undefined : get().view });
       await refreshRuns();

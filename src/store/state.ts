@@ -82,6 +82,8 @@ export interface StudioState {
   view: ResultView | undefined;
   tryit: TryState;
   notice: string | undefined;
+  /** A saved run whose settings fill the form and whose tensors the next Train starts from. */
+  continuing: { id: string; name: string } | undefined;
   /** What is wrong with what the user typed into a settings field (field label → problem); Train waits for none. */
   fieldErrors: Record<string, string>;
 }
@@ -104,6 +106,7 @@ export const initialState = (): StudioState => ({
   tryit: { status: 'idle', probabilities: [], preview: undefined, error: undefined },
   notice: undefined,
   fieldErrors: {},
+  continuing: undefined,
 });
 
 export type { DataFile };

@@ -154,4 +154,30 @@ describe('studio store', () => {
     await s.actions.refreshRuns();
     expect(s.store.getState().runs).toEqual([]);
   });
+
+  it('continue says the form now holds the run\'s settings and trains a new run named after it; a live run cannot be deleted; an opened run shows its curves', async () => {
+    const s = await ready();
+    await s.actions.start();
+    await until(s, (st) => st.run.phase === 'done');
+    await new Promise((r) => setTimeout(r, 50));
+    await s.actions.refreshRuns();
+    const first = s.store.getState().runs[0];
+    expect(first.epochs.length).toBe(1);
+    s.actions.setCfg({ epochs: 3, lr: 0.5 });
+    await s.actions.continueRun(first.id);
+    expect(s.store.getState().cfg).toMatchObject({ epochs: 1, lr: 0.05 });
+    expect(s.store.getState().notice).toMatch(/the form now holds the settings of ".*": press Train to continue it/);
+    expect(s.store.getState().run.phase).toBe('done'); // nothing started behind the user's back
+    await s.actions.start();
+    const live = s.store.getState().run.id!;
+    await s.actions.deleteRun(live);
+    expect(s.store.getState().notice).toMatch(/stop it before deleting it/);
+    await until(s, (st) => st.run.phase === 'done');
+    await s.actions.refreshRuns();
+    const cont = s.store.getState().runs.find((r) => r.id === live)!;
+    expect(cont).toMatchObject({ name: `${first.name} (continued)`, parent: first.id });
+    await s.actions.openRun(first.id);
+    expect(s.store.getState().run).toMatchObject({ id: first.id, epochs: first.epochs });
+    expect(s.store.getState().run.steps.length).toBe(first.steps.length);
+  });
 });

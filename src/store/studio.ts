@@ -5,7 +5,7 @@ import { createStore, type StoreApi } from 'zustand/vanilla';
 import type { TrainConfig } from '../engine/config.ts';
 import type { RunRecord, RunsRepo } from '../persist/runs.ts';
 import type { WorkerClient } from '../worker/client.ts';
-import type { BackendChoice } from '../worker/protocol.ts';
+import type { BackendChoice, WireTensor } from '../worker/protocol.ts';
 import { importActions } from './imports.ts';
 import { libraryActions } from './library.ts';
 import { PRESETS } from './presets.ts';
@@ -26,6 +26,7 @@ export function createStudio(deps: StudioDeps) {
   const set = store.setState, get = store.getState;
   const now = deps.now ?? (() => Date.now());
   let planTicket = 0;
+  let pendingInit: Record<string, WireTensor> | undefined;
 
   async function refreshPlan(): Promise<void> {
     const s = get();
@@ -90,14 +91,25 @@ export function createStudio(deps: StudioDeps) {
       const spe = Math.max(1, Math.ceil((s.data.summary?.layout === 'folders' ? n * (1 - s.cfg.valFraction) : n) / s.cfg.batchSize));
       actions.setCfg(p.apply(s.cfg, L, spe));
     },
+    /** Prepares to train a saved run further: its settings fill the form (said, not silent) and the next Train
+     * starts from its tensors as a new run named after it. */
     async continueRun(id: string): Promise<void> {
       try {
-        const init = await library.continuation(id);
+        pendingInit = await library.continuation(id);
+        const r = get().runs.find((x) => x.id === id)!;
+        set({ continuing: { id, name: r.name }, notice: `the form now holds the settings of "${r.name}": press Train to continue it from its tensors (change epochs or the learning rate first if you like)` });
         await refreshPlan();
-        await training.start(init);
       } catch (e) {
         set({ notice: e instanceof Error ? e.message : String(e) });
       }
+    },
+    cancelContinue(): void { pendingInit = undefined; set({ continuing: undefined }); },
+    /** Train: a fresh run, or the continuation prepared by continueRun. */
+    async start(): Promise<string | undefined> {
+      const c = get().continuing, init = pendingInit;
+      const id = await training.start(c ? init : undefined, c);
+      if (id && c) { pendingInit = undefined; set({ continuing: undefined }); }
+      return id;
     },
     /** Resumes an interrupted (or stopped) run from its last checkpoint, on its backbone and the same classes. */
     async resumeRun(id: string): Promise<void> {

@@ -34,6 +34,8 @@ export function trainingActions(store: StoreApi<StudioState>, d: TrainingDeps) {
   let lastSave = 0;
   /** Writes the record (and the latest checkpoint) at most every SAVE_EVERY_MS unless forced. */
   let writes: Promise<unknown> = Promise.resolve();
+  /** Seconds a resumed run had already trained: its clock continues from there. */
+  let offset = 0;
   const save = async (force: boolean) => {
     if (!record) return;
     const now = d.now();
@@ -82,8 +84,8 @@ export function trainingActions(store: StoreApi<StudioState>, d: TrainingDeps) {
         return;
       case 'step':
         if (!get().run.firstStep && !draft.patch.firstStep) draft.patch = { ...draft.patch, firstStep: { at: d.now(), step: m.metrics.step } };
-        draft.steps.push({ step: m.metrics.step, epoch: m.metrics.epoch, loss: m.metrics.loss, lr: m.metrics.lr, ips: m.imagesPerS, t: m.elapsed });
-        draft.patch = { ...draft.patch, totalSteps: m.metrics.totalSteps, elapsed: m.elapsed };
+        draft.steps.push({ step: m.metrics.step, epoch: m.metrics.epoch, loss: m.metrics.loss, lr: m.metrics.lr, ips: m.imagesPerS, t: offset + m.elapsed });
+        draft.patch = { ...draft.patch, totalSteps: m.metrics.totalSteps, elapsed: offset + m.elapsed };
         later();
         return;
       case 'epoch': {
@@ -114,7 +116,8 @@ export function trainingActions(store: StoreApi<StudioState>, d: TrainingDeps) {
         if (cp && record) void d.repo.saveCheckpoint(record.id, cp).catch(() => undefined);
         const res = m.result;
         const status = res.diverged ? 'diverged' : res.stopped ? 'stopped' : 'done';
-        set({ run: { ...get().run, phase: status, result: res, epochs: res.epochs, mapping: res.mapping, elapsed: res.seconds, ...(res.diverged ? { error: res.diverged } : {}) } });
+        const seconds = offset + res.seconds;
+        set({ run: { ...get().run, phase: status, result: res, epochs: res.epochs, mapping: res.mapping, elapsed: seconds, ...(res.diverged ? { error: res.diverged } : {}) } });
         if (record && res.stopped && res.epochs.length === 0) {
           // stopped before an epoch completed (e.g. while compiling): nothing to keep nor to resume (a partial epoch
           // is never recorded: a resume repeats it)
@@ -124,7 +127,7 @@ export function trainingActions(store: StoreApi<StudioState>, d: TrainingDeps) {
           void (writes = writes.then(() => d.repo.remove(id)).catch(() => undefined)).then(d.refreshRuns);
           set({ run: { ...get().run, phase: 'stopped', error: undefined } });
         } else if (record) {
-          record = { ...record, status, ...(res.diverged ? { error: res.diverged } : {}), steps: get().run.steps, epochs: res.epochs, mapping: res.mapping, evaluation: res.evaluation, samples: res.samples.slice(0, 2), seconds: res.seconds, backend: res.backend, data: { ...record.data, skipped: res.skipped } };
+          record = { ...record, status, ...(res.diverged ? { error: res.diverged } : {}), steps: get().run.steps, epochs: res.epochs, mapping: res.mapping, evaluation: res.evaluation, samples: res.samples.slice(0, 2), seconds, backend: res.backend, data: { ...record.data, skipped: res.skipped } };
           const rec = record;
           set({ view: { record: rec, params: res.params } });
           void (async () => {
@@ -147,15 +150,16 @@ export function trainingActions(store: StoreApi<StudioState>, d: TrainingDeps) {
 
   return {
     /** Starts a run with the current settings; `init` continues from saved tensors. Returns the run id. */
-    async start(init?: Record<string, WireTensor>): Promise<string | undefined> {
+    async start(init?: Record<string, WireTensor>, parent?: { id: string; name: string }): Promise<string | undefined> {
       const s = get();
       const why = cannotStart(s);
       if (why) { set({ notice: why }); return undefined; }
+      offset = 0;
       const info = s.backbone.info!, summary = s.data.summary!;
       const now = d.now();
       const id = newId(now);
       record = {
-        id, name: `${s.cfg.method} + ${s.cfg.head} · ${s.backbone.name} · ${s.data.name}`, created: new Date(now).toISOString(), status: 'running',
+        id, name: parent ? `${parent.name} (continued)` : `${s.cfg.method} + ${s.cfg.head} · ${s.backbone.name} · ${s.data.name}`, ...(parent ? { parent: parent.id } : {}), created: new Date(now).toISOString(), status: 'running',
         cfg: { ...s.cfg }, classes: summary.classes, backbone: { name: s.backbone.name, sha256: s.backbone.sha256, info, url: s.backbone.url },
         data: { name: s.data.name, train: 0, val: 0, skipped: summary.skipped }, trainable: s.plan!.trainable, backend: s.backend.label,
         totalSteps: 0, steps: [], epochs: [], seconds: 0,
@@ -174,11 +178,12 @@ export function trainingActions(store: StoreApi<StudioState>, d: TrainingDeps) {
       const why = cannotStart(get());
       if (why) { set({ notice: why }); return false; }
       record = { ...saved, status: 'running', error: undefined };
+      offset = saved.steps.filter((p) => p.step < cp.step).at(-1)?.t ?? saved.seconds ?? 0;
       lastSave = 0;
       draft = { steps: [], epochs: [], patch: {} };
       checkpoint = undefined;
       const steps = saved.steps.filter((p) => p.step < cp.step);
-      set({ run: { ...emptyRun(), id: saved.id, phase: 'starting', backend: get().backend.label, steps, epochs: cp.epochs, totalSteps: saved.totalSteps, mapping: cp.mapping, elapsed: steps.at(-1)?.t ?? 0 }, notice: undefined });
+      set({ run: { ...emptyRun(), id: saved.id, phase: 'starting', backend: get().backend.label, steps, epochs: cp.epochs, totalSteps: saved.totalSteps, mapping: cp.mapping, elapsed: offset, startedAt: d.now() - 1000 * offset }, notice: undefined });
       await d.repo.save(record).catch(() => undefined);
       void d.refreshRuns();
       d.client.train(saved.id, saved.cfg, undefined, cp);

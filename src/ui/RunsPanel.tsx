@@ -3,6 +3,7 @@
 import { CartesianGrid, Legend, Line, LineChart, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
 import type { RunRecord } from '../persist/runs.ts';
 import { useActions, useStudio } from '../store/hooks.ts';
+import { isActive } from '../store/state.ts';
 import { fmtDuration, fmtInt, Panel, pct } from './widgets.tsx';
 
 const COLORS = ['#1971c2', '#d9480f', '#2f9e44', '#7048e8', '#c2255c', '#0c8599', '#e67700'];
@@ -31,6 +32,7 @@ export function RunsPanel() {
   const runs = useStudio((s) => s.runs);
   const compare = useStudio((s) => s.compare);
   const viewId = useStudio((s) => s.view?.record.id);
+  const liveId = useStudio((s) => (isActive(s.run.phase) ? s.run.id : undefined));
   const a = useActions();
   const shown = runs.filter((r) => compare.includes(r.id));
   return (
@@ -64,7 +66,7 @@ export function RunsPanel() {
                     {(r.status === 'interrupted' || r.status === 'stopped' || r.status === 'error') && r.epochs.length < r.cfg.epochs && (
                       <button data-testid="run-resume" title="continue from the last completed epoch" onClick={() => void a.resumeRun(r.id)}>resume</button>
                     )}
-                    <button onClick={() => void a.deleteRun(r.id)}>delete</button>
+                    <button disabled={r.id === liveId} title={r.id === liveId ? 'stop the run before deleting it' : undefined} onClick={() => void a.deleteRun(r.id)}>delete</button>
                   </td>
                 </tr>
               );

@@ -10,6 +10,7 @@ import { fmtDuration, Panel, pct } from './widgets.tsx';
 export function TrainPanel() {
   const run = useStudio((s) => s.run);
   const why = useStudio(cannotStart);
+  const continuing = useStudio((s) => s.continuing);
   const a = useActions();
   const done = run.steps.length ? run.steps[run.steps.length - 1].step + 1 : 0;
   const total = run.totalSteps;
@@ -40,6 +41,10 @@ export function TrainPanel() {
         <span className={`status ${run.phase}`} data-testid="run-status">{run.phase}</span>
         {why && !active && <span className="muted">{why}</span>}
       </div>
+      {continuing && !active && (
+        <div className="muted" data-testid="continuing">Train continues <b>{continuing.name}</b> from its tensors{' '}
+          <button onClick={() => a.cancelContinue()}>start afresh instead</button></div>
+      )}
       <div className="progress">
         <progress data-testid="progress" value={done} max={Math.max(total, 1)} />
         <span data-testid="progress-text">{done}/{total || "–"} steps</span>
