@@ -56,10 +56,15 @@ export async function openStudio(browser: Browser, baseUrl: string, query: strin
 
 export async function waitBackend(page: Page): Promise<string> {
   await page.waitForFunction(() => {
-    const t = document.querySelector('[data-testid=backend]')?.textContent ?? '';
+    const t = document.querySelector('[data-testid=backend]')?.getAttribute('data-label') ?? '';
     return t.length > 0 && !t.includes('starting');
   }, null, { timeout: 120_000 });
-  return (await page.textContent('[data-testid=backend]')) ?? '';
+  return backendLabel(page);
+}
+
+/** The backend's whole label (the badge shows a short one; the reason is one click away). */
+export async function backendLabel(page: Page): Promise<string> {
+  return (await page.getAttribute('[data-testid=backend]', 'data-label')) ?? '';
 }
 
 /** The tiny ViT (16×16, patch 4, 2 blocks, width 16) and the 3-class shapes folder through the file inputs. */

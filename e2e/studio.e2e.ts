@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { decodeImage } from '../src/data/decode-node.ts';
 import { readSafetensors } from '../src/io/safetensors.ts';
 import { decodeModel } from '../src/onnx/codec.ts';
-import { downloadVia, FIXTURES, launch, loadTiny, openStudio, screenshot, setField, snapshot, trainAndWait, type Studio } from './browser.ts';
+import { backendLabel, downloadVia, FIXTURES, launch, loadTiny, openStudio, screenshot, setField, snapshot, trainAndWait, type Studio } from './browser.ts';
 
 const baseUrl = inject('baseUrl');
 let browser: Browser;
@@ -33,7 +33,7 @@ afterAll(async () => { await browser?.close(); });
 describe.sequential('studio in Chromium', () => {
   it('trains LoR-VP on WebGPU (SwiftShader) with live metrics', async () => {
     const s = (pages.webgpu = await openStudio(browser, baseUrl, 'backend=webgpu&preload=0&ortlog=verbose'));
-    expect(await s.page.textContent('[data-testid=backend]')).toMatch(/^webgpu \(.+\)$/);
+    expect(await backendLabel(s.page)).toMatch(/^webgpu \(.+\)$/);
     expect(await s.page.evaluate(() => crossOriginIsolated)).toBe(true);
     await setupRun(s, 2);
     const seconds = await trainAndWait(s.page);
@@ -60,7 +60,7 @@ describe.sequential('studio in Chromium', () => {
 
   it('trains the same run on wasm; the first losses agree with WebGPU within 1e-4', async () => {
     const s = (pages.wasm = await openStudio(browser, baseUrl, 'backend=wasm&preload=0'));
-    expect(await s.page.textContent('[data-testid=backend]')).toMatch(/^wasm — /);
+    expect(await backendLabel(s.page)).toMatch(/^wasm — /);
     await setupRun(s, 2);
     await trainAndWait(s.page);
     const gpu = await snapshot(pages.webgpu!.page), cpu = await snapshot(s.page);
@@ -169,7 +169,7 @@ describe.sequential('studio in Chromium', () => {
   it('preloads the bundled demo data (and starter backbone) on a first visit: one click trains', async () => {
     const s = await openStudio(browser, baseUrl, '');
     // "auto" on SwiftShader (a software adapter) chooses wasm and says why
-    expect(await s.page.textContent('[data-testid=backend]')).toMatch(/^wasm — the WebGPU adapter \(.*swiftshader.*\) is a software renderer/);
+    expect(await backendLabel(s.page)).toMatch(/^wasm — the WebGPU adapter \(.*swiftshader.*\) is a software renderer/);
     await s.page.waitForFunction(() => /Fashion-MNIST.*10 classes, 2500 images/.test(document.querySelector('[data-testid=data-summary]')?.textContent ?? ''), null, { timeout: 180_000 });
     const starters: unknown[] = JSON.parse(readFileSync(join(import.meta.dirname, '../models/starters.json'), 'utf8'));
     if (starters.length > 0) {

@@ -66,9 +66,13 @@ export interface Divergence { step: number; epoch: number; loss: number; keptEpo
  * initial tensors when the first epoch diverged). */
 export interface TrainResult { params: Record<string, Tensor>; mapping: Int32Array | undefined; epochs: EpochMetrics[]; info: BackboneInfo; backend: string; diverged?: Divergence }
 
+/** A loss that is not finite, or 10⁴ times the run's first (a cross-entropy that large means logits of ~10⁴: the
+ * weights have blown up and the next steps overflow), means the run diverged. */
+export const exploded = (loss: number, first: number): boolean => !Number.isFinite(loss) || loss > 1e4 * Math.max(first, 1);
+
 /** One line for people: what happened and what to do. */
 export const divergenceMessage = (d: Divergence, totalEpochs: number): string =>
-  `diverged — lower the learning rate: the loss became ${d.loss} at step ${d.step + 1} (epoch ${d.epoch + 1}); kept the tensors of the last finite epoch (${d.keptEpochs} of ${totalEpochs} completed)`;
+  `diverged — lower the learning rate: the loss became ${Number.isFinite(d.loss) ? d.loss.toPrecision(3) : d.loss} at step ${d.step + 1} (epoch ${d.epoch + 1}); kept the tensors of the last finite epoch (${d.keptEpochs} of ${totalEpochs} completed)`;
 
 export interface Evaluation { logits: Float32Array; labels: Int32Array; predictions: Int32Array; accuracy: number; loss: number; perClass: number[]; confusion: number[][] }
 
@@ -188,7 +192,7 @@ export async function train(o: TrainOptions): Promise<TrainResult> {
   let t = o.resume?.step ?? 0;
   // the last finite tensors (a run that diverges keeps them): the start, then every completed epoch's
   let good = { params: o.resume ? Object.fromEntries(Object.keys(params).map((k) => [k, o.resume!.tensors[k] ?? params[k]])) : params, mapping, epochs: o.resume?.epoch ?? 0 };
-  let diverged: Divergence | undefined;
+  let diverged: Divergence | undefined, firstLoss: number | undefined;
   for (let epoch = o.resume?.epoch ?? 0; epoch < cfg.epochs && !diverged; epoch++) {
     if (o.callbacks?.shouldStop?.()) break;
     if (step.io.mapping && (cfg.head === 'ilm' ? epoch % cfg.mappingFreq === 0 : !mapping)) await updateMapping(epoch);
@@ -252,7 +256,8 @@ export async function train(o: TrainOptions): Promise<TrainResult> {
         let loss = 0;
         for (const h of losses) loss += ((await ex.download(h)).data as Float32Array)[0];
         o.callbacks?.onStep?.({ step: t, epoch, loss, lr, totalSteps: total });
-        if (!Number.isFinite(loss)) diverged = { step: t, epoch, loss, keptEpochs: good.epochs };
+        firstLoss ??= loss;
+        if (exploded(loss, firstLoss)) diverged = { step: t, epoch, loss, keptEpochs: good.epochs };
       }
       for (const h of losses) ex.dispose(h);
       if (diverged) { stopped = true; t++; break; }
@@ -263,7 +268,7 @@ export async function train(o: TrainOptions): Promise<TrainResult> {
     const sums = (await ex.download(metrics)).data as Float32Array;
     ex.dispose(metrics);
     const lossSum = sums[0], correct = sums[1];
-    if (!Number.isFinite(lossSum)) { diverged = { step: t - 1, epoch, loss: lossSum, keptEpochs: good.epochs }; break; }
+    if (exploded(lossSum / n, firstLoss ?? lossSum / n)) { diverged = { step: t - 1, epoch, loss: lossSum / n, keptEpochs: good.epochs }; break; }
     const seconds = (performance.now() - t0) / 1000;
     let valAcc: number | null = null, valLoss: number | null = null;
     if (o.val && o.val.size && cache) {

@@ -103,8 +103,10 @@ export function importActions(store: StoreApi<StudioState>, d: ImportDeps) {
       }
     },
 
-    /** Classifies one image with the viewed run. */
-    async tryImage(image: Blob): Promise<void> {
+    /** A try-it problem that is not the model's (the webcam refused): replaces the previous error. */
+    tryError(error: string): void { set({ tryit: { status: 'error', probabilities: [], preview: undefined, error } }); },
+    /** Classifies one image with the viewed run; errors name the image (`what`). */
+    async tryImage(image: Blob, what = 'the image'): Promise<void> {
       const v = get().view;
       if (!v) { set({ notice: 'train a run (or open one) first' }); return; }
       set({ tryit: { ...get().tryit, status: 'busy', error: undefined } });
@@ -113,7 +115,7 @@ export function importActions(store: StoreApi<StudioState>, d: ImportDeps) {
         const r = await d.client.classify(v.record.id, v.record.cfg, v.record.classes.length, v.params, v.record.mapping, image);
         set({ tryit: { status: 'ready', probabilities: r.probabilities, preview: r.preview, error: undefined } });
       } catch (e) {
-        set({ tryit: { status: 'error', probabilities: [], preview: undefined, error: message(e) } });
+        set({ tryit: { status: 'error', probabilities: [], preview: undefined, error: `${what}: ${message(e)}` } });
       }
     },
   };

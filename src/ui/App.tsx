@@ -1,4 +1,5 @@
 // The studio layout: header with the backend badge, the four setup/training panels, results and saved runs.
+import { useState } from 'react';
 import { isActive } from '../store/state.ts';
 import { useActions, useStudio } from '../store/hooks.ts';
 import type { BackendChoice } from '../worker/protocol.ts';
@@ -11,15 +12,26 @@ import { TrainPanel } from './TrainPanel.tsx';
 import { TryPanel } from './TryPanel.tsx';
 import { Select } from './widgets.tsx';
 
+/** The badge's short label: the backend alone; the reason it was chosen is one click away. */
+export function shortBackend(b: { status: string; ep: 'webgpu' | 'wasm' | undefined; label: string }): string {
+  if (b.status === 'starting') return 'starting…';
+  if (b.status === 'error') return 'no backend';
+  return b.ep === 'webgpu' ? 'WebGPU' : b.ep === 'wasm' ? 'wasm (CPU)' : b.label;
+}
+
 function BackendBadge() {
   const b = useStudio((s) => s.backend);
   const busy = useStudio((s) => isActive(s.run.phase));
   const a = useActions();
+  const [why, setWhy] = useState(false);
+  const detail = `${b.label} · ${b.runtime}${b.isolated ? ` · cross-origin isolated, ${b.threads} wasm threads` : ' · not cross-origin isolated (1 wasm thread)'}`;
   return (
     <div className="backend">
-      <span className={`badge ${b.ep ?? b.status}`} data-testid="backend" data-ep={b.ep ?? ''} title={`${b.runtime}${b.isolated ? ` · cross-origin isolated, ${b.threads} wasm threads` : ' · not cross-origin isolated (1 wasm thread)'}`}>{b.label}</span>
-      <Select<BackendChoice> value={b.choice} disabled={busy} testId="backend-select" onChange={(c) => void a.setBackend(c)}
+      <span className={`badge ${b.ep ?? b.status}`} data-testid="backend" data-ep={b.ep ?? ''} data-label={b.label} title={detail}>{shortBackend(b)}</span>
+      {b.status === 'ready' && <button className="link" aria-expanded={why} onClick={() => setWhy(!why)}>why?</button>}
+      <Select<BackendChoice> value={b.choice} disabled={busy} testId="backend-select" label="compute backend" onChange={(c) => void a.setBackend(c)}
         options={[{ value: 'auto', label: 'auto' }, { value: 'webgpu', label: 'WebGPU' }, { value: 'wasm', label: 'wasm (CPU)' }]} />
+      {why && <div className="muted backend-why" data-testid="backend-why">{detail}</div>}
     </div>
   );
 }
@@ -34,7 +46,7 @@ export function App() {
         <span className="muted">Adapt a frozen backbone to your classes by training a tiny visual prompt — in your browser.</span>
         <BackendBadge />
       </header>
-      {notice && <div className="notice" onClick={() => a.dismissNotice()}>{notice} <span className="muted">(dismiss)</span></div>}
+      {notice && <div className="notice" role="status" data-testid="notice">{notice} <button className="link" onClick={() => a.dismissNotice()}>dismiss</button></div>}
       <main>
         <div className="setup">
           <BackbonePanel />

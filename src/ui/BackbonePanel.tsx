@@ -2,10 +2,9 @@
 // or drop / choose any .onnx file — with the hub's config.json / preprocessor_config.json beside it for class names,
 // normalisation and input size. Shows what the worker detected and what loading did to the file, lets the user
 // pick the input size L where the graph leaves it free, and edit the normalisation.
-import { useState, type DragEvent } from 'react';
 import { useActions, useStudio } from '../store/hooks.ts';
 import { formatProgress } from '../store/download.ts';
-import { Field, fmtInt, NumberInput, Panel } from './widgets.tsx';
+import { DropZone, Field, fmtInt, NumberInput, Panel } from './widgets.tsx';
 
 /** Input sizes offered where the graph leaves L free (multiples of 32: every CNN stride divides them). */
 const SIZES = [64, 96, 128, 160, 192, 224, 256, 288, 320, 384, 448, 512];
@@ -15,18 +14,12 @@ export function BackbonePanel() {
   const catalog = useStudio((s) => s.catalog);
   const cfg = useStudio((s) => s.cfg);
   const a = useActions();
-  const [over, setOver] = useState(false);
 
-  const loadFiles = async (list: FileList | null | undefined) => {
-    const files = [...(list ?? [])].filter((f) => /\.onnx$|^(config|preprocessor_config)\.json$/i.test(f.name));
-    if (!files.length && list?.length) files.push(list[0]);
+  const loadFiles = async (list: File[]) => {
+    const files = list.filter((f) => /\.onnx$|^(config|preprocessor_config)\.json$/i.test(f.name));
+    if (!files.length && list.length) files.push(list[0]);
     if (!files.length) return;
     await a.loadBackboneFiles(await Promise.all(files.map(async (f) => ({ name: f.name, bytes: new Uint8Array(await f.arrayBuffer()) }))));
-  };
-  const onDrop = (e: DragEvent) => {
-    e.preventDefault();
-    setOver(false);
-    void loadFiles(e.dataTransfer.files);
   };
   const info = b.info;
   // the catalogue entry that is loaded (by the URL it came from, or its sha256), so the select shows it
@@ -45,9 +38,10 @@ export function BackbonePanel() {
           {catalog.map((c) => <option key={c.id} value={c.id}>{c.name}{c.bundled ? ' (bundled)' : ' (download)'}</option>)}
         </select>
       </div>
-      <div className={`drop ${over ? 'over' : ''}`} onDragOver={(e) => { e.preventDefault(); setOver(true); }} onDragLeave={() => setOver(false)} onDrop={onDrop}>
-        Drop an <b>.onnx</b> backbone here (with its <code>config.json</code> and <code>preprocessor_config.json</code> if it came with them), or <label className="link">choose files<input type="file" accept=".onnx,.json" multiple data-testid="model-input" hidden onChange={(e) => void loadFiles(e.target.files)} /></label>
-      </div>
+      <DropZone label="backbone drop zone: drop an .onnx file (with config.json and preprocessor_config.json), or press Enter to choose files"
+        accept=".onnx,.json" multiple testId="model-input" pickLabel="choose files" onFiles={(f) => void loadFiles(f)} onDrop={(dt) => void loadFiles([...dt.files])}>
+        Drop an <b>.onnx</b> backbone here (with its <code>config.json</code> and <code>preprocessor_config.json</code> if it came with them), or
+      </DropZone>
       {b.status === 'loading' && (
         <div className="muted" role="status">Loading {b.name}… {b.progress && (
           <><progress value={b.progress.total ? b.progress.received / b.progress.total : undefined} max={1} /> {formatProgress(b.progress)}</>

@@ -1,33 +1,26 @@
 // Data: drop one or more folders (one subfolder per class, or train/ + val/) or pick one; shows classes, counts,
 // thumbnails, the files that were skipped (with why) and the bundled demo as a one-click option.
-import { useState, type DragEvent } from 'react';
 import { valCount } from '../data/split.ts';
 import { useActions, useStudio } from '../store/hooks.ts';
 import { datasetName, filesFromDrop, filesFromInput } from './drop-files.ts';
-import { BlobImage, Panel } from './widgets.tsx';
+import { BlobImage, DropZone, Panel } from './widgets.tsx';
 
 export function DataPanel() {
   const d = useStudio((s) => s.data);
   const valFraction = useStudio((s) => s.cfg.valFraction);
   const a = useActions();
-  const [over, setOver] = useState(false);
-  const onDrop = async (e: DragEvent) => {
-    e.preventDefault();
-    setOver(false);
-    const files = await filesFromDrop(e.dataTransfer);
+  const onDrop = async (dt: DataTransfer) => {
+    const files = await filesFromDrop(dt);
     if (files.length) void a.loadFiles(datasetName(files), files);
   };
   const s = d.summary;
   return (
     <Panel title="2 · Data" aside={<button onClick={() => void a.loadDemo()}>Use demo data</button>}>
-      <div className={`drop ${over ? 'over' : ''}`} onDragOver={(e) => { e.preventDefault(); setOver(true); }} onDragLeave={() => setOver(false)} onDrop={(e) => void onDrop(e)}>
-        Drop image folders here (one subfolder per class, or <code>train/</code> + <code>val/</code>), or{' '}
-        <label className="link">choose a folder
-          <input type="file" multiple hidden data-testid="dataset-input"
-            ref={(el) => { if (el) el.webkitdirectory = true; }}
-            onChange={(e) => { const fl = e.target.files; if (fl?.length) { const files = filesFromInput(fl); void a.loadFiles(datasetName(files), files); } e.target.value = ''; }} />
-        </label>
-      </div>
+      <DropZone label="data drop zone: drop image folders (one subfolder per class, or train/ + val/), or press Enter to choose a folder"
+        multiple directory testId="dataset-input" pickLabel="choose a folder" onDrop={(dt) => void onDrop(dt)}
+        onFiles={(list) => { const files = filesFromInput(list); void a.loadFiles(datasetName(files), files); }}>
+        Drop image folders here (one subfolder per class, or <code>train/</code> + <code>val/</code>), or
+      </DropZone>
       {d.status === 'loading' && (
         <div className="muted">Reading {d.name}… {d.progress && <><progress value={d.progress.done} max={Math.max(1, d.progress.total)} /> {d.progress.done}/{d.progress.total}</>}</div>
       )}

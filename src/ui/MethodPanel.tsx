@@ -42,8 +42,8 @@ export function MethodPanel() {
           <Field label="rank r"><NumberInput label="rank r" onError={err('rank r')} value={cfg.rank} min={1} integer onChange={(rank) => a.setCfg({ rank })} /></Field>
           <Field label="init B, A">
             <span className="pair">
-              <Select value={bInit} options={initOptions} onChange={(v) => a.setCfg({ init: `${v},${aInit}` })} />
-              <Select value={aInit} options={initOptions} onChange={(v) => a.setCfg({ init: `${bInit},${v}` })} />
+              <Select label="init of B" value={bInit} options={initOptions} onChange={(v) => a.setCfg({ init: `${v},${aInit}` })} />
+              <Select label="init of A" value={aInit} options={initOptions} onChange={(v) => a.setCfg({ init: `${bInit},${v}` })} />
             </span>
           </Field>
         </>}

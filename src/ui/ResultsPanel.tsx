@@ -17,20 +17,21 @@ function Confusion(p: { view: ResultView }) {
   return (
     <div>
       <h3>Confusion matrix <span className="muted">(rows: true class, columns: predicted; click a cell)</span></h3>
-      <table className="heat confusion" data-testid="confusion">
+      <div className="scroll-x"><table className="heat confusion" data-testid="confusion">
         <thead><tr><th />{classes.map((c, j) => <th key={c} title={c}>{j}</th>)}</tr></thead>
         <tbody>
           {ev.confusion.map((row, i) => (
             <tr key={i}>
               <th title={classes[i]}>{i} {classes[i]}</th>
               {row.map((v, j) => (
-                <td key={j} onClick={() => setCell([i, j])} className={cell && cell[0] === i && cell[1] === j ? 'sel' : ''}
-                  style={{ background: i === j ? `rgba(47, 158, 68, ${(0.08 + 0.8 * v / max).toFixed(3)})` : v ? `rgba(224, 49, 49, ${(0.12 + 0.8 * v / max).toFixed(3)})` : undefined }}>{v || ''}</td>
+                <td key={j} className={cell && cell[0] === i && cell[1] === j ? 'sel' : ''}
+                  style={{ background: i === j ? `rgba(47, 158, 68, ${(0.08 + 0.8 * v / max).toFixed(3)})` : v ? `rgba(224, 49, 49, ${(0.12 + 0.8 * v / max).toFixed(3)})` : undefined }}>
+                  <button className="cell" aria-label={`${classes[i]} predicted as ${classes[j]}: ${v}`} aria-pressed={!!cell && cell[0] === i && cell[1] === j} onClick={() => setCell([i, j])}>{v || ''}</button></td>
               ))}
             </tr>
           ))}
         </tbody>
-      </table>
+      </table></div>
       {cell && (
         <div className="misclassified">
           <b>{classes[cell[0]]}</b> predicted as <b>{classes[cell[1]]}</b>: {picked.length} image{picked.length === 1 ? '' : 's'}

@@ -4,7 +4,7 @@ import { CartesianGrid, Legend, Line, LineChart, ResponsiveContainer, Tooltip, X
 import type { RunRecord } from '../persist/runs.ts';
 import { useActions, useStudio } from '../store/hooks.ts';
 import { isActive } from '../store/state.ts';
-import { fmtDuration, fmtInt, Panel, pct } from './widgets.tsx';
+import { FilePick, fmtDuration, fmtInt, Panel, pct } from './widgets.tsx';
 
 const COLORS = ['#1971c2', '#d9480f', '#2f9e44', '#7048e8', '#c2255c', '#0c8599', '#e67700'];
 
@@ -15,7 +15,7 @@ function Overlay(p: { runs: RunRecord[] }) {
     <figure className="chart wide" data-testid="runs-overlay">
       <figcaption>validation accuracy per epoch</figcaption>
       <ResponsiveContainer width="100%" height={200}>
-        <LineChart data={data}>
+        <LineChart data={data} accessibilityLayer={false}>
           <CartesianGrid strokeDasharray="3 3" stroke="#e3e6ea" />
           <XAxis dataKey="epoch" tick={{ fontSize: 11 }} />
           <YAxis domain={[0, 1]} tick={{ fontSize: 11 }} width={40} />
@@ -38,14 +38,12 @@ export function RunsPanel() {
   return (
     <Panel title="Saved runs" aside={
       <span className="muted">{runs.length} in this browser ·{' '}
-        <label className="link" title="prompt.safetensors + manifest.json of a run (from the CLI or an export)">import a run
-          <input type="file" multiple accept=".safetensors,.json" hidden data-testid="import-run"
-            onChange={(e) => { const fl = [...(e.target.files ?? [])]; e.target.value = ''; void Promise.all(fl.map(async (f) => ({ name: f.name, bytes: new Uint8Array(await f.arrayBuffer()) }))).then((files) => a.importRun(files)); }} />
-        </label>
+        <FilePick accept=".safetensors,.json" multiple testId="import-run"
+          onFiles={(fl) => void Promise.all(fl.map(async (f) => ({ name: f.name, bytes: new Uint8Array(await f.arrayBuffer()) }))).then((files) => a.importRun(files))}>import a run</FilePick>
       </span>
     }>
       {runs.length === 0 ? <div className="muted">Runs are saved here as they train.</div> : (
-        <table className="runs" data-testid="runs">
+        <div className="scroll-x"><table className="runs" data-testid="runs">
           <thead><tr><th /><th>run</th><th>status</th><th>params</th><th>best val</th><th>final val</th><th>time</th><th /></tr></thead>
           <tbody>
             {runs.map((r) => {
@@ -72,7 +70,7 @@ export function RunsPanel() {
               );
             })}
           </tbody>
-        </table>
+        </table></div>
       )}
       {shown.length > 0 && <Overlay runs={shown} />}
     </Panel>

@@ -1,20 +1,19 @@
 // "Try it": classify a dropped image or a webcam frame with the viewed run (its deployable model, in the worker),
 // showing what the backbone sees (the resized input) and the top classes.
-import { useEffect, useRef, useState, type DragEvent } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import { useActions, useStudio } from '../store/hooks.ts';
-import { Panel, PlanesImage, pct } from './widgets.tsx';
+import { DropZone, Panel, PlanesImage, pct } from './widgets.tsx';
 
-function Webcam(p: { onFrame: (b: Blob) => void }) {
+function Webcam(p: { onFrame: (b: Blob) => void; onError: (message: string) => void }) {
   const video = useRef<HTMLVideoElement>(null);
   const [stream, setStream] = useState<MediaStream>();
-  const [error, setError] = useState<string>();
   useEffect(() => () => stream?.getTracks().forEach((t) => t.stop()), [stream]);
   const start = async () => {
     try {
       const s = await navigator.mediaDevices.getUserMedia({ video: true });
       setStream(s);
       if (video.current) { video.current.srcObject = s; await video.current.play(); }
-    } catch (e) { setError(e instanceof Error ? e.message : String(e)); }
+    } catch (e) { p.onError(`the webcam: ${e instanceof Error ? e.message : String(e)}`); }
   };
   const snap = () => {
     const v = video.current;
@@ -28,7 +27,6 @@ function Webcam(p: { onFrame: (b: Blob) => void }) {
     <div className="webcam">
       <video ref={video} muted playsInline width={160} hidden={!stream} />
       {stream ? <button onClick={snap}>Classify this frame</button> : <button onClick={() => void start()}>Use the webcam</button>}
-      {error && <span className="error">{error}</span>}
     </div>
   );
 }
@@ -37,25 +35,23 @@ export function TryPanel() {
   const view = useStudio((s) => s.view);
   const t = useStudio((s) => s.tryit);
   const a = useActions();
-  const [over, setOver] = useState(false);
   if (!view) return null;
   const classes = view.record.classes;
   const top = t.probabilities.map((p, i) => ({ p, i })).sort((x, y) => y.p - x.p).slice(0, 5);
-  const onDrop = (e: DragEvent) => {
-    e.preventDefault();
-    setOver(false);
-    const f = [...e.dataTransfer.files].find((x) => x.type.startsWith('image/')) ?? e.dataTransfer.files[0];
-    if (f) void a.tryImage(f);
+  const onDrop = (dt: DataTransfer) => {
+    const f = [...dt.files].find((x) => x.type.startsWith('image/')) ?? dt.files[0];
+    if (f) void a.tryImage(f, f.name);
   };
   return (
     <Panel title="Try it">
       <div className="tryit">
-        <div className={`drop ${over ? 'over' : ''}`} onDragOver={(e) => { e.preventDefault(); setOver(true); }} onDragLeave={() => setOver(false)} onDrop={onDrop}>
-          Drop an image, or <label className="link">choose one<input type="file" accept="image/*" hidden data-testid="try-input" onChange={(e) => { const f = e.target.files?.[0]; if (f) void a.tryImage(f); e.target.value = ''; }} /></label>
-          <Webcam onFrame={(b) => void a.tryImage(b)} />
-        </div>
+        <DropZone label="try-it drop zone: drop an image, or press Enter to choose one" accept="image/*" testId="try-input" pickLabel="choose one"
+          onDrop={onDrop} onFiles={(f) => void a.tryImage(f[0], f[0].name)}>
+          Drop an image, or
+        </DropZone>
+        <Webcam onFrame={(b) => void a.tryImage(b, 'the webcam frame')} onError={(m) => a.tryError(m)} />
         {t.status === 'busy' && <span className="muted">classifying…</span>}
-        {t.status === 'error' && <span className="error">{t.error}</span>}
+        {t.status === 'error' && <span className="error" role="alert" data-testid="try-error">{t.error}</span>}
         {t.status === 'ready' && t.preview && (
           <div className="tryresult" data-testid="try-result">
             <PlanesImage data={t.preview.data} size={t.preview.size} title="what the backbone sees (before the prompt)" />

@@ -37,8 +37,8 @@ export async function filesFromDrop(dt: DataTransfer): Promise<DataFile[]> {
 }
 
 /** Files chosen with <input type=file webkitdirectory>. */
-export function filesFromInput(list: FileList): DataFile[] {
-  return [...list].map((f) => ({ path: f.webkitRelativePath || f.name, blob: f }));
+export function filesFromInput(list: ArrayLike<File>): DataFile[] {
+  return Array.from(list, (f) => ({ path: f.webkitRelativePath || f.name, blob: f }));
 }
 
 /** A display name for a set of files: their common top folder. */

@@ -55,11 +55,39 @@ export function NumberInput(p: { value: number; onChange: (v: number) => void; m
   </>;
 }
 
-export function Select<T extends string>(p: { value: T; options: readonly { value: T; label: string; disabled?: boolean }[]; onChange: (v: T) => void; testId?: string; disabled?: boolean }) {
+export function Select<T extends string>(p: { value: T; options: readonly { value: T; label: string; disabled?: boolean }[]; onChange: (v: T) => void; testId?: string; disabled?: boolean; label?: string }) {
   return (
-    <select value={p.value} data-testid={p.testId} disabled={p.disabled} onChange={(e) => { const o = p.options.find((x) => x.value === e.target.value); if (o) p.onChange(o.value); }}>
+    <select value={p.value} data-testid={p.testId} disabled={p.disabled} aria-label={p.label} onChange={(e) => { const o = p.options.find((x) => x.value === e.target.value); if (o) p.onChange(o.value); }}>
       {p.options.map((o) => <option key={o.value} value={o.value} disabled={o.disabled}>{o.label}</option>)}
     </select>
+  );
+}
+
+export interface PickOptions { accept?: string; multiple?: boolean; directory?: boolean; testId: string; onFiles: (files: File[]) => void }
+
+/** A file picker as a real button (keyboard reachable); the hidden input stays for the browser's dialog. */
+export function FilePick(p: PickOptions & { children: ReactNode }) {
+  const ref = useRef<HTMLInputElement | null>(null);
+  return <>
+    <button type="button" className="link" onClick={() => ref.current?.click()}>{p.children}</button>
+    <input type="file" hidden tabIndex={-1} accept={p.accept} multiple={p.multiple} data-testid={p.testId}
+      ref={(el) => { ref.current = el; if (el && p.directory) el.webkitdirectory = true; }}
+      onChange={(e) => { const files = [...(e.target.files ?? [])]; e.target.value = ''; if (files.length) p.onFiles(files); }} />
+  </>;
+}
+
+/** A drop zone that is also a keyboard target: focusable, named, and Enter / Space open the file picker. */
+export function DropZone(p: PickOptions & { label: string; onDrop: (dt: DataTransfer) => void; children: ReactNode; pickLabel: string; className?: string }) {
+  const [over, setOver] = useState(false);
+  const ref = useRef<HTMLDivElement>(null);
+  const openPicker = () => ref.current?.querySelector<HTMLButtonElement>('button.link')?.click();
+  return (
+    <div ref={ref} className={`drop ${over ? 'over' : ''} ${p.className ?? ''}`} tabIndex={0} role="group" aria-label={p.label}
+      onKeyDown={(e) => { if ((e.key === 'Enter' || e.key === ' ') && e.target === e.currentTarget) { e.preventDefault(); openPicker(); } }}
+      onDragOver={(e) => { e.preventDefault(); setOver(true); }} onDragLeave={() => setOver(false)}
+      onDrop={(e) => { e.preventDefault(); setOver(false); p.onDrop(e.dataTransfer); }}>
+      {p.children} <FilePick {...p}>{p.pickLabel}</FilePick>
+    </div>
   );
 }
 
