@@ -39,10 +39,14 @@ const describeAdapter = (a: AdapterLike): string => {
   return (uniq || 'unknown adapter') + (a.isFallbackAdapter ? ', fallback adapter' : '');
 };
 
-function configureEnv(verbose: boolean): { isolated: boolean; threads: number } {
+/** wasm threads: one core is left to the page (its UI must stay responsive while the worker trains), at most 4;
+ * `threads` overrides it (the responsiveness benchmark measures the old choice, all cores). */
+export const defaultThreads = (cores: number): number => Math.max(1, Math.min(4, cores - 1));
+
+function configureEnv(verbose: boolean, want?: number): { isolated: boolean; threads: number } {
   const isolated = typeof crossOriginIsolated === 'boolean' && crossOriginIsolated;
   const cores = typeof navigator !== 'undefined' && navigator.hardwareConcurrency ? navigator.hardwareConcurrency : 1;
-  const threads = isolated ? Math.max(1, Math.min(4, cores)) : 1;
+  const threads = isolated ? Math.max(1, Math.min(16, want ?? defaultThreads(cores))) : 1;
   ort.env.wasm.numThreads = threads;
   ort.env.wasm.proxy = false;
   ort.env.logLevel = verbose ? 'verbose' : 'error';
@@ -53,8 +57,8 @@ function configureEnv(verbose: boolean): { isolated: boolean; threads: number } 
 export const runtimeVersion = (): string => `onnxruntime-web ${ort.env.versions.web ?? ort.env.versions.common ?? '?'}`;
 
 /** Decides the backend once: WebGPU when an adapter exists and a probe session runs on it, else wasm (and why). */
-export async function detectCapabilities(prefer: Ep | 'auto' = 'auto', verbose = false): Promise<Capabilities> {
-  const { isolated, threads } = configureEnv(verbose);
+export async function detectCapabilities(prefer: Ep | 'auto' = 'auto', verbose = false, threadsWanted?: number): Promise<Capabilities> {
+  const { isolated, threads } = configureEnv(verbose, threadsWanted);
   const wasm = (why: string): Capabilities => Object.freeze({ ep: 'wasm', label: `wasm — ${why}`, adapter: undefined, fallbackAdapter: false, crossOriginIsolated: isolated, threads, verbose });
   if (prefer === 'wasm') return wasm('chosen in the settings');
   const gpu = typeof navigator === 'undefined' ? undefined : gpuOf(navigator);

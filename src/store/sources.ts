@@ -102,9 +102,9 @@ export function sourceActions(store: StoreApi<StudioState>, d: SourceDeps) {
     return files;
   }
 
-  async function ingest(name: string, files: DataFile[], ticket: number): Promise<void> {
+  async function ingest(name: string, files: DataFile[], ticket: number, fromDemo = false): Promise<void> {
     if (ticket !== dataTicket) return;
-    set({ data: { status: 'loading', name, progress: { done: 0, total: files.length }, summary: undefined, error: undefined, files: new Map(files.map((f) => [f.path, f.blob])) } });
+    set({ data: { status: 'loading', name, progress: { done: 0, total: files.length }, summary: undefined, error: undefined, files: new Map(files.map((f) => [f.path, f.blob])), fromDemo } });
     const off = d.client.on((m) => { if (m.type === 'data-progress' && ticket === dataTicket) set({ data: { ...get().data, progress: { done: m.done, total: m.total } } }); });
     try {
       const r = await d.client.data(files);
@@ -216,7 +216,7 @@ export function sourceActions(store: StoreApi<StudioState>, d: SourceDeps) {
       set({ data: { ...get().data, status: 'loading', name: title, progress: { done: 0, total: paths.length }, error: undefined } });
       const files = (await unpack(dir + 'pack.bin')) ?? (await fetchEach(paths, dir, ticket));
       if (ticket !== dataTicket) return false;
-      await ingest(title, files, ticket);
+      await ingest(title, files, ticket, true);
       return ticket === dataTicket;
     },
   };

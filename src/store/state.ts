@@ -43,6 +43,8 @@ export interface DataState {
   error: string | undefined;
   /** The files by path (to show misclassified images). */
   files: Map<string, Blob>;
+  /** The bundled demo (it can be loaded again after a reload; a dropped folder cannot). */
+  fromDemo?: boolean;
 }
 
 export interface RunState {

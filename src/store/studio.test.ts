@@ -8,6 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { readSafetensors } from '../io/safetensors.ts';
 import { decodeModel } from '../onnx/codec.ts';
 import { memoryRepo } from '../persist/runs.ts';
+import { memorySettings } from '../persist/settings.ts';
 import { WorkerClient } from '../worker/client.ts';
 import { createStudio } from './studio.ts';
 import { backToBack, FIX, notFound, ready, shapes, tinyVit, until } from './test-harness.ts';
@@ -179,5 +180,22 @@ describe('studio store', () => {
     await s.actions.openRun(first.id);
     expect(s.store.getState().run).toMatchObject({ id: first.id, epochs: first.epochs });
     expect(s.store.getState().run.steps.length).toBe(first.steps.length);
+  });
+
+  it('settings survive a reload: the form, the dropped backbone (from the IndexedDB cache), and a request for the folder again', async () => {
+    const repo = memoryRepo(), settings = memorySettings();
+    const a = createStudio({ client: new WorkerClient(backToBack()), repo, fetch: notFound, settings });
+    await a.actions.boot({ preload: true });
+    await a.actions.loadBackboneFile('tiny-vit.onnx', tinyVit());
+    await a.actions.loadFiles('shapes', shapes());
+    a.actions.setCfg({ epochs: 3, lr: 0.07, method: 'vpt', tokens: 3 });
+    await new Promise((r) => setTimeout(r, 20)); // the backbone cache write
+    expect(settings.saved).toMatchObject({ cfg: { epochs: 3, lr: 0.07, method: 'vpt', tokens: 3 }, backbone: { name: 'tiny-vit.onnx' }, data: { kind: 'folder', name: 'shapes' } });
+    const b = createStudio({ client: new WorkerClient(backToBack()), repo, fetch: notFound, settings });
+    await b.actions.boot({ preload: true });
+    const st = b.store.getState();
+    expect(st.backbone).toMatchObject({ status: 'ready', name: 'tiny-vit.onnx' });
+    expect(st.cfg).toMatchObject({ epochs: 3, lr: 0.07, method: 'vpt', tokens: 3 });
+    expect(st.notice).toMatch(/choose the folder "shapes" again/);
   });
 });

@@ -10,10 +10,11 @@ import { importActions } from './imports.ts';
 import { libraryActions } from './library.ts';
 import { PRESETS } from './presets.ts';
 import { sourceActions, type Fetcher } from './sources.ts';
+import type { SettingsStore } from '../persist/settings.ts';
 import { initialState, type StudioState } from './state.ts';
 import { trainingActions } from './training.ts';
 
-export interface StudioDeps { client: WorkerClient; repo: RunsRepo; fetch: Fetcher; now?: () => number; versions?: Record<string, string>; verboseRuntime?: boolean }
+export interface StudioDeps { client: WorkerClient; repo: RunsRepo; fetch: Fetcher; now?: () => number; versions?: Record<string, string>; verboseRuntime?: boolean; threads?: number; settings?: SettingsStore }
 
 /** The engine's configuration errors name CLI flags; the studio names its fields. */
 const FIELD_OF_FLAG: [RegExp, string][] = [[/--pad-width/g, '"pad width p"'], [/--batch-size/g, '"batch size"'], [/--epochs/g, '"epochs"'],
@@ -72,7 +73,7 @@ export function createStudio(deps: StudioDeps) {
     async setBackend(choice: BackendChoice): Promise<void> {
       set({ backend: { ...get().backend, status: 'starting', choice, label: 'starting…' } });
       try {
-        const r = await deps.client.init(choice, deps.verboseRuntime ?? false);
+        const r = await deps.client.init(choice, deps.verboseRuntime ?? false, deps.threads);
         set({ backend: { status: 'ready', choice, label: r.backend, ep: r.ep, runtime: r.runtime, isolated: r.crossOriginIsolated, threads: r.threads } });
       } catch (e) {
         set({ backend: { ...get().backend, status: 'error', label: `no backend: ${e instanceof Error ? e.message : String(e)}` } });
@@ -136,13 +137,37 @@ export function createStudio(deps: StudioDeps) {
       await Promise.all([library.refreshRuns(), sources.loadCatalog()]);
       await backend;
       if (opts.preload === false) return;
+      // what the last visit chose, else the bundled starter and the demo
+      const saved = deps.settings?.load();
+      const entry = saved?.backbone && get().catalog.find((c) => c.url === saved.backbone!.url || (c.sha256 !== undefined && c.sha256 === saved.backbone!.sha256));
+      const cached = saved?.backbone && !entry ? await deps.repo.backbone(saved.backbone.sha256).catch(() => undefined) : undefined;
       const starter = get().catalog.find((c) => c.bundled);
-      await Promise.all([
-        starter && get().backbone.status === 'none' ? sources.loadCatalogEntry(starter) : undefined,
-        get().data.status === 'none' ? sources.loadDemo() : undefined,
-      ]);
+      const folder = saved?.data?.kind === 'folder' ? saved.data.name : undefined;
+      const pickBackbone = get().backbone.status !== 'none' ? undefined
+        : entry ? sources.loadCatalogEntry(entry) : cached ? sources.loadBackboneFile(cached.name, cached.bytes) : starter ? sources.loadCatalogEntry(starter) : undefined;
+      await Promise.all([pickBackbone, get().data.status === 'none' && !folder ? sources.loadDemo() : undefined]);
+      if (saved?.backbone?.inputSize && get().backbone.info && !get().backbone.info!.inputSizeFixed) await sources.setInputSize(saved.backbone.inputSize);
+      if (saved) actions.setCfg({ ...get().cfg, ...saved.cfg });
+      if (folder) set({ notice: `choose the folder "${folder}" again: browsers do not keep dropped files across a reload (your settings are back)` });
+      persistSettings();
     },
   };
+  /** Saves the form and the choices whenever they change (after boot restored them). */
+  let persisting = false;
+  function persistSettings(): void {
+    if (persisting || !deps.settings) return;
+    persisting = true;
+    const snapshot = (st: StudioState) => ({
+      version: 1 as const, cfg: st.cfg,
+      ...(st.backbone.status === 'ready' ? { backbone: { name: st.backbone.name, sha256: st.backbone.sha256, url: st.backbone.url, inputSize: st.backbone.info?.inputSize } } : {}),
+      ...(st.data.status === 'ready' ? { data: st.data.fromDemo ? { kind: 'demo' as const } : { kind: 'folder' as const, name: st.data.name } } : {}),
+    });
+    let last = '';
+    store.subscribe((st) => {
+      const s = snapshot(st), key = JSON.stringify(s);
+      if (key !== last) { last = key; deps.settings!.save(s); }
+    });
+  }
   return { store, actions };
 }
 

@@ -28,7 +28,7 @@ function BackendBadge() {
   return (
     <div className="backend">
       <span className={`badge ${b.ep ?? b.status}`} data-testid="backend" data-ep={b.ep ?? ''} data-label={b.label} title={detail}>{shortBackend(b)}</span>
-      {b.status === 'ready' && <button className="link" aria-expanded={why} onClick={() => setWhy(!why)}>why?</button>}
+      {b.status === 'ready' && <button className="link" data-testid="backend-why-toggle" aria-expanded={why} onClick={() => setWhy(!why)}>why?</button>}
       <Select<BackendChoice> value={b.choice} disabled={busy} testId="backend-select" label="compute backend" onChange={(c) => void a.setBackend(c)}
         options={[{ value: 'auto', label: 'auto' }, { value: 'webgpu', label: 'WebGPU' }, { value: 'wasm', label: 'wasm (CPU)' }]} />
       {why && <div className="muted backend-why" data-testid="backend-why">{detail}</div>}

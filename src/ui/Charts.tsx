@@ -1,5 +1,6 @@
 // Live training charts (recharts): loss, learning rate and images/s per step; train/val accuracy per epoch.
 // Long runs are thinned to a few hundred points so redraws stay cheap while the worker trains.
+import { useEffect, useRef, useState } from 'react';
 import { CartesianGrid, Legend, Line, LineChart, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
 import type { EpochMetrics } from '../engine/trainer.ts';
 import type { StepPoint } from '../persist/runs.ts';
@@ -42,9 +43,27 @@ function Chart(p: { title: string; data: object[]; x: string; lines: { key: stri
   );
 }
 
-export function TrainingCharts(p: { steps: StepPoint[]; epochs: EpochMetrics[] }) {
-  const steps = thin(p.steps);
-  const epochs = p.epochs.map((e) => ({ epoch: e.epoch + 1, train: e.train_acc, val: e.val_acc }));
+/** How often the charts redraw while a run trains (ms): four recharts redraws cost the page tens of ms, so they
+ * follow the run about once a second while the numbers above them follow every update (?chartms=N changes it). */
+export const chartSettings = { refreshMs: 1000 };
+
+/** `value`, but changing at most every `ms` while `live` (the last change always lands). */
+function useThrottled<T>(value: T, ms: number, live: boolean): T {
+  const [shown, setShown] = useState(value);
+  const last = useRef(0);
+  useEffect(() => {
+    if (!live || ms <= 0) return;
+    const wait = last.current + ms - Date.now();
+    const id = setTimeout(() => { last.current = Date.now(); setShown(value); }, Math.max(0, wait));
+    return () => clearTimeout(id);
+  }, [value, ms, live]);
+  return live && ms > 0 ? shown : value;
+}
+
+export function TrainingCharts(p: { steps: StepPoint[]; epochs: EpochMetrics[]; live?: boolean }) {
+  const data = { steps: useThrottled(p.steps, chartSettings.refreshMs, !!p.live), epochs: useThrottled(p.epochs, chartSettings.refreshMs, !!p.live) };
+  const steps = thin(data.steps);
+  const epochs = data.epochs.map((e) => ({ epoch: e.epoch + 1, train: e.train_acc, val: e.val_acc }));
   const ips = steps.filter((s) => s.ips > 0);
   return (
     <div className="charts">

@@ -57,7 +57,7 @@ export function TrainPanel() {
         <span>images/s <b data-testid="ips">{last && last.ips > 0 ? last.ips.toFixed(1) : '–'}</b></span>
       </div>
       {run.error && <div className="error" data-testid="run-error">{run.error}</div>}
-      <TrainingCharts steps={run.steps} epochs={run.epochs} />
+      <TrainingCharts steps={run.steps} epochs={run.epochs} live={ticking} />
     </Panel>
   );
 }

@@ -1,16 +1,20 @@
 // The studio's entry: starts the training worker, builds the store on it and IndexedDB, boots (backend, saved
-// runs, bundled starter + demo data) and renders the app. URL flags: ?backend=wasm|webgpu, ?preload=0, ?debug, ?ortlog=verbose.
+// runs, bundled starter + demo data) and renders the app. URL flags: ?backend=wasm|webgpu, ?preload=0, ?debug, ?ortlog=verbose, ?threads=N
+// (wasm threads; default all cores but one), ?chartms=N (chart refresh while training; default 1000).
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
 import pkg from '../../package.json' with { type: 'json' };
 import { idbRepo } from '../persist/runs.ts';
+import { localSettings } from '../persist/settings.ts';
 import { StudioContext } from '../store/hooks.ts';
 import { createStudio } from '../store/studio.ts';
 import { WorkerClient } from '../worker/client.ts';
 import { App } from './App.tsx';
+import { chartSettings } from './Charts.tsx';
 import './styles.css';
 
 const params = new URLSearchParams(location.search);
+if (params.has('chartms')) chartSettings.refreshMs = Number(params.get('chartms'));
 const choice = params.get('backend');
 const worker = new Worker(new URL('../worker/worker.ts', import.meta.url), { type: 'module' });
 const client = new WorkerClient(worker);
@@ -20,6 +24,8 @@ const studio = createStudio({
   fetch: (url) => fetch(url),
   versions: { 'vp-studio': pkg.version, browser: navigator.userAgent },
   verboseRuntime: params.get('ortlog') === 'verbose',
+  threads: params.has('threads') ? Number(params.get('threads')) : undefined,
+  settings: localSettings(),
 });
 // ?debug exposes the store and the worker client to automated tests (e2e reads exact losses from the store; the
 // browser benchmark calls client.bench).

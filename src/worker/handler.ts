@@ -18,7 +18,7 @@ export interface Backend { executor: Executor; runtime: string; ep: 'webgpu' | '
 
 export interface HandlerDeps {
   codec: ImageCodec;
-  createBackend(choice: BackendChoice, verbose: boolean): Promise<Backend>;
+  createBackend(choice: BackendChoice, verbose: boolean, threads?: number): Promise<Backend>;
   /** What this platform can tell about its memory after a benchmark (absent: the result has no `memory`). */
   memory?(): Promise<BenchMemory>;
 }
@@ -36,6 +36,7 @@ export class Handler {
   private backend: Backend | undefined;
   private backendChoice: BackendChoice = 'auto';
   private verbose = false;
+  private threads: number | undefined;
   /** The canonical backbone (onnx/backbone.ts) and the file it came from, kept to re-pin another input size. */
   private backbone: { bytes: Uint8Array; info: BackboneInfo; name: string; original: Uint8Array; sha256: string; preprocessorSize?: number } | undefined;
   private dataset: Dataset | undefined;
@@ -58,7 +59,7 @@ export class Handler {
   }
 
   private async ensureBackend(): Promise<Backend> {
-    this.backend ??= await this.deps.createBackend(this.backendChoice, this.verbose);
+    this.backend ??= await this.deps.createBackend(this.backendChoice, this.verbose, this.threads);
     return this.backend;
   }
 
@@ -68,6 +69,7 @@ export class Handler {
         if (this.control) throw new Error('cannot change the backend while training');
         this.backendChoice = msg.backend;
         this.verbose = msg.verbose;
+        this.threads = msg.threads;
         this.backend = undefined;
         const b = await this.ensureBackend();
         this.post({ type: 'ready', id: msg.id, backend: b.executor.backend, runtime: b.runtime, ep: b.ep, crossOriginIsolated: b.crossOriginIsolated, threads: b.threads });

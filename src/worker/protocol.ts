@@ -73,7 +73,8 @@ export interface BenchMemory { jsHeapMb?: number; wasmMb?: number; uaMemoryMb?: 
 export type BenchResult = StepBenchResult & { memory?: BenchMemory };
 
 export type Request =
-  | { type: 'init'; id: number; backend: BackendChoice; verbose: boolean }
+  /** `threads`: wasm threads to use instead of the default (all cores but one, at most 4). */
+  | { type: 'init'; id: number; backend: BackendChoice; verbose: boolean; threads?: number }
   /** `inputSize`: the user's L for a backbone whose graph leaves it free; `preprocessorSize`: L from the model's
    * preprocessor_config.json (onnx/backbone.ts picks: inputSize, the graph's own, preprocessorSize, 224). */
   | { type: 'backbone'; id: number; name: string; bytes: ArrayBuffer; inputSize?: number; preprocessorSize?: number }

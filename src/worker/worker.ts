@@ -12,8 +12,8 @@ if (!self.name.startsWith('em-pthread')) {
   trackWasmMemory();
   const handler = new Handler((msg: Response, transfer: Transferable[] = []) => self.postMessage(msg, { transfer }), {
     codec: browserCodec,
-    async createBackend(choice, verbose) {
-      const caps = await detectCapabilities(choice, verbose);
+    async createBackend(choice, verbose, threads) {
+      const caps = await detectCapabilities(choice, verbose, threads);
       return { executor: new WebExecutor(caps), runtime: runtimeVersion(), ep: caps.ep, crossOriginIsolated: caps.crossOriginIsolated, threads: caps.threads };
     },
     memory: () => scopeMemory(),
