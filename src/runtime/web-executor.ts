@@ -39,9 +39,9 @@ const describeAdapter = (a: AdapterLike): string => {
   return (uniq || 'unknown adapter') + (a.isFallbackAdapter ? ', fallback adapter' : '');
 };
 
-/** wasm threads: one core is left to the page (its UI must stay responsive while the worker trains), at most 4;
- * `threads` overrides it (the responsiveness benchmark measures the old choice, all cores). */
-export const defaultThreads = (cores: number): number => Math.max(1, Math.min(4, cores - 1));
+/** wasm threads: every core, at most 4. Leaving the page a core was measured (npm run bench:ui): no better
+ * input-to-paint on 2 cores, a quarter fewer steps; `threads` overrides it. */
+export const defaultThreads = (cores: number): number => Math.max(1, Math.min(4, cores));
 
 function configureEnv(verbose: boolean, want?: number): { isolated: boolean; threads: number } {
   const isolated = typeof crossOriginIsolated === 'boolean' && crossOriginIsolated;
