@@ -40,6 +40,7 @@ export async function main(argv: string[]): Promise<number> {
     .option('--epochs <n>', 'epochs', '20')
     .option('--batch-size <n>', 'batch size', '32')
     .option('--lr <x>', 'learning rate', '0.02')
+    .option('--prompt-lr <x>', "learning rate of the prompt's tensors (default: --lr)")
     .option('--optimizer <o>', 'sgd | adamw', 'sgd')
     .option('--momentum <x>', 'SGD momentum', '0.9')
     .option('--weight-decay <x>', 'weight decay (prompt and head)', '1e-4')

@@ -19,7 +19,7 @@ const IMAGENET_MEAN = '0.485,0.456,0.406', IMAGENET_STD = '0.229,0.224,0.225';
 export interface TrainFlags {
   model: string; data: string; out: string; resume?: string; val?: string; initFrom?: string;
   method: string; head: string; rank: string; init: string; padWidth: string; tokens: string; mappingFreq: string;
-  epochs: string; batchSize: string; lr: string; optimizer: string; momentum: string; weightDecay: string;
+  epochs: string; batchSize: string; lr: string; promptLr?: string; optimizer: string; momentum: string; weightDecay: string;
   scheduler: string; warmup: string; mean?: string; std?: string; seed: string; shuffle: boolean; augment: boolean;
   valFraction: string; microBatch: string; inputSize?: string; memoryBudget?: string; threads?: string; quiet?: boolean;
 }
@@ -40,7 +40,7 @@ export function configFromFlags(f: TrainFlags): TrainConfig {
     ...DEFAULTS,
     method: f.method as TrainConfig['method'], head: f.head as TrainConfig['head'], rank: num('rank', f.rank), init: f.init,
     padWidth: num('pad-width', f.padWidth), tokens: num('tokens', f.tokens), mappingFreq: num('mapping-freq', f.mappingFreq),
-    epochs: num('epochs', f.epochs), batchSize: num('batch-size', f.batchSize), lr: num('lr', f.lr),
+    epochs: num('epochs', f.epochs), batchSize: num('batch-size', f.batchSize), lr: num('lr', f.lr), promptLr: f.promptLr === undefined ? 0 : num('prompt-lr', f.promptLr),
     optimizer: f.optimizer as TrainConfig['optimizer'], momentum: num('momentum', f.momentum), weightDecay: num('weight-decay', f.weightDecay),
     scheduler: f.scheduler as TrainConfig['scheduler'], warmup: num('warmup', f.warmup), mean: triple('mean', f.mean ?? IMAGENET_MEAN), std: triple('std', f.std ?? IMAGENET_STD),
     seed: num('seed', f.seed), shuffle: f.shuffle, augment: f.augment, valFraction: num('val-fraction', f.valFraction), microBatch: num('micro-batch', f.microBatch),

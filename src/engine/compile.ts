@@ -241,11 +241,14 @@ function emitOptimizer(g: Graph, c: TrainConfig, params: Map<string, Value>, gra
   const ob = new Builder(g, 'opt/');
   const hyper = { lr: addInput(g, 'hp.lr', 'float32', []), stepSize: addInput(g, 'hp.step_size', 'float32', []), sqrtBc2: addInput(g, 'hp.sqrt_bc2', 'float32', []) };
   const outs: Value[] = [];
+  // the prompt's own learning rate: the step's lr (and Adam's step size) scaled by promptLr / lr, so it follows the schedule
+  const scale = c.promptLr > 0 && c.promptLr !== c.lr ? c.promptLr / c.lr : 1;
+  const promptHyper = scale === 1 ? hyper : { ...hyper, lr: ob.mul(hyper.lr, ob.scalar(scale)), stepSize: ob.mul(hyper.stepSize, ob.scalar(scale)) };
   for (const [name, p] of params) {
     const gr = grads.get(p) ?? ob.mul(p, ob.scalar(0));
     const states = stateNames(o).map((s) => addInput(g, `state.${name}.${s}`, 'float32', p.dims));
     io.states.push(...states.map((s) => s.name));
-    const upd = emitUpdate(ob, o, hyper, p, gr, states);
+    const upd = emitUpdate(ob, o, name.startsWith('prompt.') ? promptHyper : hyper, p, gr, states);
     outs.push(rename(g, upd.p, `${name}.next`));
     io.newParams[name] = `${name}.next`;
     upd.states.forEach((sv, i) => { const n = `${states[i].name}.next`; outs.push(rename(g, sv, n)); io.newStates[states[i].name] = n; });

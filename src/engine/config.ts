@@ -23,6 +23,9 @@ export interface TrainConfig {
   epochs: number;
   batchSize: number;
   lr: number;
+  /** Learning rate of the prompt's tensors (prompt.*), following the same schedule; 0: the same as `lr` (the
+   * head and the prompt are separate parameter groups, as the papers' code tunes them). */
+  promptLr: number;
   optimizer: OptimizerKind;
   momentum: number;
   weightDecay: number;
@@ -42,7 +45,7 @@ export interface TrainConfig {
 
 export const DEFAULTS: TrainConfig = {
   method: 'lorvp', head: 'lp', rank: 4, init: 'zero,normal', padWidth: 30, tokens: 5, mappingFreq: 1,
-  epochs: 20, batchSize: 32, lr: 0.02, optimizer: 'sgd', momentum: 0.9, weightDecay: 1e-4,
+  epochs: 20, batchSize: 32, lr: 0.02, promptLr: 0, optimizer: 'sgd', momentum: 0.9, weightDecay: 1e-4,
   scheduler: 'cosine', warmup: 0, mean: [0.485, 0.456, 0.406], std: [0.229, 0.224, 0.225], seed: 0,
   shuffle: true, augment: true, valFraction: 0.2, microBatch: 0,
 };
@@ -72,6 +75,7 @@ export function validateConfig(c: TrainConfig, backbone: { family: Family; input
   if (numClasses < 2) throw new ConfigError(`need at least 2 classes, found ${numClasses}`);
   if (!(c.epochs >= 1) || !(c.batchSize >= 1)) throw new ConfigError('--epochs and --batch-size must be at least 1');
   if (!(c.lr > 0)) throw new ConfigError(`--lr must be positive, got ${c.lr}`);
+  if (!((c.promptLr ?? 0) >= 0)) throw new ConfigError(`--prompt-lr must be positive (or 0: the same as --lr), got ${c.promptLr}`);
   if (c.mean.length !== 3 || c.std.length !== 3 || c.std.some((s) => !(s > 0))) throw new ConfigError('--mean and --std need 3 values each (std > 0)');
   if (c.microBatch && !(Number.isInteger(c.microBatch) && c.microBatch >= 1 && c.microBatch <= c.batchSize)) throw new ConfigError(`--micro-batch must be an integer in [1, --batch-size], got ${c.microBatch}`);
   if (c.mappingFreq < 1) throw new ConfigError('--mapping-freq must be at least 1');

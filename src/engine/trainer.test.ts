@@ -74,4 +74,21 @@ describe('trainer metrics', () => {
     const ok = await train({ backbone: bytes, cfg: { ...base, lr: 0.01, epochs: 1 }, classes: data.classes, train: data.train, executor: new NodeExecutor(1) });
     expect(ok.diverged).toBeUndefined();
   });
+
+  it('the prompt has its own learning rate: one SGD step moves the prompt by promptLr and the head by lr', async () => {
+    const bytes = new Uint8Array(readFileSync(join(FIX, 'tiny-vit.onnx')));
+    const data = await loadCliData(join(FIX, 'shapes'), undefined, 16, 0.2, 3);
+    const n = data.train.size;
+    const base: TrainConfig = { ...DEFAULTS, method: 'lorvp', head: 'lp', rank: 2, init: 'normal,normal', epochs: 1, batchSize: n, lr: 0.01, momentum: 0, weightDecay: 0, scheduler: 'constant', augment: false, shuffle: false, seed: 5 };
+    const init = initParams(base, describeBackbone(bytes).info, data.classes.length);
+    const step = async (promptLr: number) => (await train({ backbone: bytes, cfg: { ...base, promptLr }, classes: data.classes, train: data.train, executor: new NodeExecutor(1) })).params;
+    const same = await step(0), fast = await step(0.07);
+    const delta = (p: Record<string, { data: unknown }>, k: string) => Array.from(p[k].data as Float32Array, (v, i) => v - (init[k].data as Float32Array)[i]);
+    for (const k of ['prompt.B', 'prompt.A']) {
+      const a = delta(same, k), b = delta(fast, k);
+      expect(Math.max(...a.map(Math.abs))).toBeGreaterThan(0);
+      b.forEach((v, i) => expect(v).toBeCloseTo(7 * a[i], 6));
+    }
+    for (const k of ['head.weight', 'head.bias']) expect(fast[k].data).toEqual(same[k].data);
+  });
 });

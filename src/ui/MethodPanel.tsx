@@ -57,6 +57,9 @@ export function MethodPanel() {
         <Field label="micro-batch" hint="accumulate gradients over micro-batches of this many images (0: off) — for large backbones on small GPUs">
           <NumberInput label="micro-batch" onError={err('micro-batch')} value={cfg.microBatch} min={0} max={cfg.batchSize} integer onChange={(microBatch) => a.setCfg({ microBatch })} />
         </Field>
+        {cfg.method !== 'none' && <Field label="prompt learning rate" hint="the prompt's own learning rate (0: the same as the learning rate); it follows the same schedule">
+          <NumberInput label="prompt learning rate" onError={err('prompt learning rate')} value={cfg.promptLr ?? 0} min={0} onChange={(promptLr) => a.setCfg({ promptLr })} />
+        </Field>}
         <Field label="learning rate"><NumberInput label="learning rate" onError={err('learning rate')} value={cfg.lr} min={0} onChange={(lr) => a.setCfg({ lr })} /></Field>
         <Field label="optimiser">
           <Select<OptimizerKind> value={cfg.optimizer} options={[{ value: 'sgd', label: 'SGD + momentum' }, { value: 'adamw', label: 'AdamW' }]} onChange={(optimizer) => a.setCfg({ optimizer })} />
