@@ -46,22 +46,22 @@ describe('trainer metrics', () => {
     expect(some.epochs).toEqual(every.epochs.map((e) => ({ ...e, images_per_s: expect.any(Number), seconds: expect.any(Number) })));
   });
 
-  it('stops at the first exploded (non-finite or 10⁴× the first) loss and keeps the tensors of the last finite epoch', async () => {
+  it('stops when the loss explodes (an epoch at 10× the first loss here) and keeps the tensors of the last finite epoch', async () => {
     const bytes = new Uint8Array(readFileSync(join(FIX, 'tiny-vit.onnx')));
     const data = await loadCliData(join(FIX, 'shapes'), undefined, 16, 0.2, 3);
     const base: TrainConfig = { ...DEFAULTS, method: 'lorvp', head: 'lp', epochs: 6, batchSize: 4, augment: false, seed: 1, init: 'normal,normal' };
     const checkpoints: Record<string, Float32Array>[] = [];
     const steps: number[] = [];
     // a learning rate that overflows after a few steps (the first epoch stays finite)
-    const r = await train({ backbone: bytes, cfg: { ...base, lr: 1e3, scheduler: 'constant' }, classes: data.classes, train: data.train, executor: new NodeExecutor(1), callbacks: {
+    const r = await train({ backbone: bytes, cfg: { ...base, lr: 2, scheduler: 'constant' }, classes: data.classes, train: data.train, executor: new NodeExecutor(1), callbacks: {
       onStep: (m) => steps.push(m.loss),
       onCheckpoint: (c) => { checkpoints.push(Object.fromEntries(Object.entries(c.tensors).filter(([k]) => !k.startsWith('state.')).map(([k, t]) => [k, t.data as Float32Array]))); },
     } });
     expect(r.diverged).toBeDefined();
     const d = r.diverged!;
-    expect(exploded(d.loss, steps[0])).toBe(true);
-    expect(steps.length).toBe(d.step + 1); // not one step after the first exploded loss
-    expect(steps.slice(0, -1).some((l) => exploded(l, steps[0]))).toBe(false);
+    expect(d.loss).toBeGreaterThan(10 * Math.max(1, steps[0]));
+    expect(steps.length).toBe(d.step + 1); // no step after it
+    expect(steps.some((l) => exploded(l, steps[0]))).toBe(false); // slow: no single step blew up
     expect(r.epochs.length).toBe(d.keptEpochs);
     expect(r.epochs.length).toBeLessThan(base.epochs);
     expect(d.keptEpochs).toBeGreaterThan(0);

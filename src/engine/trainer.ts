@@ -67,7 +67,8 @@ export interface Divergence { step: number; epoch: number; loss: number; keptEpo
 export interface TrainResult { params: Record<string, Tensor>; mapping: Int32Array | undefined; epochs: EpochMetrics[]; info: BackboneInfo; backend: string; diverged?: Divergence }
 
 /** A loss that is not finite, or 10⁴ times the run's first (a cross-entropy that large means logits of ~10⁴: the
- * weights have blown up and the next steps overflow), means the run diverged. */
+ * weights have blown up and the next steps overflow), means the run diverged at once; an epoch whose mean training
+ * loss is 10× the first step's (see train) means it diverged more slowly. */
 export const exploded = (loss: number, first: number): boolean => !Number.isFinite(loss) || loss > 1e4 * Math.max(first, 1);
 
 /** One line for people: what happened and what to do. */
@@ -268,7 +269,8 @@ export async function train(o: TrainOptions): Promise<TrainResult> {
     const sums = (await ex.download(metrics)).data as Float32Array;
     ex.dispose(metrics);
     const lossSum = sums[0], correct = sums[1];
-    if (exploded(lossSum / n, firstLoss ?? lossSum / n)) { diverged = { step: t - 1, epoch, loss: lossSum / n, keptEpochs: good.epochs }; break; }
+    // patience of one epoch: a mean training loss 10× the first step's means the run blew up (it may still be finite)
+    if (exploded(lossSum / n, firstLoss ?? lossSum / n) || lossSum / n > 10 * Math.max(firstLoss ?? lossSum / n, 1)) { diverged = { step: t - 1, epoch, loss: lossSum / n, keptEpochs: good.epochs }; break; }
     const seconds = (performance.now() - t0) / 1000;
     let valAcc: number | null = null, valLoss: number | null = null;
     if (o.val && o.val.size && cache) {

@@ -84,6 +84,8 @@ export interface StudioState {
   view: ResultView | undefined;
   tryit: TryState;
   notice: string | undefined;
+  /** The method comparison in progress: its methods and how many finished. */
+  comparing: { methods: string[]; done: number } | undefined;
   /** A saved run whose settings fill the form and whose tensors the next Train starts from. */
   continuing: { id: string; name: string } | undefined;
   /** What is wrong with what the user typed into a settings field (field label → problem); Train waits for none. */
@@ -109,6 +111,7 @@ export const initialState = (): StudioState => ({
   notice: undefined,
   fieldErrors: {},
   continuing: undefined,
+  comparing: undefined,
 });
 
 export type { DataFile };

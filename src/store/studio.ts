@@ -105,6 +105,34 @@ export function createStudio(deps: StudioDeps) {
       }
     },
     cancelContinue(): void { pendingInit = undefined; set({ continuing: undefined }); },
+    /** One click, several runs: LoR-VP, VPT (on a ViT), the pad prompt and the linear probe in turn on the same
+     * data, epochs and batch, then their curves overlaid and compared in the runs table. Stop ends the queue. */
+    async compareMethods(): Promise<string[]> {
+      const info = get().backbone.info;
+      if (!info) { set({ notice: 'choose a backbone first' }); return []; }
+      const methods: TrainConfig['method'][] = ['lorvp', ...(info.family === 'vit' ? ['vpt' as const] : []), 'pad', 'none'];
+      const form = { ...get().cfg }, ids: string[] = [];
+      set({ comparing: { methods, done: 0 } });
+      try {
+        for (const method of methods) {
+          actions.setCfg({ ...form, method, head: 'lp' });
+          await refreshPlan();
+          const id = await training.start();
+          if (!id) break;
+          ids.push(id);
+          await new Promise<void>((resolve) => {
+            const off = store.subscribe((st) => { if (st.run.id === id && ['done', 'stopped', 'diverged', 'error'].includes(st.run.phase)) { off(); resolve(); } });
+          });
+          set({ comparing: { methods, done: ids.length } });
+          if (get().run.phase === 'stopped') break;
+        }
+      } finally {
+        actions.setCfg(form);
+        await library.refreshRuns();
+        set({ comparing: undefined, compare: ids });
+      }
+      return ids;
+    },
     /** Train: a fresh run, or the continuation prepared by continueRun. */
     async start(): Promise<string | undefined> {
       const c = get().continuing, init = pendingInit;

@@ -44,20 +44,21 @@ export function RunsPanel() {
     }>
       {runs.length === 0 ? <div className="muted">Runs are saved here as they train.</div> : (
         <div className="scroll-x"><table className="runs" data-testid="runs">
-          <thead><tr><th /><th>run</th><th>status</th><th>params</th><th>best val</th><th>final val</th><th>time</th><th /></tr></thead>
+          <thead><tr><th /><th>run</th><th>status</th><th>params</th><th>best val</th><th>final val</th><th>time</th><th>s / epoch</th><th /></tr></thead>
           <tbody>
             {runs.map((r) => {
               const vals = r.epochs.map((e) => e.val_acc ?? -1);
               const best = vals.length ? Math.max(...vals) : -1;
               return (
                 <tr key={r.id} data-testid="run-row" className={r.id === viewId ? 'sel' : ''}>
-                  <td><input type="checkbox" aria-label="compare" checked={compare.includes(r.id)} onChange={() => a.toggleCompare(r.id)} /></td>
+                  <td><input type="checkbox" aria-label={`compare ${r.name}`} checked={compare.includes(r.id)} onChange={() => a.toggleCompare(r.id)} /></td>
                   <td title={r.created}>{r.name}<div className="muted">{new Date(r.created).toLocaleString()} · {r.backend}</div></td>
                   <td>{r.status}</td>
                   <td>{fmtInt(r.trainable)}</td>
                   <td>{best >= 0 ? pct(best) : '–'}</td>
                   <td>{pct(r.evaluation?.accuracy ?? r.epochs[r.epochs.length - 1]?.val_acc)}</td>
                   <td>{fmtDuration(r.seconds)}</td>
+                  <td>{r.epochs.length ? (r.epochs.reduce((t, e) => t + e.seconds, 0) / r.epochs.length).toFixed(1) : '–'}</td>
                   <td className="actions">
                     <button disabled={r.status !== 'done' && r.status !== 'stopped' && r.status !== 'diverged'} onClick={() => void a.openRun(r.id)}>open</button>
                     <button disabled={r.status !== 'done' && r.status !== 'stopped'} title="train further from this run's tensors" onClick={() => void a.continueRun(r.id)}>continue</button>

@@ -11,6 +11,7 @@ export function TrainPanel() {
   const run = useStudio((s) => s.run);
   const why = useStudio(cannotStart);
   const continuing = useStudio((s) => s.continuing);
+  const comparing = useStudio((s) => s.comparing);
   const a = useActions();
   const done = run.steps.length ? run.steps[run.steps.length - 1].step + 1 : 0;
   const total = run.totalSteps;
@@ -38,7 +39,10 @@ export function TrainPanel() {
           ? <button data-testid="train-resume" onClick={() => a.resume()}>Resume</button>
           : <button data-testid="train-pause" disabled={run.phase !== 'running'} onClick={() => a.pause()}>Pause</button>}
         <button data-testid="train-stop" disabled={!active || run.phase === 'stopping' || run.phase === 'evaluating'} onClick={() => a.stop()}>Stop</button>
+        <button data-testid="compare-methods" disabled={!!why || !!comparing} title="train LoR-VP, VPT (on a ViT), the pad prompt and the linear probe in turn on the same data and budget, then compare them"
+          onClick={() => void a.compareMethods()}>Compare methods</button>
         <span className={`status ${run.phase}`} data-testid="run-status">{run.phase}</span>
+        {comparing && <span className="muted" data-testid="comparing">comparing methods: {comparing.done} of {comparing.methods.length} done</span>}
         {why && !active && <span className="muted">{why}</span>}
       </div>
       {continuing && !active && (
