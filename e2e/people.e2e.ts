@@ -120,4 +120,23 @@ describe.sequential('the studio for people', () => {
     expect(await page.isDisabled('[data-testid=train-start]')).toBe(false);
     await s.context.close();
   }, 300_000);
+
+  it('compares the methods in one click: LoR-VP, VPT, pad and the linear probe in turn, overlaid and tabled', async () => {
+    const s = await openStudio(browser, baseUrl, 'backend=wasm&preload=0');
+    const { page } = s;
+    await loadTiny(page);
+    await page.fill('[data-testid=epochs-input]', '1');
+    await setField(page, 'batch size', 8);
+    await page.waitForFunction(() => !document.querySelector<HTMLButtonElement>('[data-testid=compare-methods]')?.disabled);
+    await page.click('[data-testid=compare-methods]');
+    await page.waitForSelector('[data-testid=comparing]');
+    await page.waitForFunction(() => !document.querySelector('[data-testid=comparing]') && document.querySelectorAll('[data-testid=run-row]').length === 4, null, { timeout: 300_000 });
+    const names = await page.$$eval('[data-testid=run-row] td:nth-child(2)', (tds) => tds.map((td) => td.firstChild?.textContent ?? ''));
+    for (const m of ['lorvp + lp', 'vpt + lp', 'pad + lp', 'none + lp']) expect(names.some((n) => n.startsWith(m))).toBe(true);
+    expect(await page.$$eval('[data-testid=run-row] input[type=checkbox]', (cs) => cs.filter((c) => (c as HTMLInputElement).checked).length)).toBe(4);
+    await page.waitForSelector('[data-testid=runs-overlay]');
+    expect(await page.inputValue('[data-testid=epochs-input]')).toBe('1'); // the form is as it was
+    await screenshot(page, 'compare-methods');
+    await s.context.close();
+  }, 400_000);
 });

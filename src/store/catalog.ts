@@ -21,6 +21,8 @@ export interface CatalogEntry {
   /** URLs of the model's own config.json / preprocessor_config.json (class names, normalisation, input size). */
   config?: string;
   preprocessor?: string;
+  /** Learning rates measured to work for this backbone (bundled starters), with why. */
+  recommended?: { lr: number; promptLr: number; why: string };
 }
 
 export interface Normalisation { mean: number[]; std: number[]; why: string }
@@ -61,6 +63,7 @@ export function parseCatalog(raw: unknown, base: string, bundled: boolean): Cata
       sizeBytes: num(e.bytes) ?? num(e.sizeBytes) ?? num(e.size_bytes),
       mirrors: Array.isArray(e.mirrors) ? e.mirrors.filter((m): m is string => typeof m === 'string') : undefined,
       config: str(e.config), preprocessor: str(e.preprocessor),
+      recommended: isObj(e.recommended) && num(e.recommended.lr) ? { lr: num(e.recommended.lr)!, promptLr: num(e.recommended.promptLr) ?? 0, why: str(e.recommended.why) ?? '' } : undefined,
     });
   }
   return out;

@@ -50,6 +50,9 @@ export function sourceActions(store: StoreApi<StudioState>, d: SourceDeps) {
       const cfg = { ...get().cfg, mean: norm.mean, std: norm.std };
       if ((cfg.method === 'vpt' || cfg.method === 'vpt-deep') && r.info.family !== 'vit') cfg.method = 'lorvp';
       cfg.padWidth = fittingPadWidth(r.info.inputSize);
+      // learning rates measured for this backbone (the starters), said in the Method panel
+      const rec = get().catalog.find((c) => (url !== undefined && c.url === url) || (c.sha256 !== undefined && c.sha256 === r.sha256))?.recommended;
+      if (rec) { cfg.lr = rec.lr; cfg.promptLr = rec.promptLr; }
       working = { status: 'ready', name, url, progress: undefined, sha256: r.sha256, info: r.info, warnings: r.warnings, error: undefined, norm, bytes: bytes.length, meta, shaSource };
       set({ cfg, backbone: working });
       if (!url || /^https?:/.test(url)) {

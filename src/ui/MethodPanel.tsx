@@ -9,6 +9,24 @@ import { Field, fmtInt, NumberInput, Panel, Select } from './widgets.tsx';
 const METHOD_LABELS: Record<Method, string> = { lorvp: 'LoR-VP (low-rank prompt)', vpt: 'VPT shallow', 'vpt-deep': 'VPT deep', pad: 'Pad prompt', none: 'None (linear probe)' };
 const HEAD_LABELS: Record<HeadKind, string> = { lp: 'lp — new linear head on features', fm: 'fm — linear map of source logits', flm: 'flm — frequency label mapping', ilm: 'ilm — iterative label mapping' };
 
+/** What a teacher can point at, per method: what is trained, where it enters the network, and the paper. */
+const METHOD_NOTES: Record<Method, { trains: string; where: string; paper: string }> = {
+  lorvp: { trains: 'two thin matrices per colour channel, B (L×r) and A (r×L); their product is a full-size image prompt P = B·A',
+    where: "added to every image before normalisation: x' = normalise(x + B·A) — the backbone itself never changes",
+    paper: 'Jin et al., "LoR-VP: Low-Rank Visual Prompting", ICLR 2025' },
+  vpt: { trains: 'p extra tokens of the ViT\'s width',
+    where: 'inserted after the CLS token, before the patch tokens, at the first transformer block: [CLS, p₁…pₚ, patches]',
+    paper: 'Jia et al., "Visual Prompt Tuning", ECCV 2022' },
+  'vpt-deep': { trains: 'p extra tokens for every transformer block',
+    where: 'the prompt tokens are replaced by a new learned set before each block',
+    paper: 'Jia et al., "Visual Prompt Tuning", ECCV 2022 (VPT-deep)' },
+  pad: { trains: 'a frame of learned pixels of width p around the image (the centre stays untouched)',
+    where: "added to the normalised image: x' = normalise(x) + frame",
+    paper: 'Bahng et al., "Exploring Visual Prompts for Adapting Large-Scale Models", 2022' },
+  none: { trains: 'only the head (a linear probe)', where: 'nothing enters the backbone: the frozen features go to a new linear layer',
+    paper: 'the standard baseline every prompt must beat' },
+};
+
 export function MethodPanel() {
   const cfg = useStudio((s) => s.cfg);
   const info = useStudio((s) => s.backbone.info);
@@ -20,6 +38,7 @@ export function MethodPanel() {
   const [bInit, aInit] = cfg.init.split(',') as [InitKind, InitKind];
   const initOptions = INITS.map((v) => ({ value: v, label: v }));
   const share = info && plan && !plan.error ? (100 * plan.trainable) / info.params : undefined;
+  const rec = useStudio((s) => s.catalog.find((c) => (s.backbone.url !== undefined && c.url === s.backbone.url) || (c.sha256 !== undefined && c.sha256 === s.backbone.sha256))?.recommended);
   const err = (field: string) => (problem: string | undefined) => a.setFieldError(field, problem);
 
   return (
@@ -75,6 +94,13 @@ export function MethodPanel() {
         <label className="check"><input type="checkbox" checked={cfg.augment} onChange={(e) => a.setCfg({ augment: e.target.checked })} /> augmentation (resize 9/8, random crop, flip)</label>
         <label className="check"><input type="checkbox" checked={cfg.shuffle} onChange={(e) => a.setCfg({ shuffle: e.target.checked })} /> shuffle</label>
       </fieldset>
+      {rec && <div className="muted" data-testid="recommended">Learning rates for this backbone: {rec.lr}{rec.promptLr ? ` (prompt ${rec.promptLr})` : ''} — {rec.why}.</div>}
+      <details className="method-note" data-testid="method-note" open>
+        <summary>What {METHOD_LABELS[cfg.method]} trains</summary>
+        <p><b>Trains:</b> {METHOD_NOTES[cfg.method].trains}{plan && !plan.error ? <> — <b>{fmtInt(plan.trainable)}</b> numbers for this backbone and head</> : ''}.</p>
+        <p><b>Where:</b> {METHOD_NOTES[cfg.method].where}.</p>
+        <p className="muted">{METHOD_NOTES[cfg.method].paper}</p>
+      </details>
       <div className="count" data-testid="trainable-count">
         {plan?.error ? <span className="error">{plan.error}</span>
           : plan ? <><b>{fmtInt(plan.trainable)}</b> trainable parameters{info && <> next to the backbone's {fmtInt(info.params)} ({share! < 0.01 ? share!.toExponential(1) : share!.toFixed(2)}%)</>}

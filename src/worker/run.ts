@@ -140,9 +140,17 @@ export async function runTraining(r: RunInput): Promise<void> {
 }
 
 /** The first few images of a split at the backbone's size. */
+/** The first images of a split, one per class first (the "image → image + prompt" pictures then show different
+ * classes), then the rest in order. */
 export async function samplesOf(ds: Dataset, indices: number[], L: number): Promise<SampleImage[]> {
   const samples: SampleImage[] = [];
-  for (const i of indices.slice(0, SAMPLES)) {
+  const seen = new Set<number>(), firsts: number[] = [], rest: number[] = [];
+  for (const i of indices) {
+    const label = ds.folder.items[i].label;
+    (seen.has(label) ? rest : firsts).push(i);
+    seen.add(label);
+  }
+  for (const i of [...firsts, ...rest].slice(0, SAMPLES)) {
     const it = ds.folder.items[i];
     samples.push({ path: it.path, label: it.label, size: L, data: (await ds.image(it.file, L)).data.slice() });
   }
