@@ -40,6 +40,9 @@ describe.sequential('the studio for people', () => {
   it('from the keyboard alone: choose a backbone and a folder, train, export; axe finds nothing serious at 1280 and 390 px', async () => {
     const s = await openStudio(browser, baseUrl, 'backend=wasm&preload=0', { width: 1280, height: 900 });
     const { page } = s;
+    // the page has settled (catalogue and saved runs listed) before the first key press
+    await page.waitForFunction(() => (document.querySelector('[data-testid=catalog-select]') as HTMLSelectElement | null)?.options.length! > 1);
+    await page.waitForTimeout(500);
     expect(await axe(page)).toEqual([]);
     // backbone: the drop zone is a tab stop and Enter opens the file chooser
     await tabTo(page, '[aria-label^="backbone drop zone"]');
@@ -98,7 +101,9 @@ describe.sequential('the studio for people', () => {
     await setField(page, 'learning rate', 1e9);
     await trainAndWait(page, ['diverged']);
     expect(await page.textContent('[data-testid=run-error]')).toMatch(/^diverged — lower the learning rate: the loss became \S+ at step \d+/);
-    const run = await page.evaluate(() => (window as unknown as { __studio: { store: { getState(): { runs: { status: string; cfg: { batchSize: number; seed: number; epochs: number } }[] } } } }).__studio.store.getState().runs[0]);
+    type W = { __studio: { store: { getState(): { runs: { status: string; cfg: { batchSize: number; seed: number; epochs: number } }[] } } } };
+    await page.waitForFunction(() => (window as unknown as W).__studio.store.getState().runs.some((r) => r.status === 'diverged'));
+    const run = await page.evaluate(() => (window as unknown as W).__studio.store.getState().runs.find((r) => r.status === 'diverged'));
     expect(run).toMatchObject({ status: 'diverged', cfg: { batchSize: 8, seed: 4, epochs: 1 } });
     await s.context.close();
   }, 300_000);
