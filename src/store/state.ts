@@ -15,6 +15,9 @@ export type Phase = 'idle' | 'starting' | 'compiling' | 'running' | 'paused' | '
 export const ACTIVE_PHASES: readonly Phase[] = ['starting', 'compiling', 'running', 'paused', 'stopping', 'evaluating'];
 export const isActive = (p: Phase): boolean => ACTIVE_PHASES.includes(p);
 
+/** A backend's short name for run rows, results and manifests (the whole label, with its reason, is on demand). */
+export const shortBackendLabel = (label: string): string => (/^webgpu/i.test(label) ? 'WebGPU' : /^wasm/i.test(label) ? 'wasm (CPU)' : label);
+
 export interface BackendState { status: 'starting' | 'ready' | 'error'; choice: BackendChoice; label: string; ep: 'webgpu' | 'wasm' | undefined; runtime: string; isolated: boolean; threads: number }
 
 export interface BackboneState {

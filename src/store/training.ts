@@ -6,7 +6,7 @@ import type { RunRecord, RunsRepo, StepPoint } from '../persist/runs.ts';
 import type { WorkerClient } from '../worker/client.ts';
 import type { Response, WireCheckpoint, WireTensor } from '../worker/protocol.ts';
 import type { EpochMetrics } from '../engine/trainer.ts';
-import { emptyRun, isActive, type RunState, type StudioState } from './state.ts';
+import { emptyRun, isActive, shortBackendLabel, type RunState, type StudioState } from './state.ts';
 
 export interface TrainingDeps { client: WorkerClient; repo: RunsRepo; now: () => number; refreshRuns: () => Promise<void> }
 
@@ -76,10 +76,10 @@ export function trainingActions(store: StoreApi<StudioState>, d: TrainingDeps) {
     if (!runId || runId !== get().run.id) return;
     switch (m.type) {
       case 'started':
-        draft.patch = { ...draft.patch, phase: 'compiling', totalSteps: m.totalSteps, backend: m.backend, startedAt: d.now() - 1000 * (get().run.elapsed || 0) };
+        draft.patch = { ...draft.patch, phase: 'compiling', totalSteps: m.totalSteps, backend: shortBackendLabel(m.backend), startedAt: d.now() - 1000 * (get().run.elapsed || 0) };
         flush();
         if (m.note) set({ notice: m.note });
-        if (record) record = { ...record, totalSteps: m.totalSteps, backend: m.backend, data: { ...record.data, train: m.trainCount, val: m.valCount } };
+        if (record) record = { ...record, totalSteps: m.totalSteps, backend: shortBackendLabel(m.backend), data: { ...record.data, train: m.trainCount, val: m.valCount } };
         void save(true);
         return;
       case 'step':
@@ -127,7 +127,7 @@ export function trainingActions(store: StoreApi<StudioState>, d: TrainingDeps) {
           void (writes = writes.then(() => d.repo.remove(id)).catch(() => undefined)).then(d.refreshRuns);
           set({ run: { ...get().run, phase: 'stopped', error: undefined } });
         } else if (record) {
-          record = { ...record, status, ...(res.diverged ? { error: res.diverged } : {}), steps: get().run.steps, epochs: res.epochs, mapping: res.mapping, evaluation: res.evaluation, samples: res.samples.slice(0, 2), seconds, backend: res.backend, data: { ...record.data, skipped: res.skipped } };
+          record = { ...record, status, ...(res.diverged ? { error: res.diverged } : {}), steps: get().run.steps, epochs: res.epochs, mapping: res.mapping, evaluation: res.evaluation, samples: res.samples.slice(0, 2), seconds, backend: shortBackendLabel(res.backend), data: { ...record.data, skipped: res.skipped } };
           const rec = record;
           set({ view: { record: rec, params: res.params } });
           void (async () => {
@@ -161,13 +161,13 @@ export function trainingActions(store: StoreApi<StudioState>, d: TrainingDeps) {
       record = {
         id, name: parent ? `${parent.name} (continued)` : `${s.cfg.method} + ${s.cfg.head} · ${s.backbone.name} · ${s.data.name}`, ...(parent ? { parent: parent.id } : {}), created: new Date(now).toISOString(), status: 'running',
         cfg: { ...s.cfg }, classes: summary.classes, backbone: { name: s.backbone.name, sha256: s.backbone.sha256, info, url: s.backbone.url },
-        data: { name: s.data.name, train: 0, val: 0, skipped: summary.skipped }, trainable: s.plan!.trainable, backend: s.backend.label,
+        data: { name: s.data.name, train: 0, val: 0, skipped: summary.skipped }, trainable: s.plan!.trainable, backend: shortBackendLabel(s.backend.label),
         totalSteps: 0, steps: [], epochs: [], seconds: 0,
       };
       lastSave = 0;
       draft = { steps: [], epochs: [], patch: {} };
       checkpoint = undefined;
-      set({ run: { ...emptyRun(), id, phase: 'starting', backend: s.backend.label }, notice: undefined });
+      set({ run: { ...emptyRun(), id, phase: 'starting', backend: shortBackendLabel(s.backend.label) }, notice: undefined });
       await d.repo.save(record).catch(() => undefined);
       void d.refreshRuns();
       d.client.train(id, record.cfg, init);
@@ -183,7 +183,7 @@ export function trainingActions(store: StoreApi<StudioState>, d: TrainingDeps) {
       draft = { steps: [], epochs: [], patch: {} };
       checkpoint = undefined;
       const steps = saved.steps.filter((p) => p.step < cp.step);
-      set({ run: { ...emptyRun(), id: saved.id, phase: 'starting', backend: get().backend.label, steps, epochs: cp.epochs, totalSteps: saved.totalSteps, mapping: cp.mapping, elapsed: offset, startedAt: d.now() - 1000 * offset }, notice: undefined });
+      set({ run: { ...emptyRun(), id: saved.id, phase: 'starting', backend: shortBackendLabel(get().backend.label), steps, epochs: cp.epochs, totalSteps: saved.totalSteps, mapping: cp.mapping, elapsed: offset, startedAt: d.now() - 1000 * offset }, notice: undefined });
       await d.repo.save(record).catch(() => undefined);
       void d.refreshRuns();
       d.client.train(saved.id, saved.cfg, undefined, cp);

@@ -1,6 +1,6 @@
 // The studio layout: header with the backend badge, the four setup/training panels, results and saved runs.
 import { useState } from 'react';
-import { isActive } from '../store/state.ts';
+import { isActive, shortBackendLabel } from '../store/state.ts';
 import { useActions, useStudio } from '../store/hooks.ts';
 import type { BackendChoice } from '../worker/protocol.ts';
 import { BackbonePanel } from './BackbonePanel.tsx';
@@ -16,7 +16,7 @@ import { Select } from './widgets.tsx';
 export function shortBackend(b: { status: string; ep: 'webgpu' | 'wasm' | undefined; label: string }): string {
   if (b.status === 'starting') return 'starting…';
   if (b.status === 'error') return 'no backend';
-  return b.ep === 'webgpu' ? 'WebGPU' : b.ep === 'wasm' ? 'wasm (CPU)' : b.label;
+  return shortBackendLabel(b.label);
 }
 
 function BackendBadge() {
