@@ -49,7 +49,7 @@ function options() {
     },
   });
   const backends = list(values.backends);
-  for (const b of backends) if (b !== 'webgpu' && b !== 'wasm') throw new Error(`--backends: unknown backend "${b}" (webgpu, wasm)`);
+  for (const b of backends) if (!/^(webgpu|wasm)(:(plain|jspi|asyncify))?$/.test(b)) throw new Error(`--backends: unknown backend "${b}" (webgpu, wasm, optionally :plain|:jspi|:asyncify for the onnxruntime-web build)`);
   const num = (name: string, v: string, min: number) => {
     const n = Number(v);
     if (!Number.isInteger(n) || n < min) throw new Error(`--${name} must be an integer ≥ ${min}, got "${v}"`);
@@ -91,11 +91,13 @@ function config(method: Method, batch: number, inputSize: number): TrainConfig {
 }
 
 async function benchBackend(browser: Browser, baseUrl: string, backend: Backend, o: ReturnType<typeof options>, rows: Row[]): Promise<BackendState> {
-  const studio: Studio = await openStudio(browser, baseUrl, `backend=${backend}&preload=0`);
+  // "wasm:plain" = the wasm backend on the plain onnxruntime-web build (?ortbuild=), rows labelled so
+  const [ep, build] = backend.split(':') as [Backend, string | undefined];
+  const studio: Studio = await openStudio(browser, baseUrl, `backend=${ep}&preload=0${build ? `&ortbuild=${build}` : ''}`);
   const { page, context } = studio;
   try {
     const state = await page.evaluate(() => (window as BenchWindow).__studio!.store.getState().backend);
-    if (state.ep !== backend) throw new Error(`asked for ${backend}, the studio started ${state.label}`);
+    if (state.ep !== ep) throw new Error(`asked for ${ep}, the studio started ${state.label}`);
     console.log(`${backend}: ${state.label} · ${state.runtime} · ${state.threads} wasm thread(s), cross-origin isolated ${state.isolated}`);
     for (const [i, path] of o.models.entries()) {
       const bytes = new Uint8Array(readFileSync(path));

@@ -1,14 +1,41 @@
-// Executor over onnxruntime-web (the native WebGPU EP build, `onnxruntime-web/webgpu`, which also carries the
-// wasm CPU EP): handles are ort.Tensors; the outputs a session is told to keep (updated parameters and optimiser
-// state) stay in GPU buffers between steps. One frozen capabilities object, made once by detectCapabilities(),
-// decides WebGPU or wasm and says why — nothing else in the app asks `navigator.gpu`.
-import * as ort from 'onnxruntime-web/webgpu';
+// Executor over onnxruntime-web: handles are ort.Tensors; the outputs a session is told to keep (updated parameters
+// and optimiser state) stay in GPU buffers between steps. One frozen capabilities object, made once by
+// detectCapabilities(), decides WebGPU or wasm and says why — nothing else in the app asks `navigator.gpu` — and
+// which onnxruntime-web build runs it, loaded with one dynamic import: the JSPI build (`onnxruntime-web/jspi`)
+// where the browser has WebAssembly.Suspending — fastest for both backends in the browser benchmark —, else the
+// asyncify one for WebGPU (`onnxruntime-web/webgpu`) and the plain one for wasm (`onnxruntime-web/wasm`, no asyncify
+// instrumentation). ?ortbuild=plain|jspi|asyncify overrides it.
+import type * as OrtModule from 'onnxruntime-web/webgpu';
 import type { ExecSession, Executor, Handle } from '../engine/executor.ts';
 import type { Tensor } from '../onnx/tensor.ts';
 import { encodeModel } from '../onnx/codec.ts';
 import { Graph } from '../onnx/ir.ts';
 
 export type Ep = 'webgpu' | 'wasm';
+/** onnxruntime-web builds: plain wasm (no WebGPU), JSPI (WebGPU + wasm, needs WebAssembly.Suspending), asyncify. */
+export type OrtBuild = 'plain' | 'jspi' | 'asyncify';
+
+type Ort = typeof OrtModule;
+let ort: Ort;
+let loadedBuild: OrtBuild | undefined;
+
+const hasJspi = (): boolean => typeof WebAssembly === 'object' && 'Suspending' in WebAssembly;
+
+/** The build a backend runs on (measured: e2e/bench/browser-bench.ts --builds). */
+export function chooseBuild(ep: Ep, want?: OrtBuild): OrtBuild {
+  if (want === 'jspi' && !hasJspi()) return ep === 'webgpu' ? 'asyncify' : 'plain';
+  if (want && !(ep === 'webgpu' && want === 'plain')) return want;
+  // measured in Chromium 150 on 2 cores (bench/browser-2026-11-28T22-55-33-575Z.json, starters' LoR-VP step, batch 16,
+  // two rounds): JSPI 58–59 / 67–72 ms (ResNet / ViT), plain 92–117 / 62–64 ms, asyncify 62–69 / 82–85 ms
+  return hasJspi() ? 'jspi' : ep === 'webgpu' ? 'asyncify' : 'plain';
+}
+
+async function loadOrt(build: OrtBuild): Promise<Ort> {
+  if (loadedBuild === build) return ort;
+  ort = (build === 'plain' ? await import('onnxruntime-web/wasm') : build === 'jspi' ? await import('onnxruntime-web/jspi') : await import('onnxruntime-web/webgpu')) as Ort;
+  loadedBuild = build;
+  return ort;
+}
 
 export interface Capabilities {
   readonly ep: Ep;
@@ -18,6 +45,7 @@ export interface Capabilities {
   readonly fallbackAdapter: boolean;
   readonly crossOriginIsolated: boolean;
   readonly threads: number;
+  readonly build: OrtBuild;
   /** onnxruntime's verbose log (node placement: "All nodes placed on [WebGpuExecutionProvider]") to the console. */
   readonly verbose: boolean;
 }
@@ -43,7 +71,7 @@ const describeAdapter = (a: AdapterLike): string => {
  * input-to-paint on 2 cores, a quarter fewer steps; `threads` overrides it. */
 export const defaultThreads = (cores: number): number => Math.max(1, Math.min(4, cores));
 
-function configureEnv(verbose: boolean, want?: number): { isolated: boolean; threads: number } {
+function configureEnv(ort: Ort, verbose: boolean, want?: number): { isolated: boolean; threads: number } {
   const isolated = typeof crossOriginIsolated === 'boolean' && crossOriginIsolated;
   const cores = typeof navigator !== 'undefined' && navigator.hardwareConcurrency ? navigator.hardwareConcurrency : 1;
   const threads = isolated ? Math.max(1, Math.min(16, want ?? defaultThreads(cores))) : 1;
@@ -54,12 +82,15 @@ function configureEnv(verbose: boolean, want?: number): { isolated: boolean; thr
 }
 
 /** "onnxruntime-web <version>". */
-export const runtimeVersion = (): string => `onnxruntime-web ${ort.env.versions.web ?? ort.env.versions.common ?? '?'}`;
+export const runtimeVersion = (): string => `onnxruntime-web ${ort?.env.versions.web ?? ort?.env.versions.common ?? '?'} (${loadedBuild ?? '?'} build)`;
 
 /** Decides the backend once: WebGPU when an adapter exists and a probe session runs on it, else wasm (and why). */
-export async function detectCapabilities(prefer: Ep | 'auto' = 'auto', verbose = false, threadsWanted?: number): Promise<Capabilities> {
-  const { isolated, threads } = configureEnv(verbose, threadsWanted);
-  const wasm = (why: string): Capabilities => Object.freeze({ ep: 'wasm', label: `wasm — ${why}`, adapter: undefined, fallbackAdapter: false, crossOriginIsolated: isolated, threads, verbose });
+export async function detectCapabilities(prefer: Ep | 'auto' = 'auto', verbose = false, threadsWanted?: number, buildWanted?: OrtBuild): Promise<Capabilities> {
+  const wasm = async (why: string): Promise<Capabilities> => {
+    const build = chooseBuild('wasm', buildWanted);
+    const { isolated, threads } = configureEnv(await loadOrt(build), verbose, threadsWanted);
+    return Object.freeze({ ep: 'wasm', label: `wasm — ${why}`, adapter: undefined, fallbackAdapter: false, crossOriginIsolated: isolated, threads, build, verbose });
+  };
   if (prefer === 'wasm') return wasm('chosen in the settings');
   const gpu = typeof navigator === 'undefined' ? undefined : gpuOf(navigator);
   if (!gpu) return wasm('this browser has no WebGPU (navigator.gpu is missing)');
@@ -73,7 +104,10 @@ export async function detectCapabilities(prefer: Ep | 'auto' = 'auto', verbose =
   const name = describeAdapter(adapter);
   // A software adapter (SwiftShader: headless Chromium with --enable-unsafe-webgpu) is ~75× slower than wasm.
   if (prefer === 'auto' && (adapter.isFallbackAdapter || /swiftshader/i.test(name))) return wasm(`the WebGPU adapter (${name}) is a software renderer, slower than wasm; choose WebGPU to use it anyway`);
+  const build = chooseBuild('webgpu', buildWanted);
+  let isolated = false, threads = 1;
   try {
+    ({ isolated, threads } = configureEnv(await loadOrt(build), verbose, threadsWanted));
     const s = await ort.InferenceSession.create(probeModel(), { executionProviders: ['webgpu'] });
     const x = new ort.Tensor('float32', Float32Array.of(1, 2, 3), [3]);
     const out = await s.run({ x });
@@ -83,7 +117,7 @@ export async function detectCapabilities(prefer: Ep | 'auto' = 'auto', verbose =
   } catch (e) {
     return wasm(`WebGPU adapter ${name} failed a probe session: ${e instanceof Error ? e.message : String(e)}`);
   }
-  return Object.freeze({ ep: 'webgpu', label: `webgpu (${name})`, adapter: name, fallbackAdapter: !!adapter.isFallbackAdapter, crossOriginIsolated: isolated, threads, verbose });
+  return Object.freeze({ ep: 'webgpu', label: `webgpu (${name})`, adapter: name, fallbackAdapter: !!adapter.isFallbackAdapter, crossOriginIsolated: isolated, threads, build, verbose });
 }
 
 /** A one-node graph y = x + x (float32 [3]) that proves the EP can compile and run a kernel. */
@@ -128,14 +162,14 @@ export function outputNames(model: Uint8Array): string[] {
 
 class WebHandle implements Handle {
   readonly __handle = true as const;
-  constructor(readonly t: ort.Tensor) {}
+  constructor(readonly t: OrtModule.Tensor) {}
 }
-const unwrap = (h: Handle): ort.Tensor => {
+const unwrap = (h: Handle): OrtModule.Tensor => {
   if (!(h instanceof WebHandle)) throw new Error('internal: handle from another executor');
   return h.t;
 };
 
-function toOrt(t: Tensor): ort.Tensor {
+function toOrt(t: Tensor): OrtModule.Tensor {
   const d = t.data;
   if (d instanceof Float32Array) return new ort.Tensor('float32', d, t.shape);
   if (d instanceof Int32Array) return new ort.Tensor('int32', d, t.shape);
@@ -145,7 +179,7 @@ function toOrt(t: Tensor): ort.Tensor {
   throw new Error(`cannot upload a ${t.dtype} tensor`);
 }
 
-async function fromOrt(t: ort.Tensor): Promise<Tensor> {
+async function fromOrt(t: OrtModule.Tensor): Promise<Tensor> {
   const data = t.location === 'cpu' || t.location === 'cpu-pinned' ? t.data : await t.getData();
   const shape = [...t.dims];
   if (data instanceof Float32Array) return { dtype: 'float32', shape, data };
@@ -173,21 +207,21 @@ export class WebExecutor implements Executor {
 
   private async create(model: Uint8Array, opts?: { keepOnDevice?: string[] }): Promise<ExecSession> {
     const gpu = this.caps.ep === 'webgpu';
-    const options: ort.InferenceSession.SessionOptions = { executionProviders: [gpu ? 'webgpu' : 'wasm'], graphOptimizationLevel: 'all' };
+    const options: OrtModule.InferenceSession.SessionOptions = { executionProviders: [gpu ? 'webgpu' : 'wasm'], graphOptimizationLevel: 'all' };
     if (this.caps.verbose) Object.assign(options, { logSeverityLevel: 0, logVerbosityLevel: 0 });
     if (gpu) {
       // The outputs the caller names (updated parameters and optimiser state) stay on the GPU; the rest (loss,
       // logits) come back to the CPU with the run.
       const names = outputNames(model);
       const keep = new Set(opts?.keepOnDevice ?? []);
-      const loc: Record<string, ort.Tensor.DataLocation> = {};
+      const loc: Record<string, OrtModule.Tensor.DataLocation> = {};
       for (const n of names) loc[n] = keep.has(n) ? 'gpu-buffer' : 'cpu';
       options.preferredOutputLocation = loc;
     }
     const s = await ort.InferenceSession.create(model, options);
     return {
       async run(feeds) {
-        const f: Record<string, ort.Tensor> = {};
+        const f: Record<string, OrtModule.Tensor> = {};
         for (const [k, v] of Object.entries(feeds)) f[k] = unwrap(v);
         const out = await s.run(f);
         const r: Record<string, Handle> = {};

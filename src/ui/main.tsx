@@ -1,6 +1,7 @@
 // The studio's entry: starts the training worker, builds the store on it and IndexedDB, boots (backend, saved
 // runs, bundled starter + demo data) and renders the app. URL flags: ?backend=wasm|webgpu, ?preload=0, ?debug, ?ortlog=verbose, ?threads=N
-// (wasm threads; default all cores but one), ?chartms=N (chart refresh while training; default 1000).
+// (wasm threads; default all cores, at most 4), ?chartms=N (chart refresh while training; default 1000),
+// ?ortbuild=plain|jspi|asyncify (the onnxruntime-web build; default: plain for wasm, JSPI or asyncify for WebGPU).
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
 import pkg from '../../package.json' with { type: 'json' };
@@ -26,6 +27,7 @@ const studio = createStudio({
   verboseRuntime: params.get('ortlog') === 'verbose',
   threads: params.has('threads') ? Number(params.get('threads')) : undefined,
   settings: localSettings(),
+  ortBuild: (['plain', 'jspi', 'asyncify'] as const).find((b) => b === params.get('ortbuild')),
 });
 // ?debug exposes the store and the worker client to automated tests (e2e reads exact losses from the store; the
 // browser benchmark calls client.bench).

@@ -51,7 +51,7 @@ export class WorkerClient {
     });
   }
 
-  init(backend: BackendChoice, verbose = false, threads?: number) { return this.call((id) => ({ type: 'init', id, backend, verbose, threads }), 'ready'); }
+  init(backend: BackendChoice, verbose = false, threads?: number, build?: 'plain' | 'jspi' | 'asyncify') { return this.call((id) => ({ type: 'init', id, backend, verbose, threads, build }), 'ready'); }
   /** Sends a copy of the backbone bytes (the caller keeps its own). */
   backbone(name: string, bytes: Uint8Array, sizes: { inputSize?: number; preprocessorSize?: number } = {}) {
     const copy = bytes.slice().buffer;

@@ -18,7 +18,7 @@ export interface Backend { executor: Executor; runtime: string; ep: 'webgpu' | '
 
 export interface HandlerDeps {
   codec: ImageCodec;
-  createBackend(choice: BackendChoice, verbose: boolean, threads?: number): Promise<Backend>;
+  createBackend(choice: BackendChoice, verbose: boolean, threads?: number, build?: 'plain' | 'jspi' | 'asyncify'): Promise<Backend>;
   /** What this platform can tell about its memory after a benchmark (absent: the result has no `memory`). */
   memory?(): Promise<BenchMemory>;
 }
@@ -37,6 +37,7 @@ export class Handler {
   private backendChoice: BackendChoice = 'auto';
   private verbose = false;
   private threads: number | undefined;
+  private build: 'plain' | 'jspi' | 'asyncify' | undefined;
   /** The canonical backbone (onnx/backbone.ts) and the file it came from, kept to re-pin another input size. */
   private backbone: { bytes: Uint8Array; info: BackboneInfo; name: string; original: Uint8Array; sha256: string; preprocessorSize?: number } | undefined;
   private dataset: Dataset | undefined;
@@ -59,7 +60,7 @@ export class Handler {
   }
 
   private async ensureBackend(): Promise<Backend> {
-    this.backend ??= await this.deps.createBackend(this.backendChoice, this.verbose, this.threads);
+    this.backend ??= await this.deps.createBackend(this.backendChoice, this.verbose, this.threads, this.build);
     return this.backend;
   }
 
@@ -70,6 +71,7 @@ export class Handler {
         this.backendChoice = msg.backend;
         this.verbose = msg.verbose;
         this.threads = msg.threads;
+        this.build = msg.build;
         this.backend = undefined;
         const b = await this.ensureBackend();
         this.post({ type: 'ready', id: msg.id, backend: b.executor.backend, runtime: b.runtime, ep: b.ep, crossOriginIsolated: b.crossOriginIsolated, threads: b.threads });

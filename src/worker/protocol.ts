@@ -74,7 +74,7 @@ export type BenchResult = StepBenchResult & { memory?: BenchMemory };
 
 export type Request =
   /** `threads`: wasm threads to use instead of the default (all cores but one, at most 4). */
-  | { type: 'init'; id: number; backend: BackendChoice; verbose: boolean; threads?: number }
+  | { type: 'init'; id: number; backend: BackendChoice; verbose: boolean; threads?: number; build?: 'plain' | 'jspi' | 'asyncify' }
   /** `inputSize`: the user's L for a backbone whose graph leaves it free; `preprocessorSize`: L from the model's
    * preprocessor_config.json (onnx/backbone.ts picks: inputSize, the graph's own, preprocessorSize, 224). */
   | { type: 'backbone'; id: number; name: string; bytes: ArrayBuffer; inputSize?: number; preprocessorSize?: number }
