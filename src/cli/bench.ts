@@ -1,5 +1,6 @@
 // `vp-studio bench`: times one configuration's compiled training step on onnxruntime-node (CPU) on random
-// images — compile and session-create time, median ms/step, images/s, peak resident memory — as one JSON line.
+// images — compile and session-create time, median ms/step, images/s, peak resident memory, and the step's nodes,
+// FLOPs and weight bytes, ours and after onnxruntime's optimisations (kernels, folded constants) — as one JSON line.
 // scripts/bench/bench.mjs runs it per configuration (one process each, so peak memory is per configuration)
 // next to the same step in PyTorch.
 import { readBackbone } from './model.ts';
@@ -7,7 +8,13 @@ import { benchStep } from '../engine/bench.ts';
 import { DEFAULTS, type Method, type HeadKind } from '../engine/config.ts';
 import { NodeExecutor } from '../runtime/node-executor.ts';
 import * as ort from 'onnxruntime-node';
-import { cpus } from 'node:os';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { cpus, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { backboneInfo, compileTrainStep, initParams } from '../engine/compile.ts';
+import { graphStats } from '../engine/graph-stats.ts';
+import type { TrainConfig } from '../engine/config.ts';
+import { decodeModel, encodeModel } from '../onnx/codec.ts';
 
 export interface BenchFlags { model: string; method: string; head: string; batch: string; classes: string; threads: string; warmup: string; steps: string; rank: string; tokens: string; padWidth: string; lr: string; inputSize?: string }
 
@@ -17,10 +24,29 @@ export async function benchCommand(f: BenchFlags): Promise<void> {
   const threads = Number(f.threads) || cpus().length;
   const cfg = { ...DEFAULTS, method: f.method as Method, head: f.head as HeadKind, batchSize: Number(f.batch), rank: Number(f.rank), tokens: Number(f.tokens), padWidth: Number(f.padWidth), lr: Number(f.lr), augment: false };
   const r = await benchStep({ backbone: bytes, cfg, numClasses: Number(f.classes), executor: new NodeExecutor(threads), warmup: Number(f.warmup), steps: Number(f.steps) });
+  const stats = await stepStats(bytes, cfg, Number(f.classes), threads);
   const mb = (kb: number) => Math.round(kb / 1024);
   process.stdout.write(JSON.stringify({
     engine: 'vp-studio', onnxruntime: ort.env.versions.node, node: process.version, model: f.model, method: cfg.method, head: cfg.head, batch: r.batch, threads,
     trainable: r.trainable, compile_s: r.compileMs / 1000, session_s: r.sessionMs / 1000, step_ms: r.stepMs, median_ms: r.medianMs, images_per_s: r.imagesPerS,
     peak_rss_mb: mb(process.resourceUsage().maxRSS), start_rss_mb: mb(rssBefore), estimated_peak_mb: Math.round(r.estimatedPeakBytes / 2 ** 20), first_loss: r.firstLoss, last_loss: r.lastLoss,
+    ...stats,
   }) + '\n');
+}
+
+/** The step graph's size and cost, ours and after onnxruntime's optimisations (its optimised model, dumped). */
+async function stepStats(bytes: Uint8Array, cfg: TrainConfig, classes: number, threads: number) {
+  const info = backboneInfo(bytes);
+  const step = compileTrainStep(bytes, cfg, classes, cfg.batchSize, initParams(cfg, info, classes));
+  const ours = graphStats(step.graph);
+  const dir = mkdtempSync(join(tmpdir(), 'vp-bench-')), file = join(dir, 'optimized.onnx');
+  try {
+    const s = await ort.InferenceSession.create(encodeModel(step.graph), { graphOptimizationLevel: 'all', intraOpNumThreads: threads, optimizedModelFilePath: file, logSeverityLevel: 3 });
+    await s.release();
+    const opt = graphStats(decodeModel(new Uint8Array(readFileSync(file))));
+    const mib = (b: number) => Math.round(b / 2 ** 20 * 10) / 10;
+    return { step_nodes: ours.nodes, step_gflops: Math.round(ours.flops / 1e7) / 100, step_weights_mib: mib(ours.weightBytes), ort_kernels: opt.nodes, ort_weights_mib: mib(opt.weightBytes), ort_kernels_by_op: opt.byOp };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }

@@ -1,5 +1,7 @@
 // MatMul (numpy semantics): Y = A @ B  →  dA = dY @ Bᵀ, dB = Aᵀ @ dY, over the last two axes; batch axes
 // broadcast (the walk sums them away). 1-D operands are promoted to matrices first and the result reshaped back.
+// A constant 2-D B (a frozen weight) gives dA as Gemm(dY, B, transB=1) over dY's rows: a Transpose of a constant
+// would be folded by onnxruntime into a second, transposed copy of the weight (~300 MiB on ViT-B/16).
 import type { Builder } from '../../onnx/builder.ts';
 import type { Value } from '../../onnx/ir.ts';
 import type { RuleSpec } from '../types.ts';
@@ -30,7 +32,12 @@ export const rule: RuleSpec = {
     }
     let dA: Value | null = null, dB: Value | null = null;
     if (needs(0)) {
-      dA = b.op('MatMul', [dY, swapLast(b, B)]);
+      if (B.constant && B.dims.length === 2 && !b1 && !a1) {
+        const [K, N] = B.dims, lead = dY.dims.slice(0, -1);
+        const rows = lead.reduce((p, d) => p * d, 1);
+        const g = b.op('Gemm', [lead.length === 1 ? dY : b.reshape(dY, [rows, N]), B], { transB: 1 });
+        dA = lead.length === 1 ? g : b.reshape(g, [...lead, K]);
+      } else dA = b.op('MatMul', [dY, swapLast(b, B)]);
       if (a1) dA = demote(b, dA, I(0).dims);
     }
     if (needs(1)) {
