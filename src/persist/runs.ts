@@ -4,6 +4,7 @@
 //   vps/v1/checkpoint/<id> the last end-of-epoch checkpoint (tensors, optimiser state, rng), to resume a run
 //   vps/v1/backbone/<sha> bytes of a dropped or downloaded backbone, so saved runs can be exported after a reload
 //   vps/v1/backbone/url:<url>  the sha256 of a downloaded catalogue backbone (so it downloads once)
+//   vps/v1/webcam         frames collected from the webcam, by class
 // A memory implementation of the same interface serves tests in Node.
 import { createStore, del, entries, get, set, type UseStore } from 'idb-keyval';
 import type { BackboneInfo } from '../engine/compile.ts';
@@ -42,6 +43,8 @@ export interface RunRecord {
   seconds: number;
 }
 
+export interface WebcamFrame { id: string; cls: string; blob: Blob }
+
 export interface RunsRepo {
   list(): Promise<RunRecord[]>;
   save(r: RunRecord): Promise<void>;
@@ -51,6 +54,9 @@ export interface RunsRepo {
   checkpoint(id: string): Promise<WireCheckpoint | undefined>;
   remove(id: string): Promise<void>;
   saveBackbone(sha: string, name: string, bytes: Uint8Array): Promise<void>;
+  /** Webcam frames collected in the studio, by class (saved with the project's data, removable one by one). */
+  webcamFrames(): Promise<WebcamFrame[]>;
+  saveWebcamFrames(frames: WebcamFrame[]): Promise<void>;
   /** Makes `alias` (e.g. "url:<download URL>") another key of a stored backbone. */
   linkBackbone(alias: string, sha: string): Promise<void>;
   /** A stored backbone by sha256 or alias. */
@@ -73,6 +79,8 @@ export function idbRepo(store: UseStore = createStore('vp-studio', 'kv')): RunsR
     checkpoint: (id) => get<WireCheckpoint>(K.checkpoint(id), store),
     async remove(id) { await del(K.run(id), store); await del(K.tensors(id), store); await del(K.checkpoint(id), store); },
     saveBackbone: (sha, name, bytes) => set(K.backbone(sha), { name, bytes }, store),
+    webcamFrames: async () => (await get<WebcamFrame[]>(`vps/${KEY_VERSION}/webcam`, store)) ?? [],
+    saveWebcamFrames: (frames) => set(`vps/${KEY_VERSION}/webcam`, frames, store),
     linkBackbone: (alias, sha) => set(K.backbone(alias), sha, store),
     async backbone(key) {
       const v = await get<{ name: string; bytes: Uint8Array } | string>(K.backbone(key), store);
@@ -86,6 +94,7 @@ export function memoryRepo(): RunsRepo {
   const tensors = new Map<string, Record<string, WireTensor>>();
   const checkpoints = new Map<string, WireCheckpoint>();
   const backbones = new Map<string, { name: string; bytes: Uint8Array } | string>();
+  let webcam: WebcamFrame[] = [];
   return {
     list: async () => [...runs.values()].map((r) => structuredClone(r)).sort(byCreated),
     save: async (r) => { runs.set(r.id, structuredClone(r)); },
@@ -95,6 +104,8 @@ export function memoryRepo(): RunsRepo {
     checkpoint: async (id) => checkpoints.get(id),
     remove: async (id) => { runs.delete(id); tensors.delete(id); checkpoints.delete(id); },
     saveBackbone: async (sha, name, bytes) => { backbones.set(sha, { name, bytes }); },
+    webcamFrames: async () => [...webcam],
+    saveWebcamFrames: async (frames) => { webcam = [...frames]; },
     linkBackbone: async (alias, sha) => { backbones.set(alias, sha); },
     backbone: async (key) => { const v = backbones.get(key); return typeof v === 'string' ? (backbones.get(v) as { name: string; bytes: Uint8Array } | undefined) : v; },
   };

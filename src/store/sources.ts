@@ -105,9 +105,9 @@ export function sourceActions(store: StoreApi<StudioState>, d: SourceDeps) {
     return files;
   }
 
-  async function ingest(name: string, files: DataFile[], ticket: number, fromDemo = false): Promise<void> {
+  async function ingest(name: string, files: DataFile[], ticket: number, fromDemo = false, base: { name: string; files: DataFile[] } = { name, files }): Promise<void> {
     if (ticket !== dataTicket) return;
-    set({ data: { status: 'loading', name, progress: { done: 0, total: files.length }, summary: undefined, error: undefined, files: new Map(files.map((f) => [f.path, f.blob])), fromDemo } });
+    set({ data: { status: 'loading', name, progress: { done: 0, total: files.length }, summary: undefined, error: undefined, files: new Map(files.map((f) => [f.path, f.blob])), fromDemo, base } });
     const off = d.client.on((m) => { if (m.type === 'data-progress' && ticket === dataTicket) set({ data: { ...get().data, progress: { done: m.done, total: m.total } } }); });
     try {
       const r = await d.client.data(files);
@@ -119,6 +119,21 @@ export function sourceActions(store: StoreApi<StudioState>, d: SourceDeps) {
     } finally {
       off();
     }
+  }
+
+  /** The loaded data's files plus the webcam frames, as class folders beside the data's own (under its root, and
+   * in train/ when the data has train/ + val/). */
+  function withFrames(files: DataFile[], frames: { id: string; cls: string; blob: Blob }[]): DataFile[] {
+    const tops = new Set(files.map((f) => f.path.split('/')[0]));
+    const root = tops.size === 1 && files.every((f) => f.path.includes('/')) ? `${[...tops][0]}/` : '';
+    const splits = files.some((f) => new RegExp(`^${root}(train|training)/`, 'i').test(f.path));
+    return [...files, ...frames.map((f) => ({ path: `${root || 'webcam/'}${splits ? 'train/' : ''}${f.cls}/webcam-${f.id}.png`, blob: f.blob }))];
+  }
+
+  async function mergeWebcam(): Promise<void> {
+    const base = get().data.base, frames = get().webcam;
+    if (!base) { if (frames.length) await ingest('webcam', withFrames([], frames), ++dataTicket, false, { name: 'webcam', files: [] }); return; }
+    await ingest(frames.length ? `${base.name} + webcam` : base.name, withFrames(base.files, frames), ++dataTicket, get().data.fromDemo, base);
   }
 
   return {
@@ -204,7 +219,31 @@ export function sourceActions(store: StoreApi<StudioState>, d: SourceDeps) {
     },
 
     loadFiles(name: string, files: DataFile[]): Promise<void> {
-      return ingest(name, files, ++dataTicket);
+      const frames = get().webcam;
+      if (!frames.length) return ingest(name, files, ++dataTicket);
+      return ingest(`${name} + webcam`, withFrames(files, frames), ++dataTicket, false, { name, files });
+    },
+
+    /** Frames from the webcam for class `cls` (hold to record): saved, and merged into the loaded data. */
+    async addWebcamFrames(cls: string, blobs: Blob[]): Promise<void> {
+      const name = cls.trim();
+      if (!name || /[/\\]/.test(name)) { set({ notice: 'give the webcam class a name (no slashes)' }); return; }
+      const t = Date.now().toString(36);
+      const frames = [...get().webcam, ...blobs.map((blob, i) => ({ id: `${t}-${i}`, cls: name, blob }))];
+      set({ webcam: frames });
+      await d.repo.saveWebcamFrames(frames).catch(() => undefined);
+      await mergeWebcam();
+    },
+    async removeWebcamFrame(id: string): Promise<void> {
+      const frames = get().webcam.filter((f) => f.id !== id);
+      set({ webcam: frames });
+      await d.repo.saveWebcamFrames(frames).catch(() => undefined);
+      await mergeWebcam();
+    },
+    /** Frames saved by an earlier visit. */
+    async restoreWebcam(): Promise<void> {
+      const frames = await d.repo.webcamFrames().catch(() => []);
+      if (frames.length) { set({ webcam: frames }); await mergeWebcam(); }
     },
 
     /** The bundled demo dataset: public/demo/<name>/index.json lists its images. */

@@ -3,6 +3,7 @@
 import type { BackboneInfo } from '../engine/compile.ts';
 import type { ModelMeta } from '../engine/model-meta.ts';
 import type { DownloadProgress } from './download.ts';
+import type { WebcamFrame } from '../persist/runs.ts';
 import { DEFAULTS, type TrainConfig } from '../engine/config.ts';
 import type { EpochMetrics } from '../engine/trainer.ts';
 import type { RunRecord, StepPoint } from '../persist/runs.ts';
@@ -48,6 +49,8 @@ export interface DataState {
   files: Map<string, Blob>;
   /** The bundled demo (it can be loaded again after a reload; a dropped folder cannot). */
   fromDemo?: boolean;
+  /** What was loaded before webcam frames were added (the frames are merged into it). */
+  base?: { name: string; files: DataFile[] };
 }
 
 export interface RunState {
@@ -87,6 +90,8 @@ export interface StudioState {
   view: ResultView | undefined;
   tryit: TryState;
   notice: string | undefined;
+  /** Frames collected from the webcam, by class (also in IndexedDB). */
+  webcam: WebcamFrame[];
   /** The method comparison in progress: its methods and how many finished. */
   comparing: { methods: string[]; done: number } | undefined;
   /** A saved run whose settings fill the form and whose tensors the next Train starts from. */
@@ -115,6 +120,7 @@ export const initialState = (): StudioState => ({
   fieldErrors: {},
   continuing: undefined,
   comparing: undefined,
+  webcam: [],
 });
 
 export type { DataFile };

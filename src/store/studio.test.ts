@@ -198,4 +198,27 @@ describe('studio store', () => {
     expect(st.cfg).toMatchObject({ epochs: 3, lr: 0.07, method: 'vpt', tokens: 3 });
     expect(st.notice).toMatch(/choose the folder "shapes" again/);
   });
+
+  it('webcam frames join the loaded data as a class of their own, are saved, and can be removed one by one', async () => {
+    const repo = memoryRepo();
+    const client = new WorkerClient(backToBack());
+    const s = createStudio({ client, repo, fetch: notFound });
+    await s.actions.boot({ preload: false });
+    await s.actions.loadBackboneFile('tiny-vit.onnx', tinyVit());
+    await s.actions.loadFiles('shapes', shapes());
+    const frames = shapes().filter((f) => f.path.includes('/train/c_noise/')).slice(0, 4).map((f) => f.blob);
+    await s.actions.addWebcamFrames('d_webcam', frames);
+    let sum = s.store.getState().data.summary!;
+    expect(sum.classes).toEqual(['a_circle', 'b_square', 'c_noise', 'd_webcam']);
+    expect(sum.counts.train[3]).toBe(4);
+    expect(s.store.getState().data.name).toBe('shapes + webcam');
+    expect((await repo.webcamFrames()).length).toBe(4);
+    await s.actions.removeWebcamFrame(s.store.getState().webcam[0].id);
+    sum = s.store.getState().data.summary!;
+    expect(sum.counts.train[3]).toBe(3);
+    // a later visit finds them again
+    const again = createStudio({ client: new WorkerClient(backToBack()), repo, fetch: notFound });
+    await again.actions.boot({ preload: true });
+    expect(again.store.getState().webcam.length).toBe(3);
+  });
 });

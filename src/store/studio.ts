@@ -177,6 +177,7 @@ export function createStudio(deps: StudioDeps) {
       if (saved?.backbone?.inputSize && get().backbone.info && !get().backbone.info!.inputSizeFixed) await sources.setInputSize(saved.backbone.inputSize);
       if (saved) actions.setCfg({ ...get().cfg, ...saved.cfg });
       if (folder) set({ notice: `choose the folder "${folder}" again: browsers do not keep dropped files across a reload (your settings are back)` });
+      await sources.restoreWebcam();
       persistSettings();
     },
   };

@@ -3,6 +3,7 @@
 import { valCount } from '../data/split.ts';
 import { useActions, useStudio } from '../store/hooks.ts';
 import { datasetName, filesFromDrop, filesFromInput } from './drop-files.ts';
+import { WebcamCollect } from './WebcamCollect.tsx';
 import { BlobImage, DropZone, Panel } from './widgets.tsx';
 
 export function DataPanel() {
@@ -21,6 +22,7 @@ export function DataPanel() {
         onFiles={(list) => { const files = filesFromInput(list); void a.loadFiles(datasetName(files), files); }}>
         Drop image folders here (one subfolder per class, or <code>train/</code> + <code>val/</code>), or
       </DropZone>
+      <WebcamCollect />
       {d.status === 'loading' && (
         <div className="muted">Reading {d.name}… {d.progress && <><progress value={d.progress.done} max={Math.max(1, d.progress.total)} /> {d.progress.done}/{d.progress.total}</>}</div>
       )}
