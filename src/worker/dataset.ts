@@ -14,6 +14,9 @@ const THUMBS_PER_CLASS = 6;
 const THUMB_SIZE = 48;
 /** Decode-time pre-shrink: axes longer than PRESHRINK × the target size are reduced first (as the CLI). */
 const PRESHRINK = 4;
+/** Decoded images kept per dataset (npm run bench:data: with 512 MiB a 3,000-photo run peaked at 1,547 MiB in the
+ * renderer, over the 1.5 GiB a tab should stay under). */
+const CACHE_BYTES = 256 * 2 ** 20;
 
 async function pool(n: number, width: number, task: (i: number) => Promise<void>): Promise<void> {
   let next = 0;
@@ -35,8 +38,11 @@ export class Dataset {
     const reasons: (string | undefined)[] = new Array(plan.candidates.length).fill(undefined);
     const thumbs = new Map<number, Promise<Blob>>();
     const perClassThumbs = new Map<string, number>();
+    // images decoded for the check warm the cache — resized to L at once and only as many as its budget holds
+    // (holding every decoded photo until the end took 7 GiB for 3,000 photos of 500×375)
+    const budget = opts.cacheBytes ?? CACHE_BYTES;
     const warm: Array<[number, RgbImage]> = [];
-    let done = 0;
+    let warmBytes = 0, done = 0;
     await pool(plan.candidates.length, 4, async (i) => {
       const c = plan.candidates[i];
       try {
@@ -46,15 +52,18 @@ export class Dataset {
           perClassThumbs.set(c.cls, k + 1);
           thumbs.set(c.file, codec.thumbnail(img, THUMB_SIZE));
         }
-        if (opts.size) warm.push([c.file, img]);
+        if (opts.size && warmBytes < budget) {
+          const small = resizeSquare(img, opts.size);
+          if (warmBytes + small.data.byteLength <= budget) { warm.push([c.file, small]); warmBytes += small.data.byteLength; }
+        }
       } catch (e) {
         reasons[i] = e instanceof Error ? e.message.split('\n')[0] : String(e);
       }
       opts.onProgress?.(++done, plan.candidates.length);
     });
     const folder = finishFolder(plan, reasons);
-    const ds = new Dataset(files, folder, codec, opts.cacheBytes ?? 512 * 2 ** 20);
-    if (opts.size) for (const [file, img] of warm) ds.put(file, opts.size, resizeSquare(img, opts.size));
+    const ds = new Dataset(files, folder, codec, budget);
+    if (opts.size) for (const [file, img] of warm) ds.put(file, opts.size, img);
     const C = folder.classes.length;
     const counts = { train: new Array<number>(C).fill(0), val: new Array<number>(C).fill(0) };
     const valSet = new Set(folder.val ?? []);
