@@ -144,4 +144,30 @@ describe.sequential('the studio for people', () => {
     await screenshot(page, 'compare-methods');
     await s.context.close();
   }, 400_000);
+
+  it('collects a class from a (fake) webcam: hold to record, the frames become a class of the data, one can be removed', async () => {
+    const cam = await launch(['--use-fake-device-for-media-stream', '--use-fake-ui-for-media-stream']);
+    try {
+      const s = await openStudio(cam, baseUrl, 'backend=wasm&preload=0');
+      const { page } = s;
+      await loadTiny(page);
+      await page.click('[data-testid=webcam-collect] summary');
+      await page.fill('[data-testid=webcam-class]', 'd_wave');
+      await page.click('[data-testid=webcam-start]');
+      const rec = page.locator('[data-testid=webcam-record]');
+      await rec.hover();
+      await page.mouse.down();
+      await page.waitForTimeout(1500);
+      await page.mouse.up();
+      await page.waitForFunction(() => /d_wave/.test(document.querySelector('table.classes')?.textContent ?? ''), null, { timeout: 60_000 });
+      const before = await page.$$eval('.webcam-class .frame', (f) => f.length);
+      expect(before).toBeGreaterThanOrEqual(3);
+      await page.click('.webcam-class .frame button');
+      await page.waitForFunction((n) => document.querySelectorAll('.webcam-class .frame').length === n - 1, before);
+      expect(await page.textContent('[data-testid=data-summary]')).toMatch(/4 classes/);
+      await s.context.close();
+    } finally {
+      await cam.close();
+    }
+  }, 300_000);
 });
