@@ -11,7 +11,8 @@ import { basename, join, relative, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { Browser } from 'playwright-core';
 import { build } from 'vite';
-import { backboneInfo } from '../../src/engine/compile.ts';
+import { backboneInfo, compileTrainStep, initParams } from '../../src/engine/compile.ts';
+import { graphStats } from '../../src/engine/graph-stats.ts';
 import { DEFAULTS, type Method, type TrainConfig } from '../../src/engine/config.ts';
 import type { BackendState } from '../../src/store/state.ts';
 import type { WorkerClient } from '../../src/worker/client.ts';
@@ -29,6 +30,8 @@ interface BenchWindow { __studio?: { client: Pick<WorkerClient, 'bench'>; store:
 interface Row {
   backend: Backend; model: string; method: Method; batch: number;
   result: BenchResult | undefined; error: string | undefined; processes: ProcessPeaks | undefined;
+  /** The compiled step: nodes and GFLOPs (MatMul/Gemm/Conv multiply-adds ×2). */
+  stepNodes?: number; stepGflops?: number;
 }
 
 const list = (s: string) => s.split(',').map((x) => x.trim()).filter((x) => x.length > 0);
@@ -119,7 +122,10 @@ async function benchBackend(browser: Browser, baseUrl: string, backend: Backend,
       }
       for (const batch of o.batches) {
         for (const method of methods) {
-          const row: Row = { backend, model: relative(ROOT, path), method, batch, result: undefined, error: undefined, processes: undefined };
+          // the step's size and cost, from the same compiler the worker runs (static: nodes, GFLOPs)
+          const cfg = config(method, batch, info.inputSize);
+          const st = graphStats(compileTrainStep(bytes, cfg, o.classes, batch, initParams(cfg, info, o.classes)).graph);
+          const row: Row = { backend, model: relative(ROOT, path), method, batch, result: undefined, error: undefined, processes: undefined, stepNodes: st.nodes, stepGflops: st.flops / 1e9 };
           const t0 = Date.now();
           resetPeaks();
           try {
@@ -145,11 +151,11 @@ async function benchBackend(browser: Browser, baseUrl: string, backend: Backend,
 
 function table(rows: Row[]): string {
   const f = (x: number | undefined, d = 1) => (x === undefined || !Number.isFinite(x) ? '-' : x.toFixed(d));
-  const head = ['backend', 'model', 'method', 'batch', 'compile s', 'session s', 'median ms/step', 'images/s', 'pipelined ms', 'est. peak MiB', 'wasm MiB', 'UA MiB', 'renderer MiB', 'GPU proc MiB', 'loss first→last'];
+  const head = ['backend', 'model', 'method', 'batch', 'step nodes', 'GFLOPs', 'compile s', 'session s', 'median ms/step', 'images/s', 'pipelined ms', 'est. peak MiB', 'wasm MiB', 'UA MiB', 'renderer MiB', 'GPU proc MiB', 'loss first→last'];
   const body = rows.map((w) => {
     const r = w.result;
-    if (!r) return [w.backend, w.model, w.method, String(w.batch), `error: ${w.error}`];
-    return [w.backend, w.model, w.method, String(w.batch), f(r.compileMs / 1000, 2), f(r.sessionMs / 1000, 2), f(r.medianMs), f(r.imagesPerS), f(r.pipelinedMs),
+    if (!r) return [w.backend, w.model, w.method, String(w.batch), String(w.stepNodes ?? '-'), f(w.stepGflops, 2), `error: ${w.error}`];
+    return [w.backend, w.model, w.method, String(w.batch), String(w.stepNodes ?? '-'), f(w.stepGflops, 2), f(r.compileMs / 1000, 2), f(r.sessionMs / 1000, 2), f(r.medianMs), f(r.imagesPerS), f(r.pipelinedMs),
       f(r.estimatedPeakBytes / 2 ** 20), f(r.memory?.wasmMb), f(r.memory?.uaMemoryMb), f(w.processes?.rendererPeakMb, 0), f(w.processes?.gpuPeakMb, 0),
       `${r.firstLoss.toFixed(3)}→${r.lastLoss.toFixed(3)}`];
   });
