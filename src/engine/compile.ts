@@ -8,6 +8,7 @@ import { Builder } from '../onnx/builder.ts';
 import { assertValid } from '../onnx/checker.ts';
 import { decodeModel, encodeModel } from '../onnx/codec.ts';
 import { Graph, type Value } from '../onnx/ir.ts';
+import { loadRecord } from '../onnx/backbone.ts';
 import { prepareGraph } from '../onnx/load.ts';
 import { removeDeadNodes } from '../onnx/passes/dce.ts';
 import { toposort } from '../onnx/passes/toposort.ts';
@@ -57,13 +58,14 @@ export function describeBackbone(bytes: Uint8Array): { info: BackboneInfo; graph
   const g = prepareGraph(raw, { batch: fixedBatch ?? 1 });
   const a = analyze(g);
   const out = a.output.shape;
+  const record = loadRecord(raw);
   const info: BackboneInfo = {
     family: a.family, inputName: x.name, inputSize: s[2], fixedBatch,
     numSourceClasses: out && out.length === 2 && !a.featureSource ? (out[1] as number) : undefined,
     featureWidth: a.featureWidth,
     featureSource: a.featureSource,
-    loadNotes: raw.metadata['vp.loaded'] ? JSON.parse(raw.metadata['vp.loaded']) as string[] : [],
-    inputSizeFixed: raw.metadata['vp.input_size'] ? (JSON.parse(raw.metadata['vp.input_size']) as { fixed: boolean }).fixed : true,
+    loadNotes: record?.notes ?? [],
+    inputSizeFixed: record?.inputSize.fixed ?? true,
     vit: a.vit && { width: a.vit.width, depth: a.vit.blocks.length, patch: patchSize(g), numPatches: a.vit.numPatches },
     params: a.params,
   };

@@ -41,6 +41,12 @@ export interface InputSize {
 
 export interface LoadedBackbone { bytes: Uint8Array; notes: string[]; inputSize: InputSize }
 
+/** What loading recorded in a canonical backbone's metadata, or undefined for a model that never went through it. */
+export function loadRecord(g: Graph): { notes: string[]; inputSize: InputSize } | undefined {
+  if (g.metadata[NOTES_KEY] === undefined) return undefined;
+  return { notes: JSON.parse(g.metadata[NOTES_KEY]) as string[], inputSize: JSON.parse(g.metadata[SIZE_KEY]) as InputSize };
+}
+
 function chooseSize(g: Graph, o: BackboneLoadOptions): InputSize {
   const native = nativeInputSize(g);
   if (native) {
@@ -62,9 +68,10 @@ export function loadBackbone(bytes: Uint8Array, o: BackboneLoadOptions = {}): Lo
   if (sub) throw new Error(`unsupported op ${sub.opType} (node '${sub.name}'): control flow with subgraphs is not supported`);
   const x = g.inputs[0];
   if (!x) throw new Error('model has no inputs');
-  if (g.metadata[NOTES_KEY] !== undefined) {
-    const size: InputSize = JSON.parse(g.metadata[SIZE_KEY]);
-    if (o.inputSize === undefined || o.inputSize === size.size) return { bytes, notes: JSON.parse(g.metadata[NOTES_KEY]), inputSize: size };
+  const done = loadRecord(g);
+  if (done) {
+    const size = done.inputSize;
+    if (o.inputSize === undefined || o.inputSize === size.size) return { bytes, notes: done.notes, inputSize: size };
     if (size.fixed) throw new Error(`input size ${o.inputSize} does not fit this backbone: its ${size.why} fix it at ${size.size}`);
   }
   const notes: string[] = [];

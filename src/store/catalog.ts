@@ -70,10 +70,16 @@ export function parseCatalog(raw: unknown, base: string, bundled: boolean): Cata
 }
 
 /** What normalisation a backbone most likely expects. */
+/** The catalogue entry of a model: by the URL it came from, else by its sha256 — never by file name (hub files are
+ * all called model.onnx). */
+export function catalogEntryOf(catalog: CatalogEntry[], m: { url?: string; sha256?: string }): CatalogEntry | undefined {
+  return catalog.find((c) => (m.url !== undefined && c.url === m.url) || (c.sha256 !== undefined && c.sha256 === m.sha256));
+}
+
 /** The normalisation of a loaded model: its catalogue entry's (matched by the URL it came from or its sha256 —
  * never by file name: hub files are all called model.onnx), else a guess from the name and family. */
 export function suggestNormalisation(info: BackboneInfo, sha256: string, name: string, catalog: CatalogEntry[], url?: string): Normalisation {
-  const hit = catalog.find((c) => (url !== undefined && c.url === url) || (c.sha256 && c.sha256 === sha256));
+  const hit = catalogEntryOf(catalog, { url, sha256 });
   if (hit?.mean && hit.std) return { mean: hit.mean, std: hit.std, why: `recorded for ${hit.name}` };
   if (/augreg|google|vit-base-patch|vit_base_patch/i.test(name) && info.family === 'vit') return HALF;
   if (/in21k_miil|miil/i.test(name)) return { mean: [0, 0, 0], std: [1, 1, 1], why: 'no normalisation (ImageNet-21K-P / MIIL)' };

@@ -1,7 +1,8 @@
 // Downloads resume after a dropped connection, restart when the server ignores Range, report bytes/rate/ETA and
 // are checked against the published sha256.
 import { describe, expect, it } from 'vitest';
-import { download, formatProgress, sha256Hex, type DownloadProgress } from './download.ts';
+import { sha256Hex } from '../io/digest.ts';
+import { download, formatProgress, type DownloadProgress } from './download.ts';
 
 const file = new Uint8Array(10_000).map((_, i) => (i * 7919) % 251);
 

@@ -2,6 +2,7 @@
 // resumed where it stopped (HTTP Range; a server that answers 200 instead restarts cleanly), mirrors tried in
 // order, and the bytes checked against the entry's sha256 (or their sha256 returned, to be recorded and shown,
 // where none is published). Pure apart from `fetch` and Web Crypto, so it runs in Node tests.
+import { sha256Hex } from '../io/digest.ts';
 export interface DownloadProgress {
   received: number;
   /** Bytes expected (content-length or the catalogue's size), when known. */
@@ -22,11 +23,6 @@ export interface DownloadOptions {
   now?: () => number;
 }
 
-export const hex = (buf: ArrayBuffer): string => [...new Uint8Array(buf)].map((b) => b.toString(16).padStart(2, '0')).join('');
-
-export async function sha256Hex(bytes: Uint8Array): Promise<string> {
-  return hex(await crypto.subtle.digest('SHA-256', new Uint8Array(bytes)));
-}
 
 function concat(chunks: Uint8Array[], n: number): Uint8Array {
   const out = new Uint8Array(n);

@@ -4,6 +4,7 @@
 import type { StoreApi } from 'zustand/vanilla';
 import type { BackboneInfo } from '../engine/compile.ts';
 import { MANIFEST_FORMAT, type Manifest } from '../engine/manifest.ts';
+import { sha256Hex } from '../io/digest.ts';
 import { readSafetensors } from '../io/safetensors.ts';
 import type { RunRecord, RunsRepo } from '../persist/runs.ts';
 import type { WorkerClient } from '../worker/client.ts';
@@ -70,8 +71,9 @@ export function importActions(store: StoreApi<StudioState>, d: ImportDeps) {
         checkManifestTensors(m, params, mapping);
         const trainable = Object.values(params).reduce((a, t) => a + t.data.length, 0);
         // the same files imported twice are the same run: its id comes from their content
-        const digest = [...new Uint8Array(await crypto.subtle.digest('SHA-256', new Uint8Array([...st.bytes.subarray(0, 1 << 20), ...mf.bytes])))].slice(0, 8).map((b) => b.toString(16).padStart(2, '0')).join('');
-        const id = `import-${digest}`;
+        const both = new Uint8Array(st.bytes.length + mf.bytes.length);
+        both.set(st.bytes); both.set(mf.bytes, st.bytes.length);
+        const id = `import-${(await sha256Hex(both)).slice(0, 16)}`;
         const again = get().runs.some((r) => r.id === id);
         const record = { ...recordFromManifest(m, id, new Date(d.now()).toISOString(), trainable), mapping };
         await d.repo.saveTensors(record.id, params);

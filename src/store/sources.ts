@@ -7,7 +7,7 @@ import type { WorkerClient } from '../worker/client.ts';
 import type { DataFile } from '../worker/protocol.ts';
 import { parseModelMeta, type ModelMeta } from '../engine/model-meta.ts';
 import { download } from './download.ts';
-import { parseCatalog, suggestNormalisation, type CatalogEntry, type Normalisation } from './catalog.ts';
+import { catalogEntryOf, parseCatalog, suggestNormalisation, type CatalogEntry, type Normalisation } from './catalog.ts';
 import type { StudioState } from './state.ts';
 
 export interface Fetcher { (url: string): Promise<Response> }
@@ -51,7 +51,7 @@ export function sourceActions(store: StoreApi<StudioState>, d: SourceDeps) {
       if ((cfg.method === 'vpt' || cfg.method === 'vpt-deep') && r.info.family !== 'vit') cfg.method = 'lorvp';
       cfg.padWidth = fittingPadWidth(r.info.inputSize);
       // learning rates measured for this backbone (the starters), said in the Method panel
-      const rec = get().catalog.find((c) => (url !== undefined && c.url === url) || (c.sha256 !== undefined && c.sha256 === r.sha256))?.recommended;
+      const rec = catalogEntryOf(get().catalog, { url, sha256: r.sha256 })?.recommended;
       if (rec) { cfg.lr = rec.lr; cfg.promptLr = rec.promptLr; }
       working = { status: 'ready', name, url, progress: undefined, sha256: r.sha256, info: r.info, warnings: r.warnings, error: undefined, norm, bytes: bytes.length, meta, shaSource };
       set({ cfg, backbone: working });
@@ -59,6 +59,18 @@ export function sourceActions(store: StoreApi<StudioState>, d: SourceDeps) {
         void d.repo.saveBackbone(r.sha256, name, bytes).then(() => (url ? d.repo.linkBackbone(`url:${url}`, r.sha256) : undefined)).catch(() => undefined);
       }
       await d.refreshPlan();
+    } catch (e) {
+      if (ticket === backboneTicket) failed(e);
+    }
+  }
+
+  /** A dropped model (with what came with it, read by `read`, which may throw): loading state, then useBackbone. */
+  async function loadDropped(name: string, read: () => { bytes: Uint8Array; meta?: ModelMeta }): Promise<void> {
+    const ticket = ++backboneTicket;
+    set({ backbone: { ...get().backbone, status: 'loading', name, url: undefined, progress: undefined, error: undefined } });
+    try {
+      const { bytes, meta } = read();
+      await useBackbone(name, bytes, undefined, ticket, meta);
     } catch (e) {
       if (ticket === backboneTicket) failed(e);
     }
@@ -152,10 +164,8 @@ export function sourceActions(store: StoreApi<StudioState>, d: SourceDeps) {
       return all;
     },
 
-    async loadBackboneFile(name: string, bytes: Uint8Array): Promise<void> {
-      const ticket = ++backboneTicket;
-      set({ backbone: { ...get().backbone, status: 'loading', name, url: undefined, progress: undefined, error: undefined } });
-      await useBackbone(name, bytes, undefined, ticket);
+    loadBackboneFile(name: string, bytes: Uint8Array): Promise<void> {
+      return loadDropped(name, () => ({ bytes }));
     },
 
     async loadCatalogEntry(entry: CatalogEntry): Promise<void> {
@@ -180,19 +190,14 @@ export function sourceActions(store: StoreApi<StudioState>, d: SourceDeps) {
     },
 
     /** A dropped model with the hub files that came with it (config.json, preprocessor_config.json). */
-    async loadBackboneFiles(files: { name: string; bytes: Uint8Array }[]): Promise<void> {
+    loadBackboneFiles(files: { name: string; bytes: Uint8Array }[]): Promise<void> {
       const model = files.find((f) => f.name.toLowerCase().endsWith('.onnx'));
       const text = (n: string) => { const f = files.find((x) => x.name === n); return f && new TextDecoder().decode(f.bytes); };
-      const ticket = ++backboneTicket;
-      const name = model?.name ?? files[0]?.name ?? '';
-      set({ backbone: { ...get().backbone, status: 'loading', name, url: undefined, progress: undefined, error: undefined } });
-      try {
+      return loadDropped(model?.name ?? files[0]?.name ?? '', () => {
         if (!model) throw new Error(`no .onnx file among ${files.map((f) => f.name).join(', ')}`);
         const meta = parseModelMeta({ config: text('config.json'), preprocessor: text('preprocessor_config.json') });
-        await useBackbone(model.name, model.bytes, undefined, ticket, meta.notes.length ? meta : undefined);
-      } catch (e) {
-        if (ticket === backboneTicket) failed(e);
-      }
+        return { bytes: model.bytes, meta: meta.notes.length ? meta : undefined };
+      });
     },
 
     /** Re-loads the backbone at another input size L (only where its graph leaves L free). */

@@ -7,6 +7,7 @@ import type { RunRecord, RunsRepo } from '../persist/runs.ts';
 import type { WorkerClient } from '../worker/client.ts';
 import type { BackendChoice, WireTensor } from '../worker/protocol.ts';
 import { importActions } from './imports.ts';
+import { catalogEntryOf } from './catalog.ts';
 import { libraryActions } from './library.ts';
 import { PRESETS } from './presets.ts';
 import { sourceActions, type Fetcher } from './sources.ts';
@@ -48,7 +49,7 @@ export function createStudio(deps: StudioDeps) {
     const cached = await deps.repo.backbone(r.backbone.sha256).catch(() => undefined);
     if (cached) await sources.loadBackboneFile(cached.name, cached.bytes);
     else {
-      const entry = get().catalog.find((c) => c.url === r.backbone.url || (c.sha256 !== undefined && c.sha256 === r.backbone.sha256) || c.url.split('/').pop() === r.backbone.name);
+      const entry = catalogEntryOf(get().catalog, r.backbone) ?? get().catalog.find((c) => c.url.split('/').pop() === r.backbone.name);
       if (entry) await sources.loadCatalogEntry(entry);
     }
     if (r.backbone.sha256 !== get().backbone.sha256) throw new Error(`load the backbone ${r.backbone.name} first (this run was trained on it)`);
@@ -167,7 +168,7 @@ export function createStudio(deps: StudioDeps) {
       if (opts.preload === false) return;
       // what the last visit chose, else the bundled starter and the demo
       const saved = deps.settings?.load();
-      const entry = saved?.backbone && get().catalog.find((c) => c.url === saved.backbone!.url || (c.sha256 !== undefined && c.sha256 === saved.backbone!.sha256));
+      const entry = saved?.backbone && catalogEntryOf(get().catalog, saved.backbone);
       const cached = saved?.backbone && !entry ? await deps.repo.backbone(saved.backbone.sha256).catch(() => undefined) : undefined;
       const starter = get().catalog.find((c) => c.bundled);
       const folder = saved?.data?.kind === 'folder' ? saved.data.name : undefined;

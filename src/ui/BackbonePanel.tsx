@@ -3,6 +3,7 @@
 // normalisation and input size. Shows what the worker detected and what loading did to the file, lets the user
 // pick the input size L where the graph leaves it free, and edit the normalisation.
 import { useActions, useStudio } from '../store/hooks.ts';
+import { catalogEntryOf } from '../store/catalog.ts';
 import { formatProgress } from '../store/download.ts';
 import { DropZone, Field, fmtInt, NumberInput, Panel } from './widgets.tsx';
 
@@ -23,7 +24,7 @@ export function BackbonePanel() {
   };
   const info = b.info;
   // the catalogue entry that is loaded (by the URL it came from, or its sha256), so the select shows it
-  const loadedId = b.status === 'ready' ? catalog.find((c) => (b.url !== undefined && c.url === b.url) || (c.sha256 !== undefined && c.sha256 === b.sha256))?.id ?? '' : '';
+  const loadedId = b.status === 'ready' ? catalogEntryOf(catalog, b)?.id ?? '' : '';
   const setNorm = (which: 'mean' | 'std', i: number, v: number) => {
     const mean = [...cfg.mean], std = [...cfg.std];
     (which === 'mean' ? mean : std)[i] = v;

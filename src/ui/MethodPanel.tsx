@@ -3,6 +3,7 @@
 import { isActive } from '../store/state.ts';
 import { INITS, type HeadKind, type InitKind, type Method, type OptimizerKind, type SchedulerKind } from '../engine/config.ts';
 import { useActions, useStudio } from '../store/hooks.ts';
+import { catalogEntryOf } from '../store/catalog.ts';
 import { PRESETS } from '../store/presets.ts';
 import { Field, fmtInt, NumberInput, Panel, Select } from './widgets.tsx';
 
@@ -38,7 +39,7 @@ export function MethodPanel() {
   const [bInit, aInit] = cfg.init.split(',') as [InitKind, InitKind];
   const initOptions = INITS.map((v) => ({ value: v, label: v }));
   const share = info && plan && !plan.error ? (100 * plan.trainable) / info.params : undefined;
-  const rec = useStudio((s) => s.catalog.find((c) => (s.backbone.url !== undefined && c.url === s.backbone.url) || (c.sha256 !== undefined && c.sha256 === s.backbone.sha256))?.recommended);
+  const rec = useStudio((s) => catalogEntryOf(s.catalog, s.backbone)?.recommended);
   const err = (field: string) => (problem: string | undefined) => a.setFieldError(field, problem);
 
   return (

@@ -1,6 +1,7 @@
 // Results of the finished (or opened) run: prompt pictures, VPT norms, the label mapping, per-class accuracy, a
 // confusion matrix whose cells list the misclassified images, and the exports in the CLI's formats.
 import { useState } from 'react';
+import { catalogEntryOf } from '../store/catalog.ts';
 import { useActions, useStudio } from '../store/hooks.ts';
 import type { ResultView } from '../store/state.ts';
 import { PromptPictures, VptNorms } from './Pictures.tsx';
@@ -52,7 +53,7 @@ export function ResultsPanel() {
   const [error, setError] = useState<string>();
   if (!view) return <Panel title="5 · Results"><div className="muted">Train a run (or open a saved one) to see what the prompt learned.</div></Panel>;
   const r = view.record, ev = r.evaluation;
-  const sourceNames = (loaded.sha256 === r.backbone.sha256 ? loaded.meta?.labels : undefined) ?? catalog.find((c) => c.url === r.backbone.url || c.sha256 === r.backbone.sha256)?.classes;
+  const sourceNames = (loaded.sha256 === r.backbone.sha256 ? loaded.meta?.labels : undefined) ?? catalogEntryOf(catalog, r.backbone)?.classes;
   const save = async (f: () => { name: string; bytes: Uint8Array; mime: string } | Promise<{ name: string; bytes: Uint8Array; mime: string }>) => {
     setError(undefined);
     try { const out = await f(); download(out.name, out.bytes, out.mime); } catch (e) { setError(e instanceof Error ? e.message : String(e)); }

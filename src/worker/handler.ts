@@ -2,6 +2,7 @@
 // benchmarks one train step on that executor. Platform pieces (image codec, executor factory, memory figures) are
 // injected, so the handler runs in Node under Vitest with a stubbed postMessage, and in the browser worker with
 // onnxruntime-web and OffscreenCanvas.
+import { sha256Hex } from '../io/digest.ts';
 import { getRule } from '../autodiff/registry.ts';
 import type { ImageCodec } from '../data/decode-browser.ts';
 import { benchStep } from '../engine/bench.ts';
@@ -25,7 +26,6 @@ export interface HandlerDeps {
 
 export type Post = (msg: Response, transfer?: Transferable[]) => void;
 
-const hex = (b: ArrayBuffer) => Array.from(new Uint8Array(b), (x) => x.toString(16).padStart(2, '0')).join('');
 const message = (e: unknown) => (e instanceof Error ? e.message : String(e));
 
 /** Throws ConfigError when `cfg` cannot train on this backbone (the CLI's checks). */
@@ -86,7 +86,7 @@ export class Handler {
         const preprocessorSize = msg.type === 'backbone' ? msg.preprocessorSize : prev!.preprocessorSize;
         const bytes = loadBackbone(original, { inputSize: msg.inputSize, preprocessorSize }).bytes;
         const { info, graph } = describeBackbone(bytes);
-        const sha256 = msg.type === 'backbone' ? hex(await crypto.subtle.digest('SHA-256', new Uint8Array(original))) : prev!.sha256;
+        const sha256 = msg.type === 'backbone' ? await sha256Hex(original) : prev!.sha256;
         const missing = [...new Set(graph.nodes.map((n) => n.opType))].filter((o) => !getRule(o)).sort();
         const warnings = missing.length ? [`no gradient rule for ${missing.join(', ')}: prompts placed before these ops cannot be trained`] : [];
         if (!info.featureWidth && !info.numSourceClasses) throw new Error('no classifier head found: the model output is not a [N, classes] tensor and no final linear layer was found');
