@@ -1,6 +1,6 @@
 // Live training charts (recharts): loss, learning rate and images/s per step; train/val accuracy per epoch.
 // Long runs are thinned to a few hundred points so redraws stay cheap while the worker trains.
-import { useEffect, useRef, useState } from 'react';
+import { memo, useEffect, useRef, useState } from 'react';
 import { CartesianGrid, Legend, Line, LineChart, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
 import type { EpochMetrics } from '../engine/trainer.ts';
 import type { StepPoint } from '../persist/runs.ts';
@@ -60,7 +60,7 @@ function useThrottled<T>(value: T, ms: number, live: boolean): T {
   return live && ms > 0 ? shown : value;
 }
 
-export function TrainingCharts(p: { steps: StepPoint[]; epochs: EpochMetrics[]; live?: boolean }) {
+function Charts(p: { steps: StepPoint[]; epochs: EpochMetrics[]; live?: boolean }) {
   const data = { steps: useThrottled(p.steps, chartSettings.refreshMs, !!p.live), epochs: useThrottled(p.epochs, chartSettings.refreshMs, !!p.live) };
   const steps = thin(data.steps);
   const epochs = data.epochs.map((e) => ({ epoch: e.epoch + 1, train: e.train_acc, val: e.val_acc }));
@@ -74,3 +74,6 @@ export function TrainingCharts(p: { steps: StepPoint[]; epochs: EpochMetrics[]; 
     </div>
   );
 }
+
+/** Memoised: the Train panel re-renders every second for its clock; the charts redraw only when their data changes. */
+export const TrainingCharts = memo(Charts);
