@@ -1,8 +1,8 @@
 #!/usr/bin/python3
 """Random-weight STAND-INS for the ONNX files users download from model hubs
 (ONNX Model Zoo, transformers.js / optimum exports on the Hugging Face hub,
-timm turnkey exports). See ../shared/docs/REAL-BACKBONES.md for what the real
-files contain.
+timm turnkey exports). The README's "Backbones from the model hubs" and
+models/catalog.json say what the real files are and what loading does to them.
 
 Each stand-in reproduces the graph STRUCTURE of a real file -- exporter
 style, opset / IR version, input and output names and (symbolic) axes, op
