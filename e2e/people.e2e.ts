@@ -5,7 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
-import type { Browser, Page } from 'playwright-core';
+import type { Browser, FileChooser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { FIXTURES, launch, loadTiny, openStudio, screenshot, setField, trainAndWait } from './browser.ts';
 
@@ -34,23 +34,41 @@ async function tabTo(page: Page, selector: string, max = 80): Promise<number> {
   throw new Error(`Tab never reached ${selector}`);
 }
 
+/**
+ * Presses Enter on the focused drop zone and returns the file chooser it opens. Playwright turns on the browser's
+ * file-chooser interception when the first listener is added, without waiting for it; on a loaded 2-core CI machine
+ * the first Enter once raced ahead of it (no chooser in 30 s). So a listener is kept from the start of the test, and
+ * Enter is pressed again (at most three times) if no chooser came — a zone whose Enter does nothing still fails.
+ */
+async function chooseByEnter(page: Page): Promise<FileChooser> {
+  for (let attempt = 1; ; attempt++) {
+    const chooser = page.waitForEvent('filechooser', { timeout: 10_000 });
+    await page.keyboard.press('Enter');
+    try { return await chooser; } catch (e) {
+      if (attempt === 3) throw e;
+      console.log(`no file chooser after Enter (try ${attempt}); focus on ${await page.evaluate(() => document.activeElement?.getAttribute('aria-label') ?? document.activeElement?.tagName)}`);
+    }
+  }
+}
+
 const noSideScroll = (page: Page) => page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth);
 
 describe.sequential('the studio for people', () => {
   it('from the keyboard alone: choose a backbone and a folder, train, export; axe finds nothing serious at 1280 and 390 px', async () => {
     const s = await openStudio(browser, baseUrl, 'backend=wasm&preload=0', { width: 1280, height: 900 });
     const { page } = s;
+    page.on('filechooser', () => {});   // interception on from the start (see chooseByEnter)
     // the page has settled (catalogue and saved runs listed) before the first key press
     await page.waitForFunction(() => (document.querySelector('[data-testid=catalog-select]') as HTMLSelectElement | null)?.options.length! > 1);
     await page.waitForTimeout(500);
     expect(await axe(page)).toEqual([]);
     // backbone: the drop zone is a tab stop and Enter opens the file chooser
     await tabTo(page, '[aria-label^="backbone drop zone"]');
-    const [model] = await Promise.all([page.waitForEvent('filechooser'), page.keyboard.press('Enter')]);
+    const model = await chooseByEnter(page);
     await model.setFiles(join(FIXTURES, 'tiny-vit.onnx'));
     await page.waitForSelector('[data-testid=backbone-info]');
     await tabTo(page, '[aria-label^="data drop zone"]');
-    const [folder] = await Promise.all([page.waitForEvent('filechooser'), page.keyboard.press('Enter')]);
+    const folder = await chooseByEnter(page);
     await folder.setFiles(join(FIXTURES, 'shapes'));
     await page.waitForSelector('[data-testid=data-summary]');
     // a field by keyboard: epochs 1
