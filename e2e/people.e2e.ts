@@ -59,7 +59,7 @@ describe.sequential('the studio for people', () => {
     const { page } = s;
     page.on('filechooser', () => {});   // interception on from the start (see chooseByEnter)
     // the page has settled (catalogue and saved runs listed) before the first key press
-    await page.waitForFunction(() => (document.querySelector('[data-testid=catalog-select]') as HTMLSelectElement | null)?.options.length! > 1);
+    await page.waitForFunction(() => ((document.querySelector('[data-testid=catalog-select]') as HTMLSelectElement | null)?.options.length ?? 0) > 1);
     await page.waitForTimeout(500);
     expect(await axe(page)).toEqual([]);
     // backbone: the drop zone is a tab stop and Enter opens the file chooser
