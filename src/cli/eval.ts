@@ -15,6 +15,7 @@ import { mappingMatrix } from '../engine/mapping.ts';
 import { runEval, scoreLogits } from '../engine/trainer.ts';
 import type { Handle } from '../engine/executor.ts';
 import { NodeExecutor } from '../runtime/node-executor.ts';
+import { openExecutor } from './ep.ts';
 import { folderSource } from './dataset.ts';
 import { lazyProgress } from './progress.ts';
 import { readTensors, sha256, type Manifest } from './run-files.ts';
@@ -67,9 +68,9 @@ function plainEvalGraph(bytes: Uint8Array, batch: number, mean: number[], std: n
   return { g, images: images.name, logits: g.outputs[0].name };
 }
 
-export async function evalCommand(o: { run?: string; model?: string; data: string; mean?: string; std?: string; inputSize?: string }): Promise<void> {
+export async function evalCommand(o: { run?: string; model?: string; data: string; mean?: string; std?: string; inputSize?: string; ep?: string }): Promise<void> {
   if (!o.run && !o.model) throw new CliError('eval needs --run RUN_DIR or --model MODEL.onnx');
-  const ex = new NodeExecutor();
+  const ex = await openExecutor(o.ep, 0);
   const loader = new ImageLoader();
   let result: Record<string, unknown>;
   if (o.run) {

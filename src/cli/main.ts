@@ -6,6 +6,7 @@ import { evalCommand, predictCommand } from './eval.ts';
 import { gradCommand } from './grad.ts';
 import { inspectCommand } from './inspect.ts';
 import { trainCommand, type TrainFlags } from './train.ts';
+import { EP_HELP } from './ep.ts';
 
 export async function main(argv: string[]): Promise<number> {
   const program = new Command('vp-studio')
@@ -58,6 +59,7 @@ export async function main(argv: string[]): Promise<number> {
     .option('--init-from <file>', 'initial trainable tensors (safetensors)')
     .option('--val <dir>', 'validation image folder (then all of --data trains)')
     .option('--threads <n>', 'onnxruntime intra-op threads (0 = all cores)')
+    .option('--ep <ep>', EP_HELP, 'cpu')
     .option('--quiet', 'no progress output')
     .action(async (o: TrainFlags) => trainCommand(o));
   program.command('eval')
@@ -68,7 +70,8 @@ export async function main(argv: string[]): Promise<number> {
     .option('--mean <m>', 'plain classifier normalisation mean (default: a starter\'s own, else ImageNet)')
     .option('--std <s>', 'plain classifier normalisation std')
     .option('--input-size <L>', 'plain classifier input size (default: the model\'s, else 224)')
-    .action(async (o: { run?: string; model?: string; data: string; mean?: string; std?: string; inputSize?: string }) => evalCommand(o));
+    .option('--ep <ep>', EP_HELP, 'cpu')
+    .action(async (o: { run?: string; model?: string; data: string; mean?: string; std?: string; inputSize?: string; ep?: string }) => evalCommand(o));
   program.command('predict')
     .description("top classes of each image with a run's deployable model.onnx, as JSON")
     .requiredOption('--run <dir>', 'run directory written by train')
@@ -76,7 +79,7 @@ export async function main(argv: string[]): Promise<number> {
     .argument('<images...>', 'image files')
     .action(async (images: string[], o: { run: string; top: string }) => predictCommand(o.run, images, o));
   program.command('bench')
-    .description('time the compiled training step of one configuration on random images (onnxruntime-node, CPU), as one JSON line')
+    .description('time the compiled training step of one configuration on random images (onnxruntime-node, CPU or WebGPU), as one JSON line')
     .requiredOption('--model <m.onnx|dir>', 'frozen backbone (ONNX file or hub folder)')
     .option('--input-size <L>', 'input size L for a backbone whose graph does not fix it')
     .option('--method <m>', 'lorvp | pad | vpt | vpt-deep | none', 'lorvp')
@@ -84,6 +87,7 @@ export async function main(argv: string[]): Promise<number> {
     .option('--batch <n>', 'batch size', '16')
     .option('--classes <n>', 'target classes', '10')
     .option('--threads <n>', 'onnxruntime intra-op threads (0 = all cores)', '0')
+    .option('--ep <ep>', EP_HELP, 'cpu')
     .option('--warmup <n>', 'untimed steps first', '2')
     .option('--steps <n>', 'timed steps', '5')
     .option('--rank <r>', 'LoR-VP rank', '4')

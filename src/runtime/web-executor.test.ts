@@ -10,7 +10,8 @@ import { DEFAULTS, type TrainConfig } from '../engine/config.ts';
 import { train } from '../engine/trainer.ts';
 import { decodeModel, encodeModel } from '../onnx/codec.ts';
 import { NodeExecutor } from './node-executor.ts';
-import { detectCapabilities, outputNames, WebExecutor } from './web-executor.ts';
+import { outputNames } from '../onnx/peek.ts';
+import { detectCapabilities, WebExecutor } from './web-executor.ts';
 
 const FIX = join(import.meta.dirname, '../../e2e/fixtures');
 const cfg: TrainConfig = { ...DEFAULTS, method: 'vpt', tokens: 2, head: 'lp', epochs: 1, batchSize: 8, lr: 0.05, augment: false, seed: 5 };

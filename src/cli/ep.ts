@@ -1,0 +1,20 @@
+// `--ep cpu|webgpu`: which onnxruntime-node execution provider the CLI's steps run on. cpu (the default) keeps
+// every tensor in host memory; webgpu runs the same compiled graphs on the GPU through onnxruntime-node's bundled
+// native WebGPU EP, parameters and optimiser state staying on the device (src/runtime/node-webgpu.ts).
+import type { Executor } from '../engine/executor.ts';
+import { NodeExecutor } from '../runtime/node-executor.ts';
+import { NodeWebGpuExecutor } from '../runtime/node-webgpu.ts';
+import { CliError } from './util.ts';
+
+export const EP_HELP = 'execution provider: cpu, or webgpu (onnxruntime-node\'s native WebGPU EP: Vulkan, Metal or D3D12)';
+
+export async function openExecutor(ep: string | undefined, threads: number): Promise<Executor> {
+  const want = ep ?? 'cpu';
+  if (want === 'cpu') return new NodeExecutor(threads);
+  if (want !== 'webgpu') throw new CliError(`--ep must be cpu or webgpu, got "${want}"`);
+  try {
+    return await NodeWebGpuExecutor.open();
+  } catch (e) {
+    throw new CliError((e as Error).message);
+  }
+}

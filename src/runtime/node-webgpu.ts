@@ -1,0 +1,123 @@
+// Executor over onnxruntime-node's bundled native WebGPU EP (Dawn: Vulkan on Linux, Metal on macOS, D3D12 on
+// Windows) — the GPU path for a server or workstation with no browser and no CUDA install (`--ep webgpu`).
+// Like the studio's WebGPU path, the outputs the trainer names (updated parameters, optimiser state, metric sums)
+// stay on the GPU as onnxruntime 'gpu-buffer' tensors and are fed straight back into the next step; everything
+// else (the loss, logits) comes back with the run.
+// Invariants: a handle is an ort.Tensor, on the CPU (uploads, ordinary outputs) or in a GPU buffer owned by
+// onnxruntime (kept outputs). onnxruntime-node 1.30 cannot read a gpu-buffer tensor back (its download callback
+// throws "not implemented" and aborts the process), so downloads run a one-node Identity session per dtype whose
+// output is placed on the CPU. Sessions are created one at a time (the EP shares one device).
+import * as ort from 'onnxruntime-node';
+import type { ExecSession, Executor, Handle } from '../engine/executor.ts';
+import { encodeModel } from '../onnx/codec.ts';
+import { Graph } from '../onnx/ir.ts';
+import { outputNames } from '../onnx/peek.ts';
+import type { DType, Tensor } from '../onnx/tensor.ts';
+import { fromOrt, toOrt } from './ort-node.ts';
+
+const wrap = (t: ort.Tensor) => t as unknown as Handle;
+const unwrap = (h: Handle) => h as unknown as ort.Tensor;
+
+/** Why no adapter could be used, in one line (Dawn's multi-line message, with its source paths, stays out). */
+export function webgpuFailure(e: unknown): string {
+  const msg = e instanceof Error ? e.message : String(e);
+  if (/No supported adapters|Failed to get a WebGPU adapter/i.test(msg)) {
+    const icd = process.env.VK_ICD_FILENAMES;
+    return `--ep webgpu: no usable WebGPU adapter — Dawn found no supported GPU${icd ? ` through VK_ICD_FILENAMES=${icd}` : ''} (it rejects Mesa's llvmpipe/lavapipe); ` +
+      'install the GPU vendor\'s Vulkan driver, or point VK_ICD_FILENAMES at a usable ICD file (Chromium\'s /usr/lib/chromium/vk_swiftshader_icd.json runs, slowly, on a CPU), or use --ep cpu';
+  }
+  const first = msg.split('\n').map((l) => l.replace(/^\/\S+:\d+ \S+ /, '').trim()).find((l) => l.length > 0) ?? msg;
+  return `--ep webgpu: the WebGPU EP failed: ${first}`;
+}
+
+/** One node, y = op(x), on a tensor of any shape. */
+function oneNode(op: string, dtype: DType, a: number): Uint8Array {
+  const g = new Graph();
+  const x = g.value('x');
+  x.dtype = dtype; x.shape = Array.from({ length: a }, (_, i) => `d${i}`);
+  g.inputs = [x];
+  const y = g.value('y');
+  g.addNode(op, op === 'Add' ? [x, x] : [x], [y]);
+  y.dtype = dtype; y.shape = [...x.shape];
+  g.outputs = [y];
+  return encodeModel(g);
+}
+
+export class NodeWebGpuExecutor implements Executor {
+  readonly deviceMemory = true;
+  private creating: Promise<unknown> = Promise.resolve();
+  private readers = new Map<string, Promise<ort.InferenceSession>>();
+  private constructor(readonly backend: string) {}
+
+  /** Opens the EP and proves it computes (y = x + x on the GPU); throws one line saying why not. */
+  static async open(): Promise<NodeWebGpuExecutor> {
+    const bundled = ort.listSupportedBackends().find((b) => b.name === 'webgpu');
+    if (!bundled) throw new Error(`--ep webgpu: this onnxruntime-node (${ort.env.versions.node}) has no WebGPU EP on ${process.platform}-${process.arch}`);
+    try {
+      const s = await ort.InferenceSession.create(oneNode('Add', 'float32', 1), { executionProviders: ['webgpu'], logSeverityLevel: 3 });
+      const out = await s.run({ x: new ort.Tensor('float32', Float32Array.of(1, 2, 3), [3]) });
+      await s.release();
+      if ((out.y.data as Float32Array)[2] !== 6) throw new Error('the probe computed a wrong result');
+    } catch (e) {
+      throw new Error(webgpuFailure(e));
+    }
+    const icd = process.env.VK_ICD_FILENAMES;
+    return new NodeWebGpuExecutor(`onnxruntime-node ${ort.env.versions.node} (webgpu${icd ? `, ${icd.split('/').pop()}` : ''})`);
+  }
+
+  createSession(model: Uint8Array, opts?: { keepOnDevice?: string[] }): Promise<ExecSession> {
+    const next = this.creating.then(() => this.create(model, opts));
+    this.creating = next.catch(() => undefined);
+    return next;
+  }
+
+  private async create(model: Uint8Array, opts?: { keepOnDevice?: string[] }): Promise<ExecSession> {
+    const keep = new Set(opts?.keepOnDevice ?? []);
+    const loc: Record<string, 'gpu-buffer' | 'cpu'> = {};
+    for (const n of outputNames(model)) loc[n] = keep.has(n) ? 'gpu-buffer' : 'cpu';
+    let s: ort.InferenceSession;
+    try {
+      // no memory pattern, as on the CPU EP: a train step's activations are planned once
+      s = await ort.InferenceSession.create(model, { executionProviders: ['webgpu'], graphOptimizationLevel: 'all', logSeverityLevel: 3, enableMemPattern: false, preferredOutputLocation: loc });
+    } catch (e) {
+      throw new Error(webgpuFailure(e));
+    }
+    return {
+      async run(feeds) {
+        const f: Record<string, ort.Tensor> = {};
+        for (const [k, v] of Object.entries(feeds)) f[k] = unwrap(v);
+        const out = await s.run(f);
+        const r: Record<string, Handle> = {};
+        for (const [k, v] of Object.entries(out)) r[k] = wrap(v);
+        return r;
+      },
+      release: () => s.release(),
+    };
+  }
+
+  upload(t: Tensor): Handle { return wrap(toOrt(t)); }
+
+  async download(h: Handle): Promise<Tensor> {
+    const t = unwrap(h);
+    if (t.location !== 'gpu-buffer') return fromOrt(t);
+    const key = `${t.type}/${t.dims.length}`;
+    let reader = this.readers.get(key);
+    if (!reader) {
+      reader = this.creating.then(() => ort.InferenceSession.create(oneNode('Identity', t.type as DType, t.dims.length), { executionProviders: ['webgpu'], graphOptimizationLevel: 'disabled', logSeverityLevel: 3 }));
+      this.creating = reader.catch(() => undefined);
+      this.readers.set(key, reader);
+    }
+    const out = await (await reader).run({ x: t });
+    return fromOrt(out.y);
+  }
+
+  dispose(h: Handle): void {
+    const t = unwrap(h);
+    if (t.location === 'gpu-buffer') t.dispose();
+  }
+
+  async close(): Promise<void> {
+    for (const r of this.readers.values()) await (await r).release();
+    this.readers.clear();
+  }
+}
