@@ -2,10 +2,7 @@
 import * as ort from 'onnxruntime-node';
 import type { ExecSession, Executor, Handle } from '../engine/executor.ts';
 import type { Tensor } from '../onnx/tensor.ts';
-import { fromOrt, toOrt } from './ort-node.ts';
-
-const wrap = (t: ort.Tensor) => t as unknown as Handle;
-const unwrap = (h: Handle) => h as unknown as ort.Tensor;
+import { execSession, fromOrt, toOrt, unwrap, wrap } from './ort-node.ts';
 
 export class NodeExecutor implements Executor {
   readonly backend = `onnxruntime-node ${ort.env.versions.node} (cpu)`;
@@ -16,17 +13,7 @@ export class NodeExecutor implements Executor {
     // no memory pattern: onnxruntime would plan a second copy of every step's activations on the second run
     // (measured: +100% of the first run's growth), which a train step run thousands of times never needs
     const s = await ort.InferenceSession.create(model, { graphOptimizationLevel: 'all', intraOpNumThreads: this.threads, logSeverityLevel: 3, enableMemPattern: false });
-    return {
-      async run(feeds) {
-        const f: Record<string, ort.Tensor> = {};
-        for (const [k, v] of Object.entries(feeds)) f[k] = unwrap(v);
-        const out = await s.run(f);
-        const r: Record<string, Handle> = {};
-        for (const [k, v] of Object.entries(out)) r[k] = wrap(v);
-        return r;
-      },
-      release: () => s.release(),
-    };
+    return execSession(s);
   }
   upload(t: Tensor): Handle { return wrap(toOrt(t)); }
   async download(h: Handle): Promise<Tensor> { return fromOrt(unwrap(h)); }

@@ -13,10 +13,7 @@ import { encodeModel } from '../onnx/codec.ts';
 import { Graph } from '../onnx/ir.ts';
 import { outputNames } from '../onnx/peek.ts';
 import type { DType, Tensor } from '../onnx/tensor.ts';
-import { fromOrt, toOrt } from './ort-node.ts';
-
-const wrap = (t: ort.Tensor) => t as unknown as Handle;
-const unwrap = (h: Handle) => h as unknown as ort.Tensor;
+import { execSession, fromOrt, toOrt, unwrap, wrap } from './ort-node.ts';
 
 /** Why no adapter could be used, in one line (Dawn's multi-line message, with its source paths, stays out). */
 export function webgpuFailure(e: unknown): string {
@@ -82,17 +79,7 @@ export class NodeWebGpuExecutor implements Executor {
     } catch (e) {
       throw new Error(webgpuFailure(e));
     }
-    return {
-      async run(feeds) {
-        const f: Record<string, ort.Tensor> = {};
-        for (const [k, v] of Object.entries(feeds)) f[k] = unwrap(v);
-        const out = await s.run(f);
-        const r: Record<string, Handle> = {};
-        for (const [k, v] of Object.entries(out)) r[k] = wrap(v);
-        return r;
-      },
-      release: () => s.release(),
-    };
+    return execSession(s);
   }
 
   upload(t: Tensor): Handle { return wrap(toOrt(t)); }

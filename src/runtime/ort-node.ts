@@ -1,11 +1,31 @@
 // onnxruntime-node adapter: run a Graph (or ONNX bytes) on host tensors. The only place in Node that imports
 // onnxruntime-node; the CLI, tests and benchmarks go through here.
 import * as ort from 'onnxruntime-node';
+import type { ExecSession, Handle } from '../engine/executor.ts';
 import { encodeModel } from '../onnx/codec.ts';
 import type { Graph } from '../onnx/ir.ts';
 import type { Tensor, TypedArray } from '../onnx/tensor.ts';
 
 export type Feeds = Record<string, Tensor>;
+
+/** The executors' handles are the ort.Tensors themselves. */
+export const wrap = (t: ort.Tensor) => t as unknown as Handle;
+export const unwrap = (h: Handle) => h as unknown as ort.Tensor;
+
+/** An Executor session over an onnxruntime-node session: handles in, handles out. */
+export function execSession(s: ort.InferenceSession): ExecSession {
+  return {
+    async run(feeds) {
+      const f: Record<string, ort.Tensor> = {};
+      for (const [k, v] of Object.entries(feeds)) f[k] = unwrap(v);
+      const out = await s.run(f);
+      const r: Record<string, Handle> = {};
+      for (const [k, v] of Object.entries(out)) r[k] = wrap(v);
+      return r;
+    },
+    release: () => s.release(),
+  };
+}
 
 export function toOrt(t: Tensor): ort.Tensor {
   if (t.dtype === 'string') return new ort.Tensor('string', t.data as string[], t.shape);
