@@ -5,6 +5,13 @@
     /usr/bin/python3 scripts/bench/torch_step.py --model bench/models/resnet18.pt --arch resnet18 \
         --method lorvp --batch 16 --threads 2 --warmup 2 --steps 5 \
         [--classes 10 --rank 4 --tokens 5 --pad-width 30 --lr 0.02 --seed 0]
+        [--device cuda [--compile]]
+
+Without --model the backbone keeps torchvision's random initialisation after
+torch.manual_seed(0) (the GPU benchmark carries no .pt: a step's time does not
+depend on the weights' values). --device cuda times the step on the GPU
+(torch.cuda.synchronize() before each clock read; peak memory from
+torch.cuda.max_memory_allocated); --compile wraps the loss in torch.compile.
 
 The step is the one docs/METHODS.md describes and our engine runs, written with
 scripts/reference/vp_reference.py (Backbone, init_params, source_forward,
@@ -55,8 +62,10 @@ def load_backbone(arch: str, weights: str) -> R.Backbone:
     """torchvision architecture with the exported weights, frozen, eval mode,
     with the hooks vp_reference.Backbone expects (image_size; forward_features
     for the ResNet)."""
+    torch.manual_seed(0)
     m = getattr(torchvision.models, arch)(weights=None, num_classes=1000)
-    m.load_state_dict(torch.load(weights, map_location="cpu"))
+    if weights:
+        m.load_state_dict(torch.load(weights, map_location="cpu"))
     if arch.startswith("resnet"):
         m.image_size = IMAGE
         m.forward_features = types.MethodType(_resnet_features, m)
@@ -88,7 +97,7 @@ def step_loss(cfg: R.Config, bb: R.Backbone, params, x, y):
 
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description="time one PyTorch training step (see module docstring)")
-    ap.add_argument("--model", required=True, help="state_dict written by export_backbones.py (.pt)")
+    ap.add_argument("--model", default=None, help="state_dict written by export_backbones.py (.pt); default: seeded random init")
     ap.add_argument("--arch", required=True, choices=("resnet18", "vit_b_16"))
     ap.add_argument("--method", required=True, choices=R.METHODS)
     ap.add_argument("--batch", type=int, default=16)
@@ -101,7 +110,13 @@ def main(argv=None) -> int:
     ap.add_argument("--pad-width", type=int, default=30)
     ap.add_argument("--lr", type=float, default=0.02)
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--device", default="cpu", choices=("cpu", "cuda"))
+    ap.add_argument("--compile", action="store_true", help="torch.compile the forward + loss")
     ns = ap.parse_args(argv)
+    if ns.device == "cuda" and not torch.cuda.is_available():
+        ap.error("--device cuda: this torch has no usable CUDA device")
+    if ns.compile and not hasattr(torch, "compile"):
+        ap.error(f"--compile: torch {torch.__version__} has no torch.compile")
     if ns.steps < 1 or ns.warmup < 0 or ns.batch < 1:
         ap.error("need --steps >= 1, --warmup >= 0, --batch >= 1")
     if ns.method.startswith("vpt") and not ns.arch.startswith("vit"):
@@ -115,6 +130,8 @@ def main(argv=None) -> int:
 
     t0 = time.perf_counter()
     bb = load_backbone(ns.arch, ns.model)
+    dev = torch.device(ns.device)
+    bb.module.to(dev)
     setup_s = time.perf_counter() - t0
 
     cfg = R.Config(method=ns.method, head="lp", rank=ns.rank, init="zero,normal", pad_size=ns.pad_width,
@@ -122,18 +139,22 @@ def main(argv=None) -> int:
                    scheduler="constant", mean=IMAGENET_MEAN, std=IMAGENET_STD, seed=ns.seed,
                    num_classes=ns.classes)
     gen = torch.Generator().manual_seed(ns.seed)
-    params = {k: v.requires_grad_(True) for k, v in R.init_params(cfg, bb, gen).items()}
+    params = {k: v.to(dev).requires_grad_(True) for k, v in R.init_params(cfg, bb, gen).items()}
     opt = R.make_optimizer(cfg, [params[k] for k in sorted(params)])
-    x = torch.rand(ns.batch, 3, IMAGE, IMAGE, generator=gen)
-    y = torch.randint(0, ns.classes, (ns.batch,), generator=gen)
+    x = torch.rand(ns.batch, 3, IMAGE, IMAGE, generator=gen).to(dev)
+    y = torch.randint(0, ns.classes, (ns.batch,), generator=gen).to(dev)
+    loss_fn = torch.compile(step_loss) if ns.compile else step_loss
+    sync = torch.cuda.synchronize if ns.device == "cuda" else (lambda: None)
 
     step_ms, first_loss = [], None
     for i in range(ns.warmup + ns.steps):
+        sync()
         ts = time.perf_counter()
-        loss = step_loss(cfg, bb, params, x, y)
+        loss = loss_fn(cfg, bb, params, x, y)
         loss.backward()
         opt.step()
         opt.zero_grad(set_to_none=True)
+        sync()
         te = time.perf_counter()
         if i == 0:
             first_loss = float(loss)
@@ -150,6 +171,9 @@ def main(argv=None) -> int:
         "first_loss": first_loss,
         "trainable_params": sum(p.numel() for p in params.values()),
         "blas": loaded_blas(),
+        "device": torch.cuda.get_device_name() if ns.device == "cuda" else "cpu",
+        "compiled": ns.compile,
+        **({"peak_device_mb": round(torch.cuda.max_memory_allocated() / 2**20, 1)} if ns.device == "cuda" else {}),
     }))
     return 0
 

@@ -339,14 +339,14 @@ def pad_prompt(params):
     left, right = params["prompt.pad_left"], params["prompt.pad_right"]
     L = up.shape[-1]
     p = up.shape[2]
-    centre = torch.zeros(1, 3, L - 2 * p, L - 2 * p, dtype=up.dtype)
+    centre = torch.zeros(1, 3, L - 2 * p, L - 2 * p, dtype=up.dtype, device=up.device)
     mid = torch.cat([left, centre, right], dim=3)
     return torch.cat([up, mid, down], dim=2)
 
 
 def normalize(x, mean, std):
-    m = torch.tensor(mean, dtype=x.dtype).view(1, 3, 1, 1)
-    s = torch.tensor(std, dtype=x.dtype).view(1, 3, 1, 1)
+    m = torch.tensor(mean, dtype=x.dtype, device=x.device).view(1, 3, 1, 1)
+    s = torch.tensor(std, dtype=x.dtype, device=x.device).view(1, 3, 1, 1)
     return (x - m) / s
 
 

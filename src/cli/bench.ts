@@ -16,7 +16,7 @@ import { graphStats } from '../engine/graph-stats.ts';
 import type { TrainConfig } from '../engine/config.ts';
 import { decodeModel, encodeModel } from '../onnx/codec.ts';
 
-export interface BenchFlags { model: string; method: string; head: string; batch: string; classes: string; threads: string; warmup: string; steps: string; rank: string; tokens: string; padWidth: string; lr: string; inputSize?: string; ep?: string }
+export interface BenchFlags { model: string; method: string; head: string; batch: string; classes: string; threads: string; warmup: string; steps: string; rank: string; tokens: string; padWidth: string; lr: string; inputSize?: string; ep?: string; stats?: boolean }
 
 export async function benchCommand(f: BenchFlags): Promise<void> {
   const rssBefore = process.resourceUsage().maxRSS;
@@ -25,7 +25,7 @@ export async function benchCommand(f: BenchFlags): Promise<void> {
   const cfg = { ...DEFAULTS, method: f.method as Method, head: f.head as HeadKind, batchSize: Number(f.batch), rank: Number(f.rank), tokens: Number(f.tokens), padWidth: Number(f.padWidth), lr: Number(f.lr), augment: false };
   const executor = await openExecutor(f.ep, threads);
   const r = await benchStep({ backbone: bytes, cfg, numClasses: Number(f.classes), executor, warmup: Number(f.warmup), steps: Number(f.steps) });
-  const stats = await stepStats(bytes, cfg, Number(f.classes), threads);
+  const stats = f.stats === false ? {} : await stepStats(bytes, cfg, Number(f.classes), threads);
   const mb = (kb: number) => Math.round(kb / 1024);
   process.stdout.write(JSON.stringify({
     engine: 'vp-studio', ep: f.ep ?? 'cpu', backend: executor.backend, onnxruntime: ort.env.versions.node, node: process.version, model: f.model, method: cfg.method, head: cfg.head, batch: r.batch, threads,
