@@ -38,20 +38,25 @@ export async function snapshot(page: Page): Promise<Snapshot> {
   });
 }
 
-export interface Studio { context: BrowserContext; page: Page; logs: string[]; placements: string[] }
+/** `placements`: onnxruntime's node-placement lines; `captureLog`: its graph-capture lines (both need ?ortlog=verbose). */
+export interface Studio { context: BrowserContext; page: Page; logs: string[]; placements: string[]; captureLog: string[] }
 
 /** Opens the studio in a fresh context (its own IndexedDB) and waits for the backend badge. */
 export async function openStudio(browser: Browser, baseUrl: string, query: string, viewport = { width: 1400, height: 1000 }): Promise<Studio> {
   const context = await browser.newContext({ viewport, acceptDownloads: true });
   const page = await context.newPage();
-  const logs: string[] = [], placements: string[] = [];
-  const keep = (text: string) => { if (/placed on \[|Node placements/.test(text)) placements.push(text); else if (!/\[[VI]:onnxruntime/.test(text)) logs.push(text); };
+  const logs: string[] = [], placements: string[] = [], captureLog: string[] = [];
+  const keep = (text: string) => {
+    if (/placed on \[|Node placements/.test(text)) placements.push(text);
+    else if (/graph capture/i.test(text)) captureLog.push(text);
+    else if (!/\[[VI]:onnxruntime/.test(text)) logs.push(text);
+  };
   page.on('console', (m) => keep(`${m.type()}: ${m.text()}`));
   page.on('worker', (w) => w.on('console', (m) => keep(m.text())));
   page.on('pageerror', (e) => logs.push(`pageerror: ${e.message}`));
   await page.goto(`${baseUrl}/?debug&${query}`);
   await waitBackend(page);
-  return { context, page, logs, placements };
+  return { context, page, logs, placements, captureLog };
 }
 
 export async function waitBackend(page: Page): Promise<string> {

@@ -11,6 +11,7 @@ import { Graph, type Value } from '../onnx/ir.ts';
 import { loadRecord } from '../onnx/backbone.ts';
 import { prepareGraph } from '../onnx/load.ts';
 import { removeDeadNodes } from '../onnx/passes/dce.ts';
+import { outputsByKernel } from '../onnx/passes/output-kernels.ts';
 import { toposort } from '../onnx/passes/toposort.ts';
 import type { Tensor } from '../onnx/tensor.ts';
 import { analyze, type Analysis, type Family } from './analyze.ts';
@@ -198,6 +199,7 @@ export function compileApply(c: TrainConfig, params: Record<string, Tensor>): Co
   for (const [k, t] of Object.entries(params)) { const p = addInput(g, k, 'float32', t.shape); pv.set(k, p); gv.set(p, addInput(g, `grad.${k}`, 'float32', t.shape)); }
   g.outputs = emitOptimizer(g, c, pv, gv, io);
   g.inputs = g.inputs.filter((v) => v.users.size > 0);
+  outputsByKernel(g);
   assertValid(g);
   return { graph: g, io, batch: 0 };
 }
@@ -233,6 +235,7 @@ function compileStep(bytes: Uint8Array, c: TrainConfig, numClasses: number, batc
   g.outputs = [rename(g, loss, 'loss'), rename(g, metrics, 'metrics.next'), ...outs];
   removeDeadNodes(g);
   g.inputs = g.inputs.filter((v) => v.users.size > 0 || v.name === 'images');
+  outputsByKernel(g);
   assertValid(g);
   return { graph: g, io, batch };
 }
@@ -266,6 +269,7 @@ export function compileEval(bytes: Uint8Array, c: TrainConfig, numClasses: numbe
   if (f.sourceLogits) outs.push(rename(g, f.sourceLogits, 'source_logits'));
   g.outputs = outs;
   removeDeadNodes(g);
+  outputsByKernel(g);
   assertValid(g);
   return { graph: g, batch, io: { images: 'images', mapping: f.mapping?.name, params: [...f.params.keys()], states: [], logits: 'logits', sourceLogits: f.sourceLogits ? 'source_logits' : undefined, newParams: {}, newStates: {} } };
 }
@@ -312,6 +316,7 @@ export function compileFeatures(bytes: Uint8Array, c: TrainConfig, numClasses: n
   f.g.outputs = [rename(f.g, headIn, 'features')];
   removeDeadNodes(f.g);
   f.g.inputs = f.g.inputs.filter((v) => v.name === 'images');
+  outputsByKernel(f.g);
   assertValid(f.g);
   return { graph: f.g, batch, io: { images: 'images', params: [], states: [], logits: 'features', newParams: {}, newStates: {} } };
 }
@@ -333,6 +338,7 @@ export function compileHeadStep(c: TrainConfig, numClasses: number, batch: numbe
   g.outputs = [rename(g, loss, 'loss'), rename(g, metrics, 'metrics.next'), ...outs];
   removeDeadNodes(g);
   g.inputs = g.inputs.filter((v) => v.users.size > 0);
+  outputsByKernel(g);
   assertValid(g);
   return { graph: g, io, batch };
 }

@@ -22,4 +22,6 @@ export interface Executor {
   download(h: Handle): Promise<Tensor>;
   /** Frees a handle's device memory (no-op on the host). */
   dispose(h: Handle): void;
+  /** On a GPU: whether sessions are graph-captured (one replay per run) and, if not, why — one line. */
+  captureStatus?(): { on: boolean; detail: string } | undefined;
 }

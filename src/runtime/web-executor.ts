@@ -11,6 +11,7 @@ import type { Tensor } from '../onnx/tensor.ts';
 import { encodeModel } from '../onnx/codec.ts';
 import { Graph } from '../onnx/ir.ts';
 import { outputNames } from '../onnx/peek.ts';
+import { CapturedSession, hostData, WebHandle, type GpuDeviceLike } from './captured.ts';
 
 export type Ep = 'webgpu' | 'wasm';
 /** onnxruntime-web builds: plain wasm (no WebGPU), JSPI (WebGPU + wasm, needs WebAssembly.Suspending), asyncify. */
@@ -38,6 +39,8 @@ async function loadOrt(build: OrtBuild): Promise<Ort> {
   return ort;
 }
 
+export type CaptureMode = 'on' | 'off' | 'buffers';
+
 export interface Capabilities {
   readonly ep: Ep;
   /** "webgpu (<adapter>)" or "wasm — <why>". */
@@ -49,6 +52,9 @@ export interface Capabilities {
   readonly build: OrtBuild;
   /** onnxruntime's verbose log (node placement: "All nodes placed on [WebGpuExecutionProvider]") to the console. */
   readonly verbose: boolean;
+  /** WebGPU sessions: graph-captured (captured.ts), 'off' (?capture=0), or 'buffers' — captured.ts's fixed buffers
+   * and feed-back without onnxruntime's capture (?capture=buffers; it tells a device-state fault from a replay one). */
+  readonly capture: CaptureMode;
 }
 
 interface AdapterInfoLike { vendor?: string; architecture?: string; device?: string; description?: string }
@@ -86,11 +92,11 @@ function configureEnv(ort: Ort, verbose: boolean, want?: number): { isolated: bo
 export const runtimeVersion = (): string => `onnxruntime-web ${ort?.env.versions.web ?? ort?.env.versions.common ?? '?'} (${loadedBuild ?? '?'} build)`;
 
 /** Decides the backend once: WebGPU when an adapter exists and a probe session runs on it, else wasm (and why). */
-export async function detectCapabilities(prefer: Ep | 'auto' = 'auto', verbose = false, threadsWanted?: number, buildWanted?: OrtBuild): Promise<Capabilities> {
+export async function detectCapabilities(prefer: Ep | 'auto' = 'auto', verbose = false, threadsWanted?: number, buildWanted?: OrtBuild, capture: CaptureMode = 'on'): Promise<Capabilities> {
   const wasm = async (why: string): Promise<Capabilities> => {
     const build = chooseBuild('wasm', buildWanted);
     const { isolated, threads } = configureEnv(await loadOrt(build), verbose, threadsWanted);
-    return Object.freeze({ ep: 'wasm', label: `wasm — ${why}`, adapter: undefined, fallbackAdapter: false, crossOriginIsolated: isolated, threads, build, verbose });
+    return Object.freeze({ ep: 'wasm', label: `wasm — ${why}`, adapter: undefined, fallbackAdapter: false, crossOriginIsolated: isolated, threads, build, verbose, capture: 'off' });
   };
   if (prefer === 'wasm') return wasm('chosen in the settings');
   const gpu = typeof navigator === 'undefined' ? undefined : gpuOf(navigator);
@@ -118,8 +124,23 @@ export async function detectCapabilities(prefer: Ep | 'auto' = 'auto', verbose =
   } catch (e) {
     return wasm(`WebGPU adapter ${name} failed a probe session: ${e instanceof Error ? e.message : String(e)}`);
   }
-  return Object.freeze({ ep: 'webgpu', label: `webgpu (${name})`, adapter: name, fallbackAdapter: !!adapter.isFallbackAdapter, crossOriginIsolated: isolated, threads, build, verbose });
+  return Object.freeze({ ep: 'webgpu', label: `webgpu (${name})`, adapter: name, fallbackAdapter: !!adapter.isFallbackAdapter, crossOriginIsolated: isolated, threads, build, verbose, capture });
 }
+
+/** A GPUDevice of its own from a fresh adapter (an adapter gives one device), with the adapter's limits and the
+ * features onnxruntime's WebGPU EP uses where the adapter has them. */
+async function ownDevice(): Promise<GPUDeviceLikeWithLimits> {
+  const gpu = gpuOf(navigator) as unknown as { requestAdapter(): Promise<{ limits: Record<string, number>; features: Set<string>; requestDevice(d: object): Promise<GPUDeviceLikeWithLimits> } | null> };
+  const adapter = await gpu.requestAdapter();
+  if (!adapter) throw new Error('no second WebGPU adapter for a captured session');
+  const wanted = ['shader-f16', 'timestamp-query', 'subgroups', 'chromium-experimental-timestamp-query-inside-passes'];
+  const requiredLimits: Record<string, number> = {};
+  for (const k of ['maxBufferSize', 'maxStorageBufferBindingSize', 'maxComputeWorkgroupStorageSize', 'maxComputeWorkgroupSizeX', 'maxComputeWorkgroupSizeY', 'maxComputeWorkgroupSizeZ', 'maxComputeInvocationsPerWorkgroup', 'maxComputeWorkgroupsPerDimension', 'maxStorageBuffersPerShaderStage', 'maxBindGroups']) {
+    if (typeof adapter.limits[k] === 'number') requiredLimits[k] = adapter.limits[k];
+  }
+  return adapter.requestDevice({ requiredLimits, requiredFeatures: wanted.filter((f) => adapter.features.has(f)) });
+}
+type GPUDeviceLikeWithLimits = GpuDeviceLike & { destroy(): void };
 
 /** A one-node graph y = x + x (float32 [3]) that proves the EP can compile and run a kernel. */
 function probeModel(): Uint8Array {
@@ -134,13 +155,9 @@ function probeModel(): Uint8Array {
   return encodeModel(g);
 }
 
-class WebHandle implements Handle {
-  readonly __handle = true as const;
-  constructor(readonly t: OrtModule.Tensor) {}
-}
-const unwrap = (h: Handle): OrtModule.Tensor => {
+const handle = (h: Handle): WebHandle => {
   if (!(h instanceof WebHandle)) throw new Error('internal: handle from another executor');
-  return h.t;
+  return h;
 };
 
 function toOrt(t: Tensor): OrtModule.Tensor {
@@ -153,14 +170,19 @@ function toOrt(t: Tensor): OrtModule.Tensor {
   throw new Error(`cannot upload a ${t.dtype} tensor`);
 }
 
+/** A host copy of a tensor. A GPU tensor is read back and its GPU buffer released (getData(true)): the handle becomes
+ * a host tensor, so a later dispose() frees nothing twice and nothing is left behind on the GPU. */
 async function fromOrt(t: OrtModule.Tensor): Promise<Tensor> {
-  const data = t.location === 'cpu' || t.location === 'cpu-pinned' ? t.data : await t.getData();
-  const shape = [...t.dims];
+  return fromData(t.type, t.dims, t.location === 'cpu' || t.location === 'cpu-pinned' ? t.data : await t.getData(true));
+}
+
+function fromData(type: string, dims: readonly number[], data: OrtModule.Tensor.DataType): Tensor {
+  const shape = [...dims];
   if (data instanceof Float32Array) return { dtype: 'float32', shape, data };
   if (data instanceof Int32Array) return { dtype: 'int32', shape, data };
   if (data instanceof BigInt64Array) return { dtype: 'int64', shape, data };
-  if (data instanceof Uint8Array) return { dtype: t.type === 'bool' ? 'bool' : 'uint8', shape, data };
-  throw new Error(`cannot download a ${t.type} tensor`);
+  if (data instanceof Uint8Array) return { dtype: type === 'bool' ? 'bool' : 'uint8', shape, data };
+  throw new Error(`cannot download a ${type} tensor`);
 }
 
 export class WebExecutor implements Executor {
@@ -179,10 +201,108 @@ export class WebExecutor implements Executor {
     return next;
   }
 
+  /** Graph capture so far: sessions captured, and why any fell back to uncaptured runs. */
+  readonly capture = { captured: 0, fallbacks: [] as string[] };
+
+  /** One line for the user: whether this executor's WebGPU steps are graph-captured, and if not, why. */
+  captureStatus(): { on: boolean; detail: string } | undefined {
+    if (this.caps.ep !== 'webgpu') return undefined;
+    if (this.caps.capture === 'off') return { on: false, detail: 'graph capture off (?capture=0): every kernel is dispatched from JavaScript' };
+    if (this.caps.capture === 'buffers') return { on: false, detail: 'graph capture off (?capture=buffers): fixed buffers and feed-back only' };
+    const f = this.capture.fallbacks;
+    if (f.length) return { on: false, detail: `graph capture failed, so steps run uncaptured (slower): ${f[f.length - 1]}` };
+    return { on: true, detail: `graph capture on (${this.capture.captured} sessions): each step is one replay` };
+  }
+
   private async create(model: Uint8Array, opts?: { keepOnDevice?: string[] }): Promise<ExecSession> {
     const gpu = this.caps.ep === 'webgpu';
     const options: OrtModule.InferenceSession.SessionOptions = { executionProviders: [gpu ? 'webgpu' : 'wasm'], graphOptimizationLevel: 'all' };
     if (this.caps.verbose) Object.assign(options, { logSeverityLevel: 0, logVerbosityLevel: 0 });
+    // the steps (sessions that keep outputs on the device: train step, accumulate, apply) are captured; evaluation,
+    // run once an epoch, is not worth a device of its own (see createCaptured)
+    if (gpu && this.caps.capture !== 'off' && (opts?.keepOnDevice?.length ?? 0) > 0) {
+      const captured = await this.createCaptured(model, options, opts);
+      if (captured) return captured;
+    }
+    return this.createPlain(model, options, opts);
+  }
+
+  /** A graph-captured session (captured.ts), falling back to a plain one — with the reason noted — if onnxruntime
+   * refuses to create or to capture it (a node off the GPU, an adapter without the features).
+   * Each captured session gets a GPUDevice of its own: onnxruntime-web 1.30's WebGPU EP keeps one buffer pool per
+   * device, and a captured graph's internal buffers go back to it after capture, so any other session's run on that
+   * device rewrote them (measured: the replays after an evaluation gave wrong losses; with the evaluation's cache
+   * off, "Buffer used in submit while destroyed"). Feeds between devices go through the host (small: prompts,
+   * heads, optimiser state; see WebHandle.host). */
+  private async createCaptured(model: Uint8Array, options: OrtModule.InferenceSession.SessionOptions, opts?: { keepOnDevice?: string[] }): Promise<ExecSession | undefined> {
+    const why = (e: unknown) => (e instanceof Error ? e.message : String(e)).split('\n')[0];
+    let c: CapturedSession;
+    try {
+      // the EP as an object: onnxruntime-web passes enableGraphCapture on to the WebGPU EP only then
+      const device = await ownDevice();
+      const ep = { name: 'webgpu', device } as never;
+      const s = await ort.InferenceSession.create(model, { ...options, executionProviders: [ep], enableGraphCapture: this.caps.capture === 'on', preferredOutputLocation: 'gpu-buffer' });
+      c = new CapturedSession(ort, device as GpuDeviceLike, s, (specs) => this.allocate(specs, ep));
+    } catch (e) {
+      console.warn('graph capture: create failed', e);
+      this.capture.fallbacks.push(why(e));
+      return undefined;
+    }
+    this.capture.captured++;
+    let plain: ExecSession | undefined, first = true;
+    return {
+      run: async (feeds) => {
+        if (plain) return plain.run(feeds);
+        const hs: Record<string, WebHandle> = {};
+        for (const [k, v] of Object.entries(feeds)) hs[k] = handle(v);
+        if (!first) return c.run(hs);
+        first = false;
+        try {
+          return await c.run(hs);
+        } catch (e) {
+          console.warn('graph capture: first run failed', e);
+          this.capture.captured--;
+          this.capture.fallbacks.push(why(e));
+          await c.release();
+          plain = await this.createPlain(model, options, opts);
+          return plain.run(feeds);
+        }
+      },
+      release: () => (plain ? plain.release() : c.release()),
+    };
+  }
+
+  /** An onnxruntime session created in the executor's queue (not inside a queued creation: it would wait on itself). */
+  private createSessionQueued(model: Uint8Array, options: OrtModule.InferenceSession.SessionOptions): Promise<OrtModule.InferenceSession> {
+    const next = this.creating.then(() => ort.InferenceSession.create(model, options));
+    this.creating = next.catch(() => undefined);
+    return next;
+  }
+
+  /** GPU tensors that onnxruntime allocated (captured.ts says why): the outputs y_i = x_i + x_i of a one-off
+   * session fed zeros; the session lives as long as its buffers. */
+  private async allocate(specs: { type: string; dims: readonly number[] }[], ep: OrtModule.InferenceSession.ExecutionProviderConfig): Promise<{ tensors: OrtModule.Tensor[]; release(): Promise<void> }> {
+    const g = new Graph();
+    const feeds: Record<string, OrtModule.Tensor> = {};
+    specs.forEach((sp, i) => {
+      if (sp.type !== 'float32' && sp.type !== 'int32') throw new Error(`graph capture: cannot allocate a ${sp.type} buffer`);
+      const x = g.value(`x${i}`), y = g.value(`y${i}`);
+      x.dtype = sp.type; x.shape = [...sp.dims];
+      g.inputs.push(x);
+      g.addNode('Add', [x, x], [y]);
+      y.dtype = sp.type; y.shape = [...sp.dims];
+      g.outputs.push(y);
+      const n = sp.dims.reduce((a, b) => a * b, 1);
+      feeds[x.name] = new ort.Tensor(sp.type, sp.type === 'float32' ? new Float32Array(n) : new Int32Array(n), sp.dims);
+    });
+    const s = await this.createSessionQueued(encodeModel(g), { executionProviders: [ep], preferredOutputLocation: 'gpu-buffer' });
+    const out = await s.run(feeds);
+    const tensors = specs.map((_, i) => out[`y${i}`]);
+    return { tensors, release: async () => { for (const t of tensors) t.dispose(); await s.release(); } };
+  }
+
+  private async createPlain(model: Uint8Array, options: OrtModule.InferenceSession.SessionOptions, opts?: { keepOnDevice?: string[] }): Promise<ExecSession> {
+    const gpu = this.caps.ep === 'webgpu';
     if (gpu) {
       // The outputs the caller names (updated parameters and optimiser state) stay on the GPU; the rest (loss,
       // logits) come back to the CPU with the run.
@@ -196,7 +316,11 @@ export class WebExecutor implements Executor {
     return {
       async run(feeds) {
         const f: Record<string, OrtModule.Tensor> = {};
-        for (const [k, v] of Object.entries(feeds)) f[k] = unwrap(v);
+        for (const [k, v] of Object.entries(feeds)) {
+          const w = handle(v);
+          // a tensor on a captured session's own device comes through the host
+          f[k] = w.device && w.t.location === 'gpu-buffer' ? new ort.Tensor(w.t.type as 'float32', (await hostData(w)) as Float32Array, w.t.dims) : w.t;
+        }
         const out = await s.run(f);
         const r: Record<string, Handle> = {};
         for (const [k, v] of Object.entries(out)) r[k] = new WebHandle(v);
@@ -206,9 +330,14 @@ export class WebExecutor implements Executor {
     };
   }
   upload(t: Tensor): Handle { return new WebHandle(toOrt(t)); }
-  download(h: Handle): Promise<Tensor> { return fromOrt(unwrap(h)); }
+  async download(h: Handle): Promise<Tensor> {
+    const w = handle(h);
+    if (w.slot) return fromData(w.t.type, w.t.dims, await w.slot.read());
+    return fromOrt(w.t);
+  }
   dispose(h: Handle): void {
-    const t = unwrap(h);
-    if (t.location === 'gpu-buffer') t.dispose();
+    const w = handle(h);
+    if (w.slot) w.slot.live.delete(w);   // a captured session's fixed buffer: only forgotten
+    else w.t.dispose();                  // (also after a read-back turned it into a host tensor: its GPU buffer goes)
   }
 }

@@ -68,6 +68,8 @@ export interface RunState {
    * elapsed time ticks from the first, the ETA is based on step times from the second. */
   startedAt?: number;
   firstStep?: { at: number; step: number };
+  /** On WebGPU: whether the run's steps are graph-captured, in one line (from the worker once its sessions exist). */
+  capture?: { on: boolean; detail: string };
 }
 
 /** What the results panel shows: the finished current run or a saved one opened from the list. */

@@ -15,7 +15,7 @@ import type { SettingsStore } from '../persist/settings.ts';
 import { initialState, type StudioState } from './state.ts';
 import { trainingActions } from './training.ts';
 
-export interface StudioDeps { client: WorkerClient; repo: RunsRepo; fetch: Fetcher; now?: () => number; versions?: Record<string, string>; verboseRuntime?: boolean; threads?: number; ortBuild?: 'plain' | 'jspi' | 'asyncify'; settings?: SettingsStore }
+export interface StudioDeps { client: WorkerClient; repo: RunsRepo; fetch: Fetcher; now?: () => number; versions?: Record<string, string>; verboseRuntime?: boolean; threads?: number; ortBuild?: 'plain' | 'jspi' | 'asyncify'; capture?: 'on' | 'off' | 'buffers'; settings?: SettingsStore }
 
 /** The engine's configuration errors name CLI flags; the studio names its fields. */
 const FIELD_OF_FLAG: [RegExp, string][] = [[/--pad-width/g, '"pad width p"'], [/--batch-size/g, '"batch size"'], [/--epochs/g, '"epochs"'],
@@ -74,7 +74,7 @@ export function createStudio(deps: StudioDeps) {
     async setBackend(choice: BackendChoice): Promise<void> {
       set({ backend: { ...get().backend, status: 'starting', choice, label: 'starting…' } });
       try {
-        const r = await deps.client.init(choice, deps.verboseRuntime ?? false, deps.threads, deps.ortBuild);
+        const r = await deps.client.init(choice, { verbose: deps.verboseRuntime ?? false, threads: deps.threads, build: deps.ortBuild, capture: deps.capture });
         set({ backend: { status: 'ready', choice, label: r.backend, ep: r.ep, runtime: r.runtime, isolated: r.crossOriginIsolated, threads: r.threads } });
       } catch (e) {
         set({ backend: { ...get().backend, status: 'error', label: `no backend: ${e instanceof Error ? e.message : String(e)}` } });

@@ -96,6 +96,11 @@ export function trainingActions(store: StoreApi<StudioState>, d: TrainingDeps) {
         later();
         return;
       }
+      case 'capture':
+        draft.patch = { ...draft.patch, capture: { on: m.on, detail: m.detail } };
+        flush();
+        if (!m.on) set({ notice: m.detail });
+        return;
       case 'mapping':
         draft.patch = { ...draft.patch, mapping: m.mapping };
         later();

@@ -82,7 +82,7 @@ export function MethodPanel() {
         </Field>}
         <Field label="learning rate"><NumberInput label="learning rate" onError={err('learning rate')} value={cfg.lr} min={0} onChange={(lr) => a.setCfg({ lr })} /></Field>
         <Field label="optimiser">
-          <Select<OptimizerKind> value={cfg.optimizer} options={[{ value: 'sgd', label: 'SGD + momentum' }, { value: 'adamw', label: 'AdamW' }]} onChange={(optimizer) => a.setCfg({ optimizer })} />
+          <Select<OptimizerKind> value={cfg.optimizer} testId="optimizer-select" options={[{ value: 'sgd', label: 'SGD + momentum' }, { value: 'adamw', label: 'AdamW' }]} onChange={(optimizer) => a.setCfg({ optimizer })} />
         </Field>
         {cfg.optimizer === 'sgd' && <Field label="momentum"><NumberInput label="momentum" onError={err('momentum')} value={cfg.momentum} min={0} max={1} onChange={(momentum) => a.setCfg({ momentum })} /></Field>}
         <Field label="weight decay"><NumberInput label="weight decay" onError={err('weight decay')} value={cfg.weightDecay} min={0} onChange={(weightDecay) => a.setCfg({ weightDecay })} /></Field>

@@ -59,6 +59,7 @@ export function TrainPanel() {
         <span>loss <b data-testid="loss">{last ? last.loss.toFixed(4) : '–'}</b></span>
         <span>val acc <b data-testid="val-acc" data-value={lastVal ?? ''}>{lastVal === null ? '–' : lastVal.toFixed(4)}</b> <span className="muted">{lastVal !== null && pct(lastVal)}</span></span>
         <span>images/s <b data-testid="ips">{last && last.ips > 0 ? last.ips.toFixed(1) : '–'}</b></span>
+        {run.capture && <span className="muted" data-testid="capture" data-on={run.capture.on ? '1' : '0'} title={run.capture.detail}>{run.capture.on ? 'graph-captured' : 'not captured'}</span>}
       </div>
       {run.error && <div className="error" data-testid="run-error">{run.error}</div>}
       <TrainingCharts steps={run.steps} epochs={run.epochs} live={ticking} />

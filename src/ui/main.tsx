@@ -1,7 +1,8 @@
 // The studio's entry: starts the training worker, builds the store on it and IndexedDB, boots (backend, saved
 // runs, bundled starter + demo data) and renders the app. URL flags: ?backend=wasm|webgpu, ?preload=0, ?debug, ?ortlog=verbose, ?threads=N
 // (wasm threads; default all cores, at most 4), ?chartms=N (chart refresh while training; default 1000),
-// ?ortbuild=plain|jspi|asyncify (the onnxruntime-web build; default: plain for wasm, JSPI or asyncify for WebGPU).
+// ?ortbuild=plain|jspi|asyncify (the onnxruntime-web build; default: plain for wasm, JSPI or asyncify for WebGPU),
+// ?capture=0 (WebGPU steps not graph-captured; ?capture=buffers: fixed GPU buffers without onnxruntime's capture).
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
 import pkg from '../../package.json' with { type: 'json' };
@@ -28,6 +29,7 @@ const studio = createStudio({
   threads: params.has('threads') ? Number(params.get('threads')) : undefined,
   settings: localSettings(),
   ortBuild: (['plain', 'jspi', 'asyncify'] as const).find((b) => b === params.get('ortbuild')),
+  capture: params.get('capture') === '0' ? 'off' : params.get('capture') === 'buffers' ? 'buffers' : 'on',
 });
 // ?debug exposes the store and the worker client to automated tests (e2e reads exact losses from the store; the
 // browser benchmark calls client.bench).

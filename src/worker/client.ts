@@ -3,7 +3,7 @@
 // tested in Node against a Handler wired back-to-back.
 import type { TrainConfig } from '../engine/config.ts';
 import { scopeMemory } from './memory.ts';
-import { isResponse, type BackendChoice, type BenchResult, type DataFile, type Request, type Response, type ResponseOf, type WireCheckpoint, type WireTensor } from './protocol.ts';
+import { isResponse, type BackendChoice, type BenchResult, type DataFile, type Request, type Response, type ResponseOf, type RuntimeOptions, type WireCheckpoint, type WireTensor } from './protocol.ts';
 
 export interface WorkerPort {
   postMessage(msg: Request, transfer: Transferable[]): void;
@@ -51,7 +51,7 @@ export class WorkerClient {
     });
   }
 
-  init(backend: BackendChoice, verbose = false, threads?: number, build?: 'plain' | 'jspi' | 'asyncify') { return this.call((id) => ({ type: 'init', id, backend, verbose, threads, build }), 'ready'); }
+  init(backend: BackendChoice, options: RuntimeOptions = { verbose: false }) { return this.call((id) => ({ type: 'init', id, backend, options }), 'ready'); }
   /** Sends a copy of the backbone bytes (the caller keeps its own). */
   backbone(name: string, bytes: Uint8Array, sizes: { inputSize?: number; preprocessorSize?: number } = {}) {
     const copy = bytes.slice().buffer;

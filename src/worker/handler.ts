@@ -11,7 +11,7 @@ import { backboneInfo, configBackbone, describeBackbone, exportDeployable, initP
 import { ConfigError, validateConfig, type TrainConfig } from '../engine/config.ts';
 import type { Executor } from '../engine/executor.ts';
 import { Dataset } from './dataset.ts';
-import type { BackendChoice, BenchMemory, ParamPlan, Request, Response } from './protocol.ts';
+import type { BackendChoice, BenchMemory, ParamPlan, Request, Response, RuntimeOptions } from './protocol.ts';
 import { Classifier, evaluateRun, paramsFromWire } from './inference.ts';
 import { RunControl, runTraining } from './run.ts';
 
@@ -19,7 +19,7 @@ export interface Backend { executor: Executor; runtime: string; ep: 'webgpu' | '
 
 export interface HandlerDeps {
   codec: ImageCodec;
-  createBackend(choice: BackendChoice, verbose: boolean, threads?: number, build?: 'plain' | 'jspi' | 'asyncify'): Promise<Backend>;
+  createBackend(choice: BackendChoice, options: RuntimeOptions): Promise<Backend>;
   /** What this platform can tell about its memory after a benchmark (absent: the result has no `memory`). */
   memory?(): Promise<BenchMemory>;
 }
@@ -35,9 +35,7 @@ const checkConfig = (cfg: TrainConfig, info: BackboneInfo, numClasses: number) =
 export class Handler {
   private backend: Backend | undefined;
   private backendChoice: BackendChoice = 'auto';
-  private verbose = false;
-  private threads: number | undefined;
-  private build: 'plain' | 'jspi' | 'asyncify' | undefined;
+  private runtimeOptions: RuntimeOptions = { verbose: false };
   /** The canonical backbone (onnx/backbone.ts) and the file it came from, kept to re-pin another input size. */
   private backbone: { bytes: Uint8Array; info: BackboneInfo; name: string; original: Uint8Array; sha256: string; preprocessorSize?: number } | undefined;
   private dataset: Dataset | undefined;
@@ -60,7 +58,7 @@ export class Handler {
   }
 
   private async ensureBackend(): Promise<Backend> {
-    this.backend ??= await this.deps.createBackend(this.backendChoice, this.verbose, this.threads, this.build);
+    this.backend ??= await this.deps.createBackend(this.backendChoice, this.runtimeOptions);
     return this.backend;
   }
 
@@ -69,9 +67,7 @@ export class Handler {
       case 'init': {
         if (this.control) throw new Error('cannot change the backend while training');
         this.backendChoice = msg.backend;
-        this.verbose = msg.verbose;
-        this.threads = msg.threads;
-        this.build = msg.build;
+        this.runtimeOptions = msg.options;
         this.backend = undefined;
         const b = await this.ensureBackend();
         this.post({ type: 'ready', id: msg.id, backend: b.executor.backend, runtime: b.runtime, ep: b.ep, crossOriginIsolated: b.crossOriginIsolated, threads: b.threads });

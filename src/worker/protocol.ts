@@ -72,9 +72,12 @@ export interface BenchMemory { jsHeapMb?: number; wasmMb?: number; uaMemoryMb?: 
 
 export type BenchResult = StepBenchResult & { memory?: BenchMemory };
 
+/** How the runtime starts: onnxruntime's verbose log; `threads`, wasm threads instead of the default (all cores, at
+ * most 4); `build`, the onnxruntime-web build; `capture`, graph-captured WebGPU steps ('on', the default; 'off'; 'buffers': captured.ts's fixed buffers without onnxruntime's capture). */
+export interface RuntimeOptions { verbose: boolean; threads?: number; build?: 'plain' | 'jspi' | 'asyncify'; capture?: 'on' | 'off' | 'buffers' }
+
 export type Request =
-  /** `threads`: wasm threads to use instead of the default (all cores but one, at most 4). */
-  | { type: 'init'; id: number; backend: BackendChoice; verbose: boolean; threads?: number; build?: 'plain' | 'jspi' | 'asyncify' }
+  | { type: 'init'; id: number; backend: BackendChoice; options: RuntimeOptions }
   /** `inputSize`: the user's L for a backbone whose graph leaves it free; `preprocessorSize`: L from the model's
    * preprocessor_config.json (onnx/backbone.ts picks: inputSize, the graph's own, preprocessorSize, 224). */
   | { type: 'backbone'; id: number; name: string; bytes: ArrayBuffer; inputSize?: number; preprocessorSize?: number }
@@ -100,6 +103,8 @@ export type Response =
   | { type: 'plan'; id: number; plan: ParamPlan }
   /** `note`: what the worker changed to make the run fit (micro-batching under the memory budget). */
   | { type: 'started'; runId: string; totalSteps: number; trainCount: number; valCount: number; backend: string; note?: string }
+  /** Whether the run's WebGPU sessions are graph-captured, in one line (sent once its sessions exist). */
+  | { type: 'capture'; runId: string; on: boolean; detail: string }
   | { type: 'step'; runId: string; metrics: StepMetrics; imagesPerS: number; elapsed: number }
   | { type: 'epoch'; runId: string; metrics: EpochMetrics }
   | { type: 'mapping'; runId: string; epoch: number; mapping: number[] }

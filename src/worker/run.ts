@@ -120,7 +120,11 @@ export async function runTraining(r: RunInput): Promise<void> {
         post({ type: 'checkpoint', runId, checkpoint }, Object.values(checkpoint.tensors).map((t) => t.data.buffer));
       },
       shouldStop: () => r.control.stopping,
-      onReady: () => post({ type: 'state', runId, state: 'running' }),
+      onReady: () => {
+        const c = ex.captureStatus?.();
+        if (c) post({ type: 'capture', runId, ...c });
+        post({ type: 'state', runId, state: 'running' });
+      },
     },
   });
   const seconds = (performance.now() - t0) / 1000;

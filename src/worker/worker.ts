@@ -12,8 +12,8 @@ if (!self.name.startsWith('em-pthread')) {
   trackWasmMemory();
   const handler = new Handler((msg: Response, transfer: Transferable[] = []) => self.postMessage(msg, { transfer }), {
     codec: browserCodec,
-    async createBackend(choice, verbose, threads, build) {
-      const caps = await detectCapabilities(choice, verbose, threads, build);
+    async createBackend(choice, o) {
+      const caps = await detectCapabilities(choice, o.verbose, o.threads, o.build, o.capture ?? 'on');
       return { executor: new WebExecutor(caps), runtime: runtimeVersion(), ep: caps.ep, crossOriginIsolated: caps.crossOriginIsolated, threads: caps.threads };
     },
     memory: () => scopeMemory(),
