@@ -230,10 +230,10 @@ export class WebExecutor implements Executor {
   /** A graph-captured session (captured.ts), falling back to a plain one — with the reason noted — if onnxruntime
    * refuses to create or to capture it (a node off the GPU, an adapter without the features).
    * Each captured session gets a GPUDevice of its own: onnxruntime-web 1.30's WebGPU EP keeps one buffer pool per
-   * device, and a captured graph's internal buffers go back to it after capture, so any other session's run on that
-   * device rewrote them (measured: the replays after an evaluation gave wrong losses; with the evaluation's cache
-   * off, "Buffer used in submit while destroyed"). Feeds between devices go through the host (small: prompts,
-   * heads, optimiser state; see WebHandle.host). */
+   * device, shared by every session on it, and captured graphs do not survive other sessions' runs there (measured
+   * on SwiftShader: the step and the evaluation captured on one device lost the device at the first evaluation;
+   * with the evaluation uncaptured and its buffer cache off, "Buffer used in submit while destroyed"). Feeds
+   * between devices go through the host (small: prompts, heads, optimiser state; captured.ts hostData). */
   private async createCaptured(model: Uint8Array, options: OrtModule.InferenceSession.SessionOptions, opts?: { keepOnDevice?: string[] }): Promise<ExecSession | undefined> {
     const why = (e: unknown) => (e instanceof Error ? e.message : String(e)).split('\n')[0];
     let c: CapturedSession;
