@@ -16,6 +16,9 @@ afterAll(async () => { await browser?.close(); });
 async function run(query: string, name: string) {
   const s: Studio = await openStudio(browser, baseUrl, `backend=webgpu&preload=0&ortlog=verbose&${query}`);
   await loadTiny(s.page);
+  // the adapter's limits are shown, and the step's memory budget is a field of its own on WebGPU
+  expect(await s.page.getAttribute('[data-testid=backend]', 'title')).toMatch(/GPU buffers up to \d+ MiB, one binding up to \d+ MiB/);
+  expect(await s.page.inputValue('[data-testid=gpu-budget]')).toBe('2048');
   await s.page.selectOption('[data-testid=method-select]', 'lorvp');
   await s.page.selectOption('[data-testid=head-select]', 'lp');
   await s.page.selectOption('[data-testid=optimizer-select]', 'adamw');

@@ -29,6 +29,20 @@ describe('planBatch', () => {
     if (fewer < 32) expect(planBatch(bytes, { ...cfg, microBatch: fewer }, 3, params, budget).peakBytes).toBeGreaterThan(budget);
   });
 
+  it('splits the batch until its largest tensor fits the GPU\'s binding limit, and names the tensor when one image\'s does not', () => {
+    const whole = planBatch(bytes, cfg, 3, params, 2 ** 30);
+    const limit = Math.floor(whole.largestTensorBytes / 3);
+    const p = planBatch(bytes, cfg, 3, params, 2 ** 30, limit);
+    expect(p.microBatch).toBeGreaterThan(1);
+    expect(p.microBatch).toBeLessThanOrEqual(Math.ceil(32 / 3));
+    expect(p.largestTensorBytes).toBeLessThanOrEqual(limit);
+    expect(p.note).toMatch(/^batch 32 has a .* tensor, over this GPU's .* binding limit: accumulating gradients over micro-batches of \d+/);
+    // one micro-step fewer would not fit
+    const fewer = Math.ceil(32 / (Math.ceil(32 / p.microBatch) - 1));
+    expect(planBatch(bytes, { ...cfg, microBatch: fewer }, 3, params, 2 ** 30).largestTensorBytes).toBeGreaterThan(limit);
+    expect(() => planBatch(bytes, cfg, 3, params, 2 ** 30, 64)).toThrow(/^tensor '.+' of one image needs .*, over this GPU's 64 B binding limit \(maxStorageBufferBindingSize\)/);
+  });
+
   it('says so when not even one image fits', () => {
     expect(() => planBatch(bytes, cfg, 3, params, 1000)).toThrow(/^a step needs about .* even one image at a time, over the 1000 B memory budget/);
   });

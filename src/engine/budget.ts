@@ -22,7 +22,27 @@ export interface BatchPlan {
   note: string | undefined;
 }
 
-export function planBatch(bytes: Uint8Array, cfg: TrainConfig, numClasses: number, params: Record<string, Tensor>, budgetBytes: number): BatchPlan {
+/**
+ * The plan under a peak-memory budget and, on a GPU, the largest buffer one shader may bind
+ * (`maxBindingBytes`, the adapter's maxStorageBufferBindingSize): a step whose largest tensor is over it is split
+ * into more micro-batches until every tensor fits, or refused naming the tensor when one image's is over it.
+ */
+export function planBatch(bytes: Uint8Array, cfg: TrainConfig, numClasses: number, params: Record<string, Tensor>, budgetBytes: number, maxBindingBytes = Infinity): BatchPlan {
+  const plan = planByPeak(bytes, cfg, numClasses, params, budgetBytes);
+  if (plan.largestTensorBytes <= maxBindingBytes) return plan;
+  const B = cfg.batchSize;
+  for (let k = Math.ceil(B / (plan.microBatch || B)) + 1; ; k++) {
+    const m = Math.ceil(B / k);
+    const e = estimateMemory(compileAccumulate(bytes, cfg, numClasses, m, params).graph);
+    if (e.largestTensorBytes <= maxBindingBytes && e.peakBytes <= budgetBytes) {
+      return { microBatch: m, peakBytes: e.peakBytes, fullPeakBytes: plan.fullPeakBytes, largestTensorBytes: e.largestTensorBytes,
+        note: `batch ${B} has a ${formatBytes(plan.largestTensorBytes)} tensor, over this GPU's ${formatBytes(maxBindingBytes)} binding limit: accumulating gradients over micro-batches of ${m} (largest tensor ${formatBytes(e.largestTensorBytes)})` };
+    }
+    if (m === 1) throw new Error(`tensor '${e.largestTensor}' of one image needs ${formatBytes(e.largestTensorBytes)}, over this GPU's ${formatBytes(maxBindingBytes)} binding limit (maxStorageBufferBindingSize): choose a smaller backbone or input size`);
+  }
+}
+
+function planByPeak(bytes: Uint8Array, cfg: TrainConfig, numClasses: number, params: Record<string, Tensor>, budgetBytes: number): BatchPlan {
   const B = cfg.batchSize;
   if (cfg.microBatch && cfg.microBatch < B) {
     const e = estimateMemory(compileAccumulate(bytes, cfg, numClasses, cfg.microBatch, params).graph);

@@ -6,6 +6,9 @@ import type { Tensor } from '../onnx/tensor.ts';
 /** A tensor owned by the executor (host memory, or a GPU buffer that is never read back unless asked). */
 export interface Handle { readonly __handle: true }
 
+/** A WebGPU adapter's limits on one buffer (bytes): its size, and what one shader may bind of it. */
+export interface GpuLimits { maxBufferSize: number; maxStorageBufferBindingSize: number }
+
 export interface ExecSession {
   /** Runs the graph; outputs named in `keep` stay on the device, the others are returned as handles too. */
   run(feeds: Record<string, Handle>): Promise<Record<string, Handle>>;
@@ -22,6 +25,8 @@ export interface Executor {
   download(h: Handle): Promise<Tensor>;
   /** Frees a handle's device memory (no-op on the host). */
   dispose(h: Handle): void;
+  /** On a GPU: the adapter's buffer limits (the step planner keeps every tensor within the binding limit). */
+  readonly limits?: GpuLimits;
   /** On a GPU: whether sessions are graph-captured (one replay per run) and, if not, why — one line. */
   captureStatus?(): { on: boolean; detail: string } | undefined;
 }

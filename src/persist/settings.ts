@@ -7,6 +7,7 @@ import type { TrainConfig } from '../engine/config.ts';
 export interface SavedSettings {
   version: 1;
   cfg: TrainConfig;
+  gpuBudgetMiB?: number;
   backbone?: { name: string; sha256: string; url?: string; inputSize?: number };
   data?: { kind: 'demo' } | { kind: 'folder'; name: string };
 }

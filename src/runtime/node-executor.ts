@@ -6,7 +6,7 @@ import { execSession, fromOrt, toOrt, unwrap, wrap } from './ort-node.ts';
 
 export class NodeExecutor implements Executor {
   readonly backend = `onnxruntime-node ${ort.env.versions.node} (cpu)`;
-  readonly deviceMemory = false;
+  readonly deviceMemory: boolean = false;
   constructor(private threads = 0) {}
 
   async createSession(model: Uint8Array): Promise<ExecSession> {

@@ -6,7 +6,7 @@
 // asyncify one for WebGPU (`onnxruntime-web/webgpu`) and the plain one for wasm (`onnxruntime-web/wasm`, no asyncify
 // instrumentation). ?ortbuild=plain|jspi|asyncify overrides it.
 import type * as OrtModule from 'onnxruntime-web/webgpu';
-import type { ExecSession, Executor, Handle } from '../engine/executor.ts';
+import type { ExecSession, Executor, GpuLimits, Handle } from '../engine/executor.ts';
 import type { Tensor } from '../onnx/tensor.ts';
 import { encodeModel } from '../onnx/codec.ts';
 import { Graph } from '../onnx/ir.ts';
@@ -55,10 +55,12 @@ export interface Capabilities {
   /** WebGPU sessions: graph-captured (captured.ts), 'off' (?capture=0), or 'buffers' — captured.ts's fixed buffers
    * and feed-back without onnxruntime's capture (?capture=buffers; it tells a device-state fault from a replay one). */
   readonly capture: CaptureMode;
+  /** WebGPU: the adapter's buffer limits. */
+  readonly limits?: GpuLimits;
 }
 
 interface AdapterInfoLike { vendor?: string; architecture?: string; device?: string; description?: string }
-interface AdapterLike { info?: AdapterInfoLike; isFallbackAdapter?: boolean }
+interface AdapterLike { info?: AdapterInfoLike; isFallbackAdapter?: boolean; limits?: Partial<GpuLimits> }
 interface GpuLike { requestAdapter(): Promise<AdapterLike | null> }
 
 function gpuOf(nav: object): GpuLike | undefined {
@@ -124,7 +126,8 @@ export async function detectCapabilities(prefer: Ep | 'auto' = 'auto', verbose =
   } catch (e) {
     return wasm(`WebGPU adapter ${name} failed a probe session: ${e instanceof Error ? e.message : String(e)}`);
   }
-  return Object.freeze({ ep: 'webgpu', label: `webgpu (${name})`, adapter: name, fallbackAdapter: !!adapter.isFallbackAdapter, crossOriginIsolated: isolated, threads, build, verbose, capture });
+  const limits = { maxBufferSize: adapter.limits?.maxBufferSize ?? 2 ** 28, maxStorageBufferBindingSize: adapter.limits?.maxStorageBufferBindingSize ?? 2 ** 27 };
+  return Object.freeze({ ep: 'webgpu', label: `webgpu (${name})`, adapter: name, fallbackAdapter: !!adapter.isFallbackAdapter, crossOriginIsolated: isolated, threads, build, verbose, capture, limits });
 }
 
 /** A GPUDevice of its own from a fresh adapter (an adapter gives one device), with the adapter's limits and the
@@ -188,11 +191,13 @@ function fromData(type: string, dims: readonly number[], data: OrtModule.Tensor.
 export class WebExecutor implements Executor {
   readonly backend: string;
   readonly deviceMemory: boolean;
+  readonly limits: GpuLimits | undefined;
   /** The WebGPU EP refuses to create two sessions at once: creations are queued. */
   private creating: Promise<unknown> = Promise.resolve();
   constructor(readonly caps: Capabilities) {
     this.backend = caps.label;
     this.deviceMemory = caps.ep === 'webgpu';
+    this.limits = caps.limits;
   }
 
   createSession(model: Uint8Array, opts?: { keepOnDevice?: string[] }): Promise<ExecSession> {

@@ -2,6 +2,7 @@
 // store runs in Node tests and a run's record can be saved as it is.
 import type { BackboneInfo } from '../engine/compile.ts';
 import type { ModelMeta } from '../engine/model-meta.ts';
+import type { GpuLimits } from '../engine/executor.ts';
 import type { DownloadProgress } from './download.ts';
 import type { WebcamFrame } from '../persist/runs.ts';
 import { DEFAULTS, type TrainConfig } from '../engine/config.ts';
@@ -19,7 +20,7 @@ export const isActive = (p: Phase): boolean => ACTIVE_PHASES.includes(p);
 /** A backend's short name for run rows, results and manifests (the whole label, with its reason, is on demand). */
 export const shortBackendLabel = (label: string): string => (/^webgpu/i.test(label) ? 'WebGPU' : /^wasm/i.test(label) ? 'wasm (CPU)' : label);
 
-export interface BackendState { status: 'starting' | 'ready' | 'error'; choice: BackendChoice; label: string; ep: 'webgpu' | 'wasm' | undefined; runtime: string; isolated: boolean; threads: number }
+export interface BackendState { status: 'starting' | 'ready' | 'error'; choice: BackendChoice; label: string; ep: 'webgpu' | 'wasm' | undefined; runtime: string; isolated: boolean; threads: number; limits?: GpuLimits }
 
 export interface BackboneState {
   status: 'none' | 'loading' | 'ready' | 'error';
@@ -100,6 +101,8 @@ export interface StudioState {
   continuing: { id: string; name: string } | undefined;
   /** What is wrong with what the user typed into a settings field (field label → problem); Train waits for none. */
   fieldErrors: Record<string, string>;
+  /** On WebGPU: what one training step may use, in MiB (the step is micro-batched to stay under it). */
+  gpuBudgetMiB: number;
 }
 
 export const STUDIO_DEFAULTS: TrainConfig = { ...DEFAULTS, epochs: 5, augment: false };
@@ -120,6 +123,7 @@ export const initialState = (): StudioState => ({
   tryit: { status: 'idle', probabilities: [], preview: undefined, error: undefined },
   notice: undefined,
   fieldErrors: {},
+  gpuBudgetMiB: 2048,
   continuing: undefined,
   comparing: undefined,
   webcam: [],

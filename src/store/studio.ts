@@ -75,11 +75,12 @@ export function createStudio(deps: StudioDeps) {
       set({ backend: { ...get().backend, status: 'starting', choice, label: 'starting…' } });
       try {
         const r = await deps.client.init(choice, { verbose: deps.verboseRuntime ?? false, threads: deps.threads, build: deps.ortBuild, capture: deps.capture });
-        set({ backend: { status: 'ready', choice, label: r.backend, ep: r.ep, runtime: r.runtime, isolated: r.crossOriginIsolated, threads: r.threads } });
+        set({ backend: { status: 'ready', choice, label: r.backend, ep: r.ep, runtime: r.runtime, isolated: r.crossOriginIsolated, threads: r.threads, limits: r.limits } });
       } catch (e) {
         set({ backend: { ...get().backend, status: 'error', label: `no backend: ${e instanceof Error ? e.message : String(e)}` } });
       }
     },
+    setGpuBudget(mib: number): void { set({ gpuBudgetMiB: mib }); },
     setCfg(patch: Partial<TrainConfig>): void {
       set({ cfg: { ...get().cfg, ...patch } });
       void refreshPlan();
@@ -177,6 +178,7 @@ export function createStudio(deps: StudioDeps) {
       await Promise.all([pickBackbone, get().data.status === 'none' && !folder ? sources.loadDemo() : undefined]);
       if (saved?.backbone?.inputSize && get().backbone.info && !get().backbone.info!.inputSizeFixed) await sources.setInputSize(saved.backbone.inputSize);
       if (saved) actions.setCfg({ ...get().cfg, ...saved.cfg });
+      if (saved?.gpuBudgetMiB) set({ gpuBudgetMiB: saved.gpuBudgetMiB });
       if (folder) set({ notice: `choose the folder "${folder}" again: browsers do not keep dropped files across a reload (your settings are back)` });
       await sources.restoreWebcam();
       persistSettings();
@@ -188,7 +190,7 @@ export function createStudio(deps: StudioDeps) {
     if (persisting || !deps.settings) return;
     persisting = true;
     const snapshot = (st: StudioState) => ({
-      version: 1 as const, cfg: st.cfg,
+      version: 1 as const, cfg: st.cfg, gpuBudgetMiB: st.gpuBudgetMiB,
       ...(st.backbone.status === 'ready' ? { backbone: { name: st.backbone.name, sha256: st.backbone.sha256, url: st.backbone.url, inputSize: st.backbone.info?.inputSize } } : {}),
       ...(st.data.status === 'ready' ? { data: st.data.fromDemo ? { kind: 'demo' as const } : { kind: 'folder' as const, name: st.data.name } } : {}),
     });

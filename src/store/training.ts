@@ -175,7 +175,7 @@ export function trainingActions(store: StoreApi<StudioState>, d: TrainingDeps) {
       set({ run: { ...emptyRun(), id, phase: 'starting', backend: shortBackendLabel(s.backend.label) }, notice: undefined });
       await d.repo.save(record).catch(() => undefined);
       void d.refreshRuns();
-      d.client.train(id, record.cfg, init);
+      d.client.train(id, record.cfg, init, undefined, get().gpuBudgetMiB);
       return id;
     },
     /** Continues a saved run from its last end-of-epoch checkpoint (same settings, same run). */
@@ -191,7 +191,7 @@ export function trainingActions(store: StoreApi<StudioState>, d: TrainingDeps) {
       set({ run: { ...emptyRun(), id: saved.id, phase: 'starting', backend: shortBackendLabel(get().backend.label), steps, epochs: cp.epochs, totalSteps: saved.totalSteps, mapping: cp.mapping, elapsed: offset, startedAt: d.now() - 1000 * offset }, notice: undefined });
       await d.repo.save(record).catch(() => undefined);
       void d.refreshRuns();
-      d.client.train(saved.id, saved.cfg, undefined, cp);
+      d.client.train(saved.id, saved.cfg, undefined, cp, get().gpuBudgetMiB);
       return true;
     },
     pause(): void { if (get().run.phase === 'running') d.client.pause(); },

@@ -24,7 +24,8 @@ function BackendBadge() {
   const busy = useStudio((s) => isActive(s.run.phase));
   const a = useActions();
   const [why, setWhy] = useState(false);
-  const detail = `${b.label} · ${b.runtime}${b.isolated ? ` · cross-origin isolated, ${b.threads} wasm threads` : ' · not cross-origin isolated (1 wasm thread)'}`;
+  const limits = b.limits ? ` · GPU buffers up to ${Math.round(b.limits.maxBufferSize / 2 ** 20)} MiB, one binding up to ${Math.round(b.limits.maxStorageBufferBindingSize / 2 ** 20)} MiB` : '';
+  const detail = `${b.label} · ${b.runtime}${b.isolated ? ` · cross-origin isolated, ${b.threads} wasm threads` : ' · not cross-origin isolated (1 wasm thread)'}${limits}`;
   return (
     <div className="backend">
       <span className={`badge ${b.ep ?? b.status}`} data-testid="backend" data-ep={b.ep ?? ''} data-label={b.label} title={detail}>{shortBackend(b)}</span>

@@ -7,6 +7,8 @@ import { catalogEntryOf } from '../store/catalog.ts';
 import { PRESETS } from '../store/presets.ts';
 import { Field, fmtInt, NumberInput, Panel, Select } from './widgets.tsx';
 
+const fmtMiB = (bytes: number) => `${fmtInt(Math.round(bytes / 2 ** 20))} MiB`;
+
 const METHOD_LABELS: Record<Method, string> = { lorvp: 'LoR-VP (low-rank prompt)', vpt: 'VPT shallow', 'vpt-deep': 'VPT deep', pad: 'Pad prompt', none: 'None (linear probe)' };
 const HEAD_LABELS: Record<HeadKind, string> = { lp: 'lp — new linear head on features', fm: 'fm — linear map of source logits', flm: 'flm — frequency label mapping', ilm: 'ilm — iterative label mapping' };
 
@@ -30,6 +32,9 @@ const METHOD_NOTES: Record<Method, { trains: string; where: string; paper: strin
 
 export function MethodPanel() {
   const cfg = useStudio((s) => s.cfg);
+  const backend = useStudio((s) => s.backend);
+  const budget = useStudio((s) => s.gpuBudgetMiB);
+  const gpu = backend.ep === 'webgpu' ? backend : undefined;
   const info = useStudio((s) => s.backbone.info);
   const plan = useStudio((s) => s.plan);
   const busy = useStudio((s) => isActive(s.run.phase));
@@ -77,6 +82,9 @@ export function MethodPanel() {
         <Field label="micro-batch" hint="accumulate gradients over micro-batches of this many images (0: off) — for large backbones on small GPUs">
           <NumberInput label="micro-batch" onError={err('micro-batch')} value={cfg.microBatch} min={0} max={cfg.batchSize} integer onChange={(microBatch) => a.setCfg({ microBatch })} />
         </Field>
+        {gpu && <Field label="GPU memory budget (MiB)" hint={`what one step may use on this GPU; over it, the step is micro-batched${gpu.limits ? ` (this adapter: buffers up to ${fmtMiB(gpu.limits.maxBufferSize)}, one binding up to ${fmtMiB(gpu.limits.maxStorageBufferBindingSize)} — every tensor is kept within it)` : ''}`}>
+          <NumberInput label="GPU memory budget (MiB)" onError={err('GPU memory budget (MiB)')} testId="gpu-budget" value={budget} min={64} integer onChange={(mib) => a.setGpuBudget(mib)} />
+        </Field>}
         {cfg.method !== 'none' && <Field label="prompt learning rate" hint="the prompt's own learning rate (0: the same as the learning rate); it follows the same schedule">
           <NumberInput label="prompt learning rate" onError={err('prompt learning rate')} value={cfg.promptLr ?? 0} min={0} onChange={(promptLr) => a.setCfg({ promptLr })} />
         </Field>}

@@ -79,8 +79,8 @@ export class WorkerClient {
     const memory = { ...(await scopeMemory({ needScope: 'DedicatedWorkerGlobalScope' })), ...r.result.memory };
     return Object.keys(memory).length ? { ...r.result, memory } : r.result;
   }
-  train(runId: string, cfg: TrainConfig, init?: Record<string, WireTensor>, resume?: WireCheckpoint): void {
-    this.port.postMessage({ type: 'train', runId, cfg, init, resume }, []);
+  train(runId: string, cfg: TrainConfig, init?: Record<string, WireTensor>, resume?: WireCheckpoint, budgetMiB?: number): void {
+    this.port.postMessage({ type: 'train', runId, cfg, init, resume, budgetMiB }, []);
   }
   pause(): void { this.port.postMessage({ type: 'pause' }, []); }
   resume(): void { this.port.postMessage({ type: 'resume' }, []); }

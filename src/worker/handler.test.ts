@@ -8,6 +8,7 @@ import { loadCliData } from '../cli/dataset.ts';
 import { decodeImage } from '../data/decode-node.ts';
 import type { ImageCodec } from '../data/decode-browser.ts';
 import { DEFAULTS, type TrainConfig } from '../engine/config.ts';
+import type { Executor } from '../engine/executor.ts';
 import { train } from '../engine/trainer.ts';
 import { decodeModel } from '../onnx/codec.ts';
 import { NodeExecutor } from '../runtime/node-executor.ts';
@@ -27,12 +28,18 @@ function files(): DataFile[] {
   return out;
 }
 
-function harness(memory?: () => Promise<BenchMemory>) {
+/** onnxruntime-node posing as a GPU executor with the given binding limit (the planner's input). */
+class GpuPose extends NodeExecutor {
+  override readonly deviceMemory: boolean = true;
+  constructor(readonly limits: { maxBufferSize: number; maxStorageBufferBindingSize: number }) { super(1); }
+}
+
+function harness(memory?: () => Promise<BenchMemory>, executor: () => Executor = () => new NodeExecutor(1)) {
   const msgs: Response[] = [];
   const waiters: Array<() => void> = [];
   const h = new Handler((m) => { msgs.push(m); waiters.splice(0).forEach((w) => w()); }, {
     codec,
-    createBackend: async () => ({ executor: new NodeExecutor(1), runtime: 'onnxruntime-node', ep: 'wasm', crossOriginIsolated: false, threads: 1 }),
+    createBackend: async () => ({ executor: executor(), runtime: 'onnxruntime-node', ep: 'wasm', crossOriginIsolated: false, threads: 1 }),
     memory,
   });
   const next = async <T extends Response['type']>(type: T, from = 0): Promise<ResponseOf<T>> => {
@@ -49,8 +56,8 @@ function harness(memory?: () => Promise<BenchMemory>) {
 
 const cfg: TrainConfig = { ...DEFAULTS, method: 'lorvp', head: 'lp', rank: 2, epochs: 1, batchSize: 8, lr: 0.05, augment: false, shuffle: true, seed: 3 };
 
-async function ready() {
-  const t = harness();
+async function ready(executor?: () => Executor) {
+  const t = harness(undefined, executor);
   const bytes = readFileSync(join(FIX, 'tiny-vit.onnx'));
   await t.h.handle({ type: 'backbone', id: 1, name: 'tiny-vit.onnx', bytes: bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) });
   await t.h.handle({ type: 'data', id: 2, files: files() });
@@ -58,6 +65,17 @@ async function ready() {
 }
 
 describe('worker handler', () => {
+  it('on a GPU, plans the step within the budget it is sent and the adapter\'s binding limit, and says so', async () => {
+    const { h, next } = await ready(() => new GpuPose({ maxBufferSize: 2 ** 30, maxStorageBufferBindingSize: 4096 }));
+    await h.handle({ type: 'train', runId: 'g1', cfg, init: undefined, resume: undefined, budgetMiB: 2048 });
+    const started = await next('started');
+    expect(started.note).toMatch(/^batch 8 has a .* tensor, over this GPU's 4.00 KiB binding limit: accumulating gradients over micro-batches of [1-4] /);
+    expect((await next('done')).result.epochs).toHaveLength(1);
+    const small = await ready(() => new GpuPose({ maxBufferSize: 2 ** 30, maxStorageBufferBindingSize: 2 ** 30 }));
+    await small.h.handle({ type: 'train', runId: 'g2', cfg, init: undefined, resume: undefined, budgetMiB: 0.001 });
+    await expect(small.next('started')).rejects.toThrow(/over the 1.02 KiB memory budget/);
+  });
+
   it('describes the backbone, checks the folder and plans parameters', async () => {
     const { h, next } = await ready();
     const b = await next('backbone');

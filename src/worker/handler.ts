@@ -70,7 +70,7 @@ export class Handler {
         this.runtimeOptions = msg.options;
         this.backend = undefined;
         const b = await this.ensureBackend();
-        this.post({ type: 'ready', id: msg.id, backend: b.executor.backend, runtime: b.runtime, ep: b.ep, crossOriginIsolated: b.crossOriginIsolated, threads: b.threads });
+        this.post({ type: 'ready', id: msg.id, backend: b.executor.backend, runtime: b.runtime, ep: b.ep, crossOriginIsolated: b.crossOriginIsolated, threads: b.threads, ...(b.executor.limits ? { limits: b.executor.limits } : {}) });
         return;
       }
       case 'backbone': case 'backbone-size': {
@@ -112,7 +112,7 @@ export class Handler {
         const init = msg.init ? { ...paramsFromWire(msg.init), ...(msg.init.mapping ? { mapping: { dtype: 'int32' as const, shape: msg.init.mapping.shape, data: msg.init.mapping.data } } : {}) } : undefined;
         try {
           const { executor } = await this.ensureBackend();
-          await runTraining({ runId: msg.runId, cfg: msg.cfg, backbone: this.backbone.bytes, dataset: this.dataset, executor, init, resume: msg.resume, control, post: this.post });
+          await runTraining({ runId: msg.runId, cfg: msg.cfg, backbone: this.backbone.bytes, dataset: this.dataset, executor, init, resume: msg.resume, control, post: this.post, budgetBytes: msg.budgetMiB ? msg.budgetMiB * 2 ** 20 : undefined });
         } finally {
           this.control = undefined;
         }

@@ -4,6 +4,7 @@
 import type { StepBenchResult } from '../engine/bench.ts';
 import type { BackboneInfo } from '../engine/compile.ts';
 import type { TrainConfig } from '../engine/config.ts';
+import type { GpuLimits } from '../engine/executor.ts';
 import type { EpochMetrics, StepMetrics } from '../engine/trainer.ts';
 
 export type BackendChoice = 'auto' | 'webgpu' | 'wasm';
@@ -85,7 +86,8 @@ export type Request =
   | { type: 'backbone-size'; id: number; inputSize: number }
   | { type: 'data'; id: number; files: DataFile[] }
   | { type: 'plan'; id: number; cfg: TrainConfig; numClasses: number }
-  | { type: 'train'; runId: string; cfg: TrainConfig; init: Record<string, WireTensor> | undefined; resume: WireCheckpoint | undefined }
+  /** `budgetMiB`: on WebGPU, what one step may use (default 2 GiB); the step is micro-batched to stay under it. */
+  | { type: 'train'; runId: string; cfg: TrainConfig; init: Record<string, WireTensor> | undefined; resume: WireCheckpoint | undefined; budgetMiB?: number }
   | { type: 'pause' }
   | { type: 'resume' }
   | { type: 'stop' }
@@ -96,7 +98,7 @@ export type Request =
   | { type: 'bench'; id: number; model: ArrayBuffer | Uint8Array; cfg: TrainConfig; numClasses: number; warmup: number; steps: number; pipelined: number };
 
 export type Response =
-  | { type: 'ready'; id: number; backend: string; runtime: string; ep: 'webgpu' | 'wasm'; crossOriginIsolated: boolean; threads: number }
+  | { type: 'ready'; id: number; backend: string; runtime: string; ep: 'webgpu' | 'wasm'; crossOriginIsolated: boolean; threads: number; limits?: GpuLimits }
   | { type: 'backbone'; id: number; name: string; sha256: string; info: BackboneInfo; warnings: string[] }
   | { type: 'data-progress'; id: number; done: number; total: number }
   | { type: 'data'; id: number; summary: DatasetSummary }

@@ -76,6 +76,8 @@ export interface RunInput {
   resume?: WireCheckpoint;
   control: RunControl;
   post: (msg: Response, transfer?: Transferable[]) => void;
+  /** On a GPU: what one step may use (default BROWSER_BUDGET_BYTES). */
+  budgetBytes?: number;
 }
 
 export async function runTraining(r: RunInput): Promise<void> {
@@ -91,7 +93,8 @@ export async function runTraining(r: RunInput): Promise<void> {
   // on a GPU, keep one step under the browser's memory budget by accumulating gradients over micro-batches
   let note: string | undefined;
   if (ex.deviceMemory) {
-    const plan = planBatch(r.backbone, cfg, C, initParams(cfg, info, C), BROWSER_BUDGET_BYTES);
+    // under the budget, and every tensor within what one shader may bind on this adapter
+    const plan = planBatch(r.backbone, cfg, C, initParams(cfg, info, C), r.budgetBytes ?? BROWSER_BUDGET_BYTES, ex.limits?.maxStorageBufferBindingSize);
     if (plan.note) { note = plan.note; cfg = { ...cfg, microBatch: plan.microBatch }; }
   }
   post({ type: 'started', runId, totalSteps, trainCount: trainSrc.size, valCount: valSrc?.size ?? 0, backend: ex.backend, note });
