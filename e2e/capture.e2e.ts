@@ -26,6 +26,7 @@ async function run(query: string, name: string) {
   await setField(s.page, 'batch size', 10);
   await setField(s.page, 'learning rate', 0.01);
   await setField(s.page, 'seed', 3);
+  await s.page.waitForFunction(() => /one step of batch 10: the whole batch at once · about \d+ MiB of the 2,048 MiB budget/.test(document.querySelector('[data-testid=gpu-plan]')?.textContent ?? ''));
   const seconds = await trainAndWait(s.page);
   const snap = await snapshot(s.page);
   const tensors = readSafetensors(new Uint8Array(readFileSync(await downloadVia(s.page, 'export-prompt', name)))).tensors;

@@ -8,7 +8,7 @@ import type { WebcamFrame } from '../persist/runs.ts';
 import { DEFAULTS, type TrainConfig } from '../engine/config.ts';
 import type { EpochMetrics } from '../engine/trainer.ts';
 import type { RunRecord, StepPoint } from '../persist/runs.ts';
-import type { BackendChoice, DataFile, DatasetSummary, ParamPlan, RunDone, SampleImage, WireTensor } from '../worker/protocol.ts';
+import type { BackendChoice, DataFile, DatasetSummary, MemoryPlan, ParamPlan, RunDone, SampleImage, WireTensor } from '../worker/protocol.ts';
 import type { CatalogEntry, Normalisation } from './catalog.ts';
 
 export type Phase = 'idle' | 'starting' | 'compiling' | 'running' | 'paused' | 'stopping' | 'evaluating' | 'done' | 'stopped' | 'diverged' | 'error';
@@ -103,6 +103,8 @@ export interface StudioState {
   fieldErrors: Record<string, string>;
   /** On WebGPU: what one training step may use, in MiB (the step is micro-batched to stay under it). */
   gpuBudgetMiB: number;
+  /** On WebGPU: how the current settings' step will run (whole batch or micro-batches), refreshed after changes. */
+  memoryPlan: MemoryPlan | undefined;
 }
 
 export const STUDIO_DEFAULTS: TrainConfig = { ...DEFAULTS, epochs: 5, augment: false };
@@ -124,6 +126,7 @@ export const initialState = (): StudioState => ({
   notice: undefined,
   fieldErrors: {},
   gpuBudgetMiB: 2048,
+  memoryPlan: undefined,
   continuing: undefined,
   comparing: undefined,
   webcam: [],

@@ -12,7 +12,7 @@ import { libraryActions } from './library.ts';
 import { PRESETS } from './presets.ts';
 import { sourceActions, type Fetcher } from './sources.ts';
 import type { SettingsStore } from '../persist/settings.ts';
-import { initialState, type StudioState } from './state.ts';
+import { initialState, isActive, type StudioState } from './state.ts';
 import { trainingActions } from './training.ts';
 
 export interface StudioDeps { client: WorkerClient; repo: RunsRepo; fetch: Fetcher; now?: () => number; versions?: Record<string, string>; verboseRuntime?: boolean; threads?: number; ortBuild?: 'plain' | 'jspi' | 'asyncify'; capture?: 'on' | 'off' | 'buffers'; settings?: SettingsStore }
@@ -30,7 +30,24 @@ export function createStudio(deps: StudioDeps) {
   let planTicket = 0;
   let pendingInit: Record<string, WireTensor> | undefined;
 
+  // the GPU memory plan compiles the step (seconds on a large backbone): once the settings rest for a moment
+  let memoryTimer: ReturnType<typeof setTimeout> | undefined, memoryTicket = 0;
+  function refreshMemoryPlan(): void {
+    if (memoryTimer !== undefined) clearTimeout(memoryTimer);
+    const s = get();
+    if (s.backend.ep !== 'webgpu' || s.backbone.status !== 'ready') { if (s.memoryPlan) set({ memoryPlan: undefined }); return; }
+    memoryTimer = setTimeout(() => {
+      memoryTimer = undefined;
+      const st = get(), ticket = ++memoryTicket;
+      if (isActive(st.run.phase)) return;
+      void deps.client.memoryPlan(st.cfg, st.data.summary?.classes.length ?? 2, st.gpuBudgetMiB)
+        .then((r) => { if (ticket === memoryTicket) set({ memoryPlan: r.plan && (r.plan.error ? { ...r.plan, error: studioWords(r.plan.error) } : r.plan) }); })
+        .catch(() => undefined);
+    }, 600);
+  }
+
   async function refreshPlan(): Promise<void> {
+    refreshMemoryPlan();
     const s = get();
     if (s.backbone.status !== 'ready') { set({ plan: undefined }); return; }
     const ticket = ++planTicket;
@@ -76,11 +93,12 @@ export function createStudio(deps: StudioDeps) {
       try {
         const r = await deps.client.init(choice, { verbose: deps.verboseRuntime ?? false, threads: deps.threads, build: deps.ortBuild, capture: deps.capture });
         set({ backend: { status: 'ready', choice, label: r.backend, ep: r.ep, runtime: r.runtime, isolated: r.crossOriginIsolated, threads: r.threads, limits: r.limits } });
+        refreshMemoryPlan();
       } catch (e) {
         set({ backend: { ...get().backend, status: 'error', label: `no backend: ${e instanceof Error ? e.message : String(e)}` } });
       }
     },
-    setGpuBudget(mib: number): void { set({ gpuBudgetMiB: mib }); },
+    setGpuBudget(mib: number): void { set({ gpuBudgetMiB: mib }); refreshMemoryPlan(); },
     setCfg(patch: Partial<TrainConfig>): void {
       set({ cfg: { ...get().cfg, ...patch } });
       void refreshPlan();

@@ -1,11 +1,14 @@
 // Backbone: pick a bundled starter or a catalogue model (downloaded with a progress bar, cached in IndexedDB),
 // or drop / choose any .onnx file — with the hub's config.json / preprocessor_config.json beside it for class names,
 // normalisation and input size. Shows what the worker detected and what loading did to the file, lets the user
-// pick the input size L where the graph leaves it free, and edit the normalisation.
+// pick the input size L where the graph leaves it free, and edit the normalisation. On WebGPU: the adapter, its
+// buffer limits and how a step of the current settings will run (whole batch or micro-batches, under the budget).
 import { useActions, useStudio } from '../store/hooks.ts';
 import { catalogEntryOf } from '../store/catalog.ts';
 import { formatProgress } from '../store/download.ts';
 import { DropZone, Field, fmtInt, NumberInput, Panel } from './widgets.tsx';
+
+const mib = (bytes: number) => `${fmtInt(Math.max(1, Math.round(bytes / 2 ** 20)))} MiB`;
 
 /** Input sizes offered where the graph leaves L free (multiples of 32: every CNN stride divides them). */
 const SIZES = [64, 96, 128, 160, 192, 224, 256, 288, 320, 384, 448, 512];
@@ -14,6 +17,9 @@ export function BackbonePanel() {
   const b = useStudio((s) => s.backbone);
   const catalog = useStudio((s) => s.catalog);
   const cfg = useStudio((s) => s.cfg);
+  const backend = useStudio((s) => s.backend);
+  const memPlan = useStudio((s) => s.memoryPlan);
+  const gpu = backend.ep === 'webgpu' ? backend : undefined;
   const a = useActions();
 
   const loadFiles = async (list: File[]) => {
@@ -65,6 +71,11 @@ export function BackbonePanel() {
               </td></tr>
               <tr><th>sha256</th><td><code title={b.sha256}>{b.sha256.slice(0, 16)}…</code>{b.shaSource && <span className="muted"> ({b.shaSource === 'published' ? 'matches the published digest' : 'recorded at the first download'})</span>}</td></tr>
               <tr><th>parameters</th><td>{fmtInt(info.params)}</td></tr>
+              {gpu && <tr><th>GPU</th><td data-testid="gpu-plan">{gpu.label.replace(/^webgpu \(|\)$/g, '')}
+                {gpu.limits && <span className="muted"> · buffers up to {mib(gpu.limits.maxBufferSize)}, one binding up to {mib(gpu.limits.maxStorageBufferBindingSize)}</span>}
+                {memPlan && <div>{memPlan.error ? <span className="error">{memPlan.error}</span>
+                  : <>one step of batch {memPlan.batch}: {memPlan.microBatch ? <b>micro-batches of {memPlan.microBatch}</b> : 'the whole batch at once'} · about {mib(memPlan.peakBytes)} of the {mib(memPlan.budgetBytes)} budget, largest tensor {mib(memPlan.largestTensorBytes)}</>}</div>}
+              </td></tr>}
               <tr><th>feature width</th><td>{info.featureWidth ?? '–'}{info.numSourceClasses !== undefined && ` · ${info.numSourceClasses} source classes`}{info.featureSource && ` · feature extractor (lp reads the ${info.featureSource})`}</td></tr>
             </tbody>
           </table>

@@ -61,6 +61,7 @@ export class WorkerClient {
   backboneSize(inputSize: number) { return this.call((id) => ({ type: 'backbone-size', id, inputSize }), 'backbone'); }
   data(files: DataFile[]) { return this.call((id) => ({ type: 'data', id, files }), 'data'); }
   plan(cfg: TrainConfig, numClasses: number) { return this.call((id) => ({ type: 'plan', id, cfg, numClasses }), 'plan'); }
+  memoryPlan(cfg: TrainConfig, numClasses: number, budgetMiB: number) { return this.call((id) => ({ type: 'memory-plan', id, cfg, numClasses, budgetMiB }), 'memory-plan'); }
   exportModel(cfg: TrainConfig, numClasses: number, params: Record<string, WireTensor>, mapping: number[] | undefined) {
     return this.call((id) => ({ type: 'export-model', id, cfg, numClasses, params, mapping }), 'model');
   }

@@ -70,6 +70,12 @@ describe('worker handler', () => {
     await h.handle({ type: 'train', runId: 'g1', cfg, init: undefined, resume: undefined, budgetMiB: 2048 });
     const started = await next('started');
     expect(started.note).toMatch(/^batch 8 has a .* tensor, over this GPU's 4.00 KiB binding limit: accumulating gradients over micro-batches of [1-4] /);
+    // the plan shown before training is the one the run used
+    await h.handle({ type: 'memory-plan', id: 9, cfg, numClasses: 3, budgetMiB: 2048 });
+    await next('done');
+    const mp = (await next('memory-plan')).plan!;
+    expect(mp.note).toBe(started.note);
+    expect(mp.microBatch).toBe(Number(/micro-batches of (\d+)/.exec(started.note!)![1]));
     expect((await next('done')).result.epochs).toHaveLength(1);
     const small = await ready(() => new GpuPose({ maxBufferSize: 2 ** 30, maxStorageBufferBindingSize: 2 ** 30 }));
     await small.h.handle({ type: 'train', runId: 'g2', cfg, init: undefined, resume: undefined, budgetMiB: 0.001 });

@@ -11,7 +11,8 @@ import { backboneInfo, configBackbone, describeBackbone, exportDeployable, initP
 import { ConfigError, validateConfig, type TrainConfig } from '../engine/config.ts';
 import type { Executor } from '../engine/executor.ts';
 import { Dataset } from './dataset.ts';
-import type { BackendChoice, BenchMemory, ParamPlan, Request, Response, RuntimeOptions } from './protocol.ts';
+import type { BackendChoice, BenchMemory, MemoryPlan, ParamPlan, Request, Response, RuntimeOptions } from './protocol.ts';
+import { planBatch } from '../engine/budget.ts';
 import { Classifier, evaluateRun, paramsFromWire } from './inference.ts';
 import { RunControl, runTraining } from './run.ts';
 
@@ -103,6 +104,11 @@ export class Handler {
       case 'plan':
         this.post({ type: 'plan', id: msg.id, plan: this.plan(msg.cfg, msg.numClasses) });
         return;
+      case 'memory-plan': {
+        const { executor } = await this.ensureBackend();
+        this.post({ type: 'memory-plan', id: msg.id, plan: executor.deviceMemory && this.backbone && !this.control ? this.memoryPlan(msg.cfg, msg.numClasses, msg.budgetMiB * 2 ** 20, executor) : undefined });
+        return;
+      }
       case 'train': {
         if (this.control) throw new Error('a training run is already in progress');
         if (this.benching) throw new Error('a benchmark is running');
@@ -175,6 +181,18 @@ export class Handler {
   }
 
   /** Trainable tensors of a configuration on the current backbone, or why it cannot train. */
+  /** What runTraining will plan for this step on this GPU (the same planBatch call). */
+  private memoryPlan(cfg: TrainConfig, numClasses: number, budgetBytes: number, ex: Executor): MemoryPlan {
+    const C = Math.max(numClasses, 2), info = this.backbone!.info;
+    try {
+      checkConfig(cfg, info, C);
+      const p = planBatch(this.backbone!.bytes, cfg, C, initParams(cfg, info, C), budgetBytes, ex.limits?.maxStorageBufferBindingSize);
+      return { batch: cfg.batchSize, microBatch: p.microBatch, peakBytes: p.peakBytes, largestTensorBytes: p.largestTensorBytes, budgetBytes, note: p.note };
+    } catch (e) {
+      return { batch: cfg.batchSize, microBatch: 0, peakBytes: NaN, largestTensorBytes: NaN, budgetBytes, error: e instanceof Error ? e.message : String(e) };
+    }
+  }
+
   private plan(cfg: TrainConfig, numClasses: number): ParamPlan {
     if (!this.backbone) return { shapes: {}, trainable: 0, error: 'choose a backbone first' };
     const info = this.backbone.info;

@@ -35,6 +35,10 @@ export interface DatasetSummary {
 
 export interface ParamPlan { shapes: Record<string, number[]>; trainable: number; error: string | undefined }
 
+/** On a GPU: how a step of the current settings will run — the whole batch or micro-batches of `microBatch` — its
+ * estimated peak and largest tensor, why (`note`), or why it cannot (`error`). */
+export interface MemoryPlan { batch: number; microBatch: number; peakBytes: number; largestTensorBytes: number; budgetBytes: number; note?: string; error?: string }
+
 export interface EvaluationSummary {
   accuracy: number;
   loss: number;
@@ -86,6 +90,8 @@ export type Request =
   | { type: 'backbone-size'; id: number; inputSize: number }
   | { type: 'data'; id: number; files: DataFile[] }
   | { type: 'plan'; id: number; cfg: TrainConfig; numClasses: number }
+  /** The step's memory plan on this GPU under `budgetMiB` (answered with `plan` undefined off a GPU). */
+  | { type: 'memory-plan'; id: number; cfg: TrainConfig; numClasses: number; budgetMiB: number }
   /** `budgetMiB`: on WebGPU, what one step may use (default 2 GiB); the step is micro-batched to stay under it. */
   | { type: 'train'; runId: string; cfg: TrainConfig; init: Record<string, WireTensor> | undefined; resume: WireCheckpoint | undefined; budgetMiB?: number }
   | { type: 'pause' }
@@ -103,6 +109,7 @@ export type Response =
   | { type: 'data-progress'; id: number; done: number; total: number }
   | { type: 'data'; id: number; summary: DatasetSummary }
   | { type: 'plan'; id: number; plan: ParamPlan }
+  | { type: 'memory-plan'; id: number; plan: MemoryPlan | undefined }
   /** `note`: what the worker changed to make the run fit (micro-batching under the memory budget). */
   | { type: 'started'; runId: string; totalSteps: number; trainCount: number; valCount: number; backend: string; note?: string }
   /** Whether the run's WebGPU sessions are graph-captured, in one line (sent once its sessions exist). */
