@@ -4,6 +4,7 @@
 import { Builder } from '../onnx/builder.ts';
 import type { Graph, Node, Value } from '../onnx/ir.ts';
 import { isFloat } from '../onnx/tensor.ts';
+import { mergePads } from './merge-pads.ts';
 import { getRule } from './registry.ts';
 import type { GradCtx } from './types.ts';
 
@@ -66,8 +67,9 @@ export function backward(g: Graph, opts: BackwardOptions): Map<Value, Value | nu
   };
   for (const s of opts.seeds) if (active.has(s.value)) push(s.value, s.grad);
   const total = (v: Value): Value | null => {
-    const list = contributions.get(v);
-    if (!list?.length) return null;
+    const got = contributions.get(v);
+    if (!got?.length) return null;
+    const list = mergePads(b, got);   // disjoint zero-pads of one tensor: one Concat instead of Pads and Adds
     let acc = list[0];
     for (let i = 1; i < list.length; i++) acc = b.add(acc, list[i]);
     contributions.set(v, [acc]);
