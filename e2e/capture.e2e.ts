@@ -13,7 +13,7 @@ let browser: Browser;
 beforeAll(async () => { browser = await launch(); });
 afterAll(async () => { await browser?.close(); });
 
-async function run(query: string, name: string, micro = 0) {
+async function run(query: string, name: string, micro = 0, twice = false) {
   const s: Studio = await openStudio(browser, baseUrl, `backend=webgpu&preload=0&ortlog=verbose&${query}`);
   await loadTiny(s.page);
   // the adapter's limits are shown, and the step's memory budget is a field of its own on WebGPU
@@ -28,13 +28,16 @@ async function run(query: string, name: string, micro = 0) {
   await setField(s.page, 'seed', 3);
   if (micro) await setField(s.page, 'micro-batch', micro);
   await s.page.waitForFunction((m) => new RegExp(`one step of batch 10: ${m ? `micro-batches of ${m}` : 'the whole batch at once'} · about \\d+ MiB of the 2,048 MiB budget`).test(document.querySelector('[data-testid=gpu-plan]')?.textContent ?? ''), micro);
-  const seconds = await trainAndWait(s.page);
-  const snap = await snapshot(s.page);
+  let seconds = await trainAndWait(s.page);
+  let snap = await snapshot(s.page);
+  let first: typeof snap | undefined;
+  // again in the same page: the captured sessions reuse the devices the first run released
+  if (twice) { first = snap; seconds = await trainAndWait(s.page); snap = await snapshot(s.page); }
   const tensors = readSafetensors(new Uint8Array(readFileSync(await downloadVia(s.page, 'export-prompt', name)))).tensors;
   const capture = await s.page.getAttribute('[data-testid=capture]', 'data-on');
   await screenshot(s.page, `capture-${name}`);
   await s.context.close();
-  return { s, seconds, snap, tensors, capture };
+  return { s, seconds, snap, tensors, capture, first };
 }
 
 describe('graph-captured WebGPU steps', () => {
@@ -69,8 +72,15 @@ describe('graph-captured WebGPU steps', () => {
     expect(on.snap.losses[on.snap.losses.length - 1]).toBeLessThan(on.snap.losses[0]);
   }, 600_000);
 
-  it('micro-batched (accumulate and apply captured, each on its own device): the whole batch\'s results', async () => {
-    const micro = await run('', 'micro', 5);
+  it('micro-batched (accumulate and apply captured, each on its own device), twice in one page: the whole batch\'s results', async () => {
+    const micro = await run('', 'micro', 5, true);
+    // the second run in the page (devices reused) repeats the first exactly
+    const accs = (epochs: { train_acc: number; val_acc: number | null }[]) => epochs.map((e) => [e.train_acc, e.val_acc]);
+    expect(micro.snap.epochs).toHaveLength(7);
+    expect(accs(micro.snap.epochs)).toEqual(accs(micro.first!.epochs));
+    const f = micro.first!, both = micro.snap.steps.filter((t) => f.steps.includes(t));
+    expect(both.length).toBeGreaterThanOrEqual(7);
+    expect(both.map((t) => micro.snap.losses[micro.snap.steps.indexOf(t)])).toEqual(both.map((t) => f.losses[f.steps.indexOf(t)]));
     const whole = await run('capture=0', 'whole');
     expect(micro.capture).toBe('1');
     let dTensor = 0;

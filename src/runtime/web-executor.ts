@@ -206,8 +206,16 @@ export class WebExecutor implements Executor {
     return next;
   }
 
-  /** Graph capture so far: sessions captured, and why any fell back to uncaptured runs. */
+  /** Graph capture now: captured sessions alive, and why one fell back to uncaptured runs (cleared when none is
+   * alive, i.e. between runs). */
   readonly capture = { captured: 0, fallbacks: [] as string[] };
+  /** Devices of released captured sessions, reused by the next ones: one device per live captured session, so a
+   * studio that trains run after run does not pile up devices (and their buffer pools). */
+  private spareDevices: GPUDeviceLikeWithLimits[] = [];
+  private releasedCaptured(device: GPUDeviceLikeWithLimits): void {
+    this.spareDevices.push(device);
+    if (--this.capture.captured <= 0) { this.capture.captured = 0; this.capture.fallbacks.length = 0; }
+  }
 
   /** One line for the user: whether this executor's WebGPU steps are graph-captured, and if not, why. */
   captureStatus(): { on: boolean; detail: string } | undefined {
@@ -241,18 +249,20 @@ export class WebExecutor implements Executor {
    * between devices go through the host (small: prompts, heads, optimiser state; captured.ts hostData). */
   private async createCaptured(model: Uint8Array, options: OrtModule.InferenceSession.SessionOptions, opts?: { keepOnDevice?: string[] }): Promise<ExecSession | undefined> {
     const why = (e: unknown) => (e instanceof Error ? e.message : String(e)).split('\n')[0];
-    let c: CapturedSession;
+    let c: CapturedSession, device: GPUDeviceLikeWithLimits | undefined;
     try {
+      device = this.spareDevices.pop() ?? await ownDevice();
       // the EP as an object: onnxruntime-web passes enableGraphCapture on to the WebGPU EP only then
-      const device = await ownDevice();
       const ep = { name: 'webgpu', device } as never;
       const s = await ort.InferenceSession.create(model, { ...options, executionProviders: [ep], enableGraphCapture: this.caps.capture === 'on', preferredOutputLocation: 'gpu-buffer' });
       c = new CapturedSession(ort, device as GpuDeviceLike, s, (specs) => this.allocate(specs, ep));
     } catch (e) {
       console.warn('graph capture: create failed', e);
+      if (device) this.spareDevices.push(device);
       this.capture.fallbacks.push(why(e));
       return undefined;
     }
+    const own = device;
     this.capture.captured++;
     let plain: ExecSession | undefined, first = true;
     return {
@@ -266,14 +276,18 @@ export class WebExecutor implements Executor {
           return await c.run(hs);
         } catch (e) {
           console.warn('graph capture: first run failed', e);
-          this.capture.captured--;
-          this.capture.fallbacks.push(why(e));
           await c.release();
+          this.releasedCaptured(own);
+          this.capture.fallbacks.push(why(e));
           plain = await this.createPlain(model, options, opts);
           return plain.run(feeds);
         }
       },
-      release: () => (plain ? plain.release() : c.release()),
+      release: async () => {
+        if (plain) return plain.release();
+        await c.release();
+        this.releasedCaptured(own);
+      },
     };
   }
 

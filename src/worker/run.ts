@@ -102,6 +102,12 @@ export async function runTraining(r: RunInput): Promise<void> {
   // on a GPU the loss is read back (a sync) about 5 times a second, not every step; host memory reads every step
   let last = 0, lastStep = -1, ema = 0, shown = 0;
   const spe = Math.ceil(trainSrc.size / cfg.batchSize);
+  // graph capture: said when the sessions exist, and again if a first run fell back (seen at an epoch's end)
+  let toldCapture = '';
+  const tellCapture = () => {
+    const c = ex.captureStatus?.();
+    if (c && c.detail !== toldCapture) { toldCapture = c.detail; post({ type: 'capture', runId, ...c }); }
+  };
   const res = await train({
     backbone: r.backbone, cfg, classes, train: trainSrc, val: valSrc, executor: ex, init: r.init, resume: r.resume && checkpointFromWire(r.resume),
     callbacks: {
@@ -116,7 +122,7 @@ export async function runTraining(r: RunInput): Promise<void> {
         last = now; lastStep = m.step;
         post({ type: 'step', runId, metrics: m, imagesPerS: ema, elapsed: (now - t0) / 1000 });
       },
-      onEpoch: (m) => { last = 0; lastStep = -1; post({ type: 'epoch', runId, metrics: m }); },
+      onEpoch: (m) => { last = 0; lastStep = -1; post({ type: 'epoch', runId, metrics: m }); tellCapture(); },
       onMapping: (mp, epoch) => post({ type: 'mapping', runId, epoch, mapping: Array.from(mp) }),
       onCheckpoint: (c) => {
         const checkpoint = checkpointToWire(c);
@@ -124,8 +130,7 @@ export async function runTraining(r: RunInput): Promise<void> {
       },
       shouldStop: () => r.control.stopping,
       onReady: () => {
-        const c = ex.captureStatus?.();
-        if (c) post({ type: 'capture', runId, ...c });
+        tellCapture();
         post({ type: 'state', runId, state: 'running' });
       },
     },
