@@ -1,11 +1,12 @@
 // An interrupted run resumes from its last completed epoch and ends exactly where an uninterrupted run ends:
 // a `vp-studio train` process is killed (SIGKILL) after its first checkpoint, then `--resume` finishes it.
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { readSafetensors } from '../io/safetensors.ts';
+import { readCheckpoint, RunWriter } from './run-files.ts';
 
 const REPO = join(import.meta.dirname, '../..');
 const BIN = join(REPO, 'bin/vp-studio.mjs');
@@ -38,6 +39,23 @@ describe('vp-studio train --resume', () => {
     const ta = readSafetensors(new Uint8Array(readFileSync(join(full, 'prompt.safetensors')))).tensors;
     const tb = readSafetensors(new Uint8Array(readFileSync(join(cut, 'prompt.safetensors')))).tensors;
     for (const k of Object.keys(ta)) expect(Array.from(tb[k].data as Float32Array)).toEqual(Array.from(ta[k].data as Float32Array));
+  });
+
+  it('a kill between the checkpoint\'s two renames, or mid-line in metrics.jsonl, still resumes consistently', () => {
+    const dir = join(tmp, 'torn'), w = new RunWriter(dir);
+    const ck = (epoch: number) => ({ epoch, step: 3 * epoch, rngState: [epoch, 1, 2, 3], epochs: [], mapping: undefined, tensors: { 'prompt.B': { dtype: 'float32' as const, shape: [2], data: Float32Array.of(epoch, -epoch) } } });
+    w.checkpoint(ck(1), { seed: 1 });
+    const oldJson = readFileSync(join(dir, 'checkpoint.json'), 'utf8');
+    w.checkpoint(ck(2), { seed: 1 });
+    writeFileSync(join(dir, 'checkpoint.json'), oldJson);   // killed after the tensors' rename, before the json's
+    const r = readCheckpoint(dir);
+    expect([r.ck.epoch, r.ck.step, r.ck.rngState[0]]).toEqual([2, 6, 2]);
+    expect(Array.from(r.ck.tensors['prompt.B'].data as Float32Array)).toEqual([2, -2]);
+    w.metric({ epoch: 0, step: 0, loss: 1 });
+    w.metric({ epoch: 1, step: 3, loss: 0.5 });
+    writeFileSync(join(dir, 'metrics.jsonl'), readFileSync(join(dir, 'metrics.jsonl'), 'utf8') + '{"epoch":2,"st');
+    new RunWriter(dir, 2);
+    expect(readFileSync(join(dir, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l).step)).toEqual([0, 3]);
   });
 
   it('says clearly when there is nothing to resume', () => {

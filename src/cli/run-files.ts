@@ -21,19 +21,23 @@ export class RunWriter {
     mkdirSync(dir, { recursive: true });
     const path = join(dir, 'metrics.jsonl');
     if (keepEpochs !== undefined && existsSync(path)) {
-      const kept = readFileSync(path, 'utf8').split('\n').filter((l) => l.trim() && (JSON.parse(l) as { epoch: number }).epoch < keepEpochs);
+      // a process killed mid-append leaves a torn last line: it is dropped with the epochs being repeated
+      const epochOf = (l: string) => { try { return (JSON.parse(l) as { epoch: number }).epoch; } catch { return Infinity; } };
+      const kept = readFileSync(path, 'utf8').split('\n').filter((l) => l.trim() && epochOf(l) < keepEpochs);
       writeFileSync(path, kept.map((l) => l + '\n').join(''));
     } else writeFileSync(path, '');
   }
-  /** Writes checkpoint.safetensors + checkpoint.json (each via a temporary file and a rename). */
+  /** Writes checkpoint.safetensors + checkpoint.json (each via a temporary file and a rename). The safetensors
+   * file carries the whole checkpoint (checkpoint.json's contents in its metadata), so a process killed between
+   * the two renames never leaves a tensors file of one epoch beside the step and random state of another. */
   checkpoint(ck: Checkpoint, flags: Record<string, unknown>): void {
     const t: Record<string, HostTensor> = {};
     for (const [k, v] of Object.entries(ck.tensors)) t[k] = { dtype: 'float32', shape: v.shape, data: v.data as Float32Array };
     if (ck.mapping) t.mapping = { dtype: 'int32', shape: [ck.mapping.length], data: ck.mapping };
-    const tmp = join(this.dir, 'checkpoint.safetensors.tmp');
-    writeFileSync(tmp, writeSafetensors(t));
-    renameSync(tmp, join(this.dir, 'checkpoint.safetensors'));
     const meta: CheckpointFile = { format: 'vp-studio-checkpoint/1', flags, epoch: ck.epoch, step: ck.step, rngState: ck.rngState, epochs: ck.epochs };
+    const tmp = join(this.dir, 'checkpoint.safetensors.tmp');
+    writeFileSync(tmp, writeSafetensors(t, { [CHECKPOINT_KEY]: JSON.stringify(meta) }));
+    renameSync(tmp, join(this.dir, 'checkpoint.safetensors'));
     writeFileSync(join(this.dir, 'checkpoint.json.tmp'), JSON.stringify(meta) + '\n');
     renameSync(join(this.dir, 'checkpoint.json.tmp'), join(this.dir, 'checkpoint.json'));
   }
@@ -55,7 +59,12 @@ export class RunWriter {
 }
 
 export function readTensors(path: string): Record<string, Tensor> {
-  const { tensors } = readSafetensors(new Uint8Array(readFileSync(path)));
+  return tensorsOf(readSafetensors(new Uint8Array(readFileSync(path))));
+}
+
+const CHECKPOINT_KEY = 'vp-studio-checkpoint';
+
+function tensorsOf({ tensors }: { tensors: Record<string, HostTensor> }): Record<string, Tensor> {
   const out: Record<string, Tensor> = {};
   for (const [k, v] of Object.entries(tensors)) out[k] = { dtype: v.dtype as Tensor['dtype'], shape: v.shape, data: v.data as Float32Array };
   return out;
@@ -65,7 +74,9 @@ export function readTensors(path: string): Record<string, Tensor> {
 export function readCheckpoint(dir: string): { meta: CheckpointFile; ck: Checkpoint } {
   const jp = join(dir, 'checkpoint.json'), tp = join(dir, 'checkpoint.safetensors');
   if (!existsSync(jp) || !existsSync(tp)) throw new Error(`--resume ${dir}: no checkpoint (checkpoint.json + checkpoint.safetensors are written after every epoch)`);
-  const meta = JSON.parse(readFileSync(jp, 'utf8')) as CheckpointFile;
-  const { mapping, ...tensors } = readTensors(tp);
+  const st = readSafetensors(new Uint8Array(readFileSync(tp)));
+  // the tensors' own copy of the checkpoint (always of the same epoch); checkpoint.json for older runs
+  const meta = JSON.parse(st.metadata[CHECKPOINT_KEY] ?? readFileSync(jp, 'utf8')) as CheckpointFile;
+  const { mapping, ...tensors } = tensorsOf(st);
   return { meta, ck: { epoch: meta.epoch, step: meta.step, rngState: meta.rngState, epochs: meta.epochs, tensors, mapping: mapping ? Int32Array.from(mapping.data as Int32Array) : undefined } };
 }
