@@ -35,19 +35,22 @@ const align = (n: number) => Math.max(16, Math.ceil(n / 16) * 16);
  * `device` while its GPU buffer lives on a captured session's own device (undefined: onnxruntime's default one). */
 export class WebHandle {
   readonly __handle = true as const;
+  /** Its values once read to the host (see hostData). */
+  host: ArrayBufferView | undefined;
   constructor(public t: OrtTensor, public slot?: Slot, public device?: GpuDeviceLike) {}
 }
 
-/** A handle's values on the host (a handle's values never change, so one read serves every later feed). */
+/** A handle's values on the host. A handle's values never change (moving it keeps them), so the one read is kept:
+ * parameters fed to every evaluation batch on another device are read back once, not once a batch. */
 export async function hostData(h: WebHandle): Promise<ArrayBufferView> {
   if (h.t.location === 'cpu' || h.t.location === 'cpu-pinned') return h.t.data as ArrayBufferView;
-  const data = (h.slot ? await h.slot.read() : await h.t.getData()) as ArrayBufferView;
-  return data;
+  h.host ??= (h.slot ? await h.slot.read() : await h.t.getData()) as ArrayBufferView;
+  return h.host;
 }
 
 /** A fixed buffer. Its tensor is never read with getData(): onnxruntime's Tensor turns itself into a CPU tensor
  * after a download, and a captured session must be fed the same GPU tensors every run — reads go through read(). */
-export interface Slot { name: string; buffer: GpuBufferLike; bytes: number; tensor: OrtTensor; live: Set<WebHandle>; read(): Promise<OrtModule.Tensor.DataType> }
+export interface Slot { name: string; output: boolean; buffer: GpuBufferLike; bytes: number; tensor: OrtTensor; live: Set<WebHandle>; read(): Promise<OrtModule.Tensor.DataType> }
 
 const BYTES: Record<string, number> = { float32: 4, int32: 4, uint32: 4, int64: 8, uint64: 8, float16: 2, bool: 1, uint8: 1, int8: 1 };
 
@@ -72,29 +75,35 @@ export type Alloc = (specs: { type: string; dims: readonly number[] }[]) => Prom
 export class CapturedSession {
   private inputs = new Map<string, Slot>();
   private outputs = new Map<string, Slot>();
+  /** The same feeds and fetches every run: the slots' tensors, by name. */
+  private feeds: Record<string, OrtTensor> = {};
+  private fetches: Record<string, OrtTensor> = {};
   private ready = false;
   private freeBuffers: (() => Promise<void>) | undefined;
 
   constructor(private ort: Ort, private device: GpuDeviceLike, private session: OrtModule.InferenceSession, private alloc: Alloc) {}
 
-  /** A GPU tensor over `buffer` whose getData() reads it back and whose dispose() destroys it when `owned`. */
-  private tensorOver(buffer: GpuBufferLike, type: string, dims: readonly number[], bytes: number, owned: boolean): OrtTensor {
+  /** Reads `bytes` of `buffer` back as a typed array of `type`. */
+  private reader(buffer: GpuBufferLike, type: string, bytes: number): () => Promise<OrtModule.Tensor.DataType> {
     const Arr = ARRAYS[type as keyof typeof ARRAYS];
     if (!Arr) throw new Error(`graph capture: no GPU tensors of type ${type}`);
+    return async () => new Arr(await readBuffer(this.device, buffer, bytes)) as never;
+  }
+
+  /** A GPU tensor over `buffer` whose getData() reads it back and whose dispose() destroys it when `owned`. */
+  private tensorOver(buffer: GpuBufferLike, type: string, dims: readonly number[], bytes: number, owned: boolean): OrtTensor {
     return this.ort.Tensor.fromGpuBuffer(buffer as never, {
-      dataType: type as 'float32', dims,
-      download: async () => new Arr(await readBuffer(this.device, buffer, bytes)) as never,
+      dataType: type as 'float32', dims, download: this.reader(buffer, type, bytes) as never,
       dispose: owned ? () => buffer.destroy() : undefined,
     });
   }
 
-  private slot(name: string, t: OrtTensor): Slot {
+  private slot(name: string, t: OrtTensor, output: boolean): Slot {
     const type = t.type, dims = t.dims, per = BYTES[type];
     if (!per) throw new Error(`graph capture: '${name}' has type ${type}, which has no GPU buffer here`);
     const bytes = dims.reduce((a, b) => a * b, 1) * per;
     const buffer = t.gpuBuffer as unknown as GpuBufferLike;
-    const Arr = ARRAYS[type as keyof typeof ARRAYS];
-    return { name, buffer, bytes, tensor: this.tensorOver(buffer, type, dims, bytes, false), live: new Set(), read: async () => new Arr(await readBuffer(this.device, buffer, bytes)) as never };
+    return { name, output, buffer, bytes, tensor: this.tensorOver(buffer, type, dims, bytes, false), live: new Set(), read: this.reader(buffer, type, bytes) };
   }
 
   /** Creates the fixed buffers from the first feeds and the graph's output shapes (which must be static). */
@@ -112,7 +121,9 @@ export class CapturedSession {
     const { tensors, release } = await this.alloc(specs);
     this.freeBuffers = release;
     const nIn = this.session.inputNames.length;
-    specs.forEach((s, i) => (i < nIn ? this.inputs : this.outputs).set(s.name, this.slot(s.name, tensors[i])));
+    specs.forEach((s, i) => (i < nIn ? this.inputs : this.outputs).set(s.name, this.slot(s.name, tensors[i], i >= nIn)));
+    for (const [name, slot] of this.inputs) this.feeds[name] = slot.tensor;
+    for (const [name, slot] of this.outputs) this.fetches[name] = slot.tensor;
     this.ready = true;
   }
 
@@ -132,18 +143,16 @@ export class CapturedSession {
     // 1. live handles on buffers this run overwrites move first (those fed back here move onto their input buffer)
     const fedFrom = new Map<WebHandle, Slot>();
     for (const [name, slot] of this.inputs) fedFrom.set(feeds[name], slot);
-    const keep = this.device.createCommandEncoder();
-    let kept = 0;
+    let keep: GpuEncoderLike | undefined;   // encoders only when there is something to copy (most steps: none)
     for (const [name, slot] of this.inputs) {
-      for (const h of slot.live) if (h !== feeds[name]) { this.evacuate(h, slot, keep); kept++; }
+      for (const h of slot.live) if (h !== feeds[name]) this.evacuate(h, slot, keep ??= this.device.createCommandEncoder());
     }
     for (const slot of this.outputs.values()) {
-      for (const h of slot.live) if (!fedFrom.has(h)) { this.evacuate(h, slot, keep); kept++; }
+      for (const h of slot.live) if (!fedFrom.has(h)) this.evacuate(h, slot, keep ??= this.device.createCommandEncoder());
     }
-    if (kept) q.submit([keep.finish()]);
+    if (keep) q.submit([keep.finish()]);
     // 2. the feeds into the input buffers
-    const enc = this.device.createCommandEncoder();
-    let copies = 0;
+    let enc: GpuEncoderLike | undefined;
     for (const [name, slot] of this.inputs) {
       const h = feeds[name];
       if (h.slot === slot) continue;
@@ -151,7 +160,7 @@ export class CapturedSession {
       if (h.t.dims.length !== slot.tensor.dims.length || h.t.dims.some((d, i) => d !== slot.tensor.dims[i]) || h.t.type !== slot.tensor.type) {
         throw new Error(`graph capture: '${name}' was ${slot.tensor.type}[${slot.tensor.dims}] when captured, now ${h.t.type}[${h.t.dims}]`);
       }
-      if (h.t.location === 'gpu-buffer' && h.device === this.device) { enc.copyBufferToBuffer(h.t.gpuBuffer as never, 0, slot.buffer, 0, Math.ceil(bytes / 4) * 4); copies++; }
+      if (h.t.location === 'gpu-buffer' && h.device === this.device) (enc ??= this.device.createCommandEncoder()).copyBufferToBuffer(h.t.gpuBuffer as never, 0, slot.buffer, 0, Math.ceil(bytes / 4) * 4);
       else {
         // a host tensor, or a GPU one on another device (through the host)
         const d = await hostData(h);
@@ -159,16 +168,13 @@ export class CapturedSession {
         q.writeBuffer(slot.buffer, 0, raw.byteLength % 4 ? Uint8Array.from({ length: Math.ceil(raw.byteLength / 4) * 4 }, (_, i) => raw[i] ?? 0) : raw);
       }
     }
-    if (copies) q.submit([enc.finish()]);
+    if (enc) q.submit([enc.finish()]);
     // 3. fed-back output handles now equal their input buffer's contents: they move there
     for (const [h, slot] of fedFrom) {
-      if (h.slot && h.slot !== slot && [...this.outputs.values()].includes(h.slot)) { h.slot.live.delete(h); h.t = slot.tensor; h.slot = slot; h.device = this.device; slot.live.add(h); }
+      if (h.slot && h.slot !== slot && h.slot.output && this.outputs.get(h.slot.name) === h.slot) { h.slot.live.delete(h); h.t = slot.tensor; h.slot = slot; h.device = this.device; slot.live.add(h); }
     }
     // 4. the replay (the first run records it)
-    const f: Record<string, OrtTensor> = {}, fetches: Record<string, OrtTensor> = {};
-    for (const [name, slot] of this.inputs) f[name] = slot.tensor;
-    for (const [name, slot] of this.outputs) fetches[name] = slot.tensor;
-    await this.session.run(f, fetches);
+    await this.session.run(this.feeds, this.fetches);
     const out: Record<string, WebHandle> = {};
     for (const [name, slot] of this.outputs) { const h = new WebHandle(slot.tensor, slot, this.device); slot.live.add(h); out[name] = h; }
     return out;
@@ -177,10 +183,9 @@ export class CapturedSession {
   async release(): Promise<void> {
     await this.session.release();
     // handles still alive keep their values: they move to copies of their own before the buffers go
-    const enc = this.device.createCommandEncoder();
-    let n = 0;
-    for (const slot of [...this.inputs.values(), ...this.outputs.values()]) for (const h of slot.live) { this.evacuate(h, slot, enc); n++; }
-    if (n) this.device.queue.submit([enc.finish()]);
+    let enc: GpuEncoderLike | undefined;
+    for (const slot of [...this.inputs.values(), ...this.outputs.values()]) for (const h of slot.live) this.evacuate(h, slot, enc ??= this.device.createCommandEncoder());
+    if (enc) this.device.queue.submit([enc.finish()]);
     this.inputs.clear(); this.outputs.clear();
     await this.freeBuffers?.();
   }
