@@ -9,8 +9,7 @@
 // output is placed on the CPU. Sessions are created one at a time (the EP shares one device).
 import * as ort from 'onnxruntime-node';
 import type { ExecSession, Executor, Handle } from '../engine/executor.ts';
-import { encodeModel } from '../onnx/codec.ts';
-import { Graph } from '../onnx/ir.ts';
+import { elementwiseModel } from '../onnx/tiny.ts';
 import { outputNames } from '../onnx/peek.ts';
 import type { DType, Tensor } from '../onnx/tensor.ts';
 import { execSession, fromOrt, toOrt, unwrap, wrap } from './ort-node.ts';
@@ -27,19 +26,6 @@ export function webgpuFailure(e: unknown): string {
   return `--ep webgpu: the WebGPU EP failed: ${first}`;
 }
 
-/** One node, y = op(x), on a tensor of any shape. */
-function oneNode(op: string, dtype: DType, a: number): Uint8Array {
-  const g = new Graph();
-  const x = g.value('x');
-  x.dtype = dtype; x.shape = Array.from({ length: a }, (_, i) => `d${i}`);
-  g.inputs = [x];
-  const y = g.value('y');
-  g.addNode(op, op === 'Add' ? [x, x] : [x], [y]);
-  y.dtype = dtype; y.shape = [...x.shape];
-  g.outputs = [y];
-  return encodeModel(g);
-}
-
 export class NodeWebGpuExecutor implements Executor {
   readonly deviceMemory = true;
   private creating: Promise<unknown> = Promise.resolve();
@@ -51,10 +37,10 @@ export class NodeWebGpuExecutor implements Executor {
     const bundled = ort.listSupportedBackends().find((b) => b.name === 'webgpu');
     if (!bundled) throw new Error(`--ep webgpu: this onnxruntime-node (${ort.env.versions.node}) has no WebGPU EP on ${process.platform}-${process.arch}`);
     try {
-      const s = await ort.InferenceSession.create(oneNode('Add', 'float32', 1), { executionProviders: ['webgpu'], logSeverityLevel: 3 });
-      const out = await s.run({ x: new ort.Tensor('float32', Float32Array.of(1, 2, 3), [3]) });
+      const s = await ort.InferenceSession.create(elementwiseModel('Add', [{ dtype: 'float32', shape: [3] }]), { executionProviders: ['webgpu'], logSeverityLevel: 3 });
+      const out = await s.run({ x0: new ort.Tensor('float32', Float32Array.of(1, 2, 3), [3]) });
       await s.release();
-      if ((out.y.data as Float32Array)[2] !== 6) throw new Error('the probe computed a wrong result');
+      if ((out.y0.data as Float32Array)[2] !== 6) throw new Error('the probe computed a wrong result');
     } catch (e) {
       throw new Error(webgpuFailure(e));
     }
@@ -90,12 +76,13 @@ export class NodeWebGpuExecutor implements Executor {
     const key = `${t.type}/${t.dims.length}`;
     let reader = this.readers.get(key);
     if (!reader) {
-      reader = this.creating.then(() => ort.InferenceSession.create(oneNode('Identity', t.type as DType, t.dims.length), { executionProviders: ['webgpu'], graphOptimizationLevel: 'disabled', logSeverityLevel: 3 }));
+      const shape = t.dims.map((_, i) => `d${i}`);   // one reader per type and rank, any size
+      reader = this.creating.then(() => ort.InferenceSession.create(elementwiseModel('Identity', [{ dtype: t.type as DType, shape }]), { executionProviders: ['webgpu'], graphOptimizationLevel: 'disabled', logSeverityLevel: 3 }));
       this.creating = reader.catch(() => undefined);
       this.readers.set(key, reader);
     }
-    const out = await (await reader).run({ x: t });
-    return fromOrt(out.y);
+    const out = await (await reader).run({ x0: t });
+    return fromOrt(out.y0);
   }
 
   dispose(h: Handle): void {

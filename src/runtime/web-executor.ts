@@ -8,8 +8,7 @@
 import type * as OrtModule from 'onnxruntime-web/webgpu';
 import type { ExecSession, Executor, GpuLimits, Handle } from '../engine/executor.ts';
 import type { Tensor } from '../onnx/tensor.ts';
-import { encodeModel } from '../onnx/codec.ts';
-import { Graph } from '../onnx/ir.ts';
+import { elementwiseModel } from '../onnx/tiny.ts';
 import { outputNames } from '../onnx/peek.ts';
 import { CapturedSession, hostData, WebHandle, type GpuDeviceLike } from './captured.ts';
 
@@ -117,10 +116,10 @@ export async function detectCapabilities(prefer: Ep | 'auto' = 'auto', verbose =
   let isolated = false, threads = 1;
   try {
     ({ isolated, threads } = configureEnv(await loadOrt(build), verbose, threadsWanted));
-    const s = await ort.InferenceSession.create(probeModel(), { executionProviders: ['webgpu'] });
-    const x = new ort.Tensor('float32', Float32Array.of(1, 2, 3), [3]);
-    const out = await s.run({ x });
-    const y = out.y.data;
+    // y = x + x on [3]: proves the EP can compile and run a kernel
+    const s = await ort.InferenceSession.create(elementwiseModel('Add', [{ dtype: 'float32', shape: [3] }]), { executionProviders: ['webgpu'] });
+    const out = await s.run({ x0: new ort.Tensor('float32', Float32Array.of(1, 2, 3), [3]) });
+    const y = out.y0.data;
     await s.release();
     if (!(y instanceof Float32Array) || y[2] !== 6) throw new Error('probe computed a wrong result');
   } catch (e) {
@@ -145,18 +144,6 @@ async function ownDevice(): Promise<GPUDeviceLikeWithLimits> {
 }
 type GPUDeviceLikeWithLimits = GpuDeviceLike & { destroy(): void };
 
-/** A one-node graph y = x + x (float32 [3]) that proves the EP can compile and run a kernel. */
-function probeModel(): Uint8Array {
-  const g = new Graph();
-  const x = g.value('x');
-  x.dtype = 'float32'; x.shape = [3];
-  g.inputs = [x];
-  const y = g.value('y');
-  g.addNode('Add', [x, x], [y]);
-  y.dtype = 'float32'; y.shape = [3];
-  g.outputs = [y];
-  return encodeModel(g);
-}
 
 const handle = (h: Handle): WebHandle => {
   if (!(h instanceof WebHandle)) throw new Error('internal: handle from another executor');
@@ -301,20 +288,14 @@ export class WebExecutor implements Executor {
   /** GPU tensors that onnxruntime allocated (captured.ts says why): the outputs y_i = x_i + x_i of a one-off
    * session fed zeros; the session lives as long as its buffers. */
   private async allocate(specs: { type: string; dims: readonly number[] }[], ep: OrtModule.InferenceSession.ExecutionProviderConfig): Promise<{ tensors: OrtModule.Tensor[]; release(): Promise<void> }> {
-    const g = new Graph();
     const feeds: Record<string, OrtModule.Tensor> = {};
     specs.forEach((sp, i) => {
       if (sp.type !== 'float32' && sp.type !== 'int32') throw new Error(`graph capture: cannot allocate a ${sp.type} buffer`);
-      const x = g.value(`x${i}`), y = g.value(`y${i}`);
-      x.dtype = sp.type; x.shape = [...sp.dims];
-      g.inputs.push(x);
-      g.addNode('Add', [x, x], [y]);
-      y.dtype = sp.type; y.shape = [...sp.dims];
-      g.outputs.push(y);
       const n = sp.dims.reduce((a, b) => a * b, 1);
-      feeds[x.name] = new ort.Tensor(sp.type, sp.type === 'float32' ? new Float32Array(n) : new Int32Array(n), sp.dims);
+      feeds[`x${i}`] = new ort.Tensor(sp.type, sp.type === 'float32' ? new Float32Array(n) : new Int32Array(n), sp.dims);
     });
-    const s = await this.createSessionQueued(encodeModel(g), { executionProviders: [ep], preferredOutputLocation: 'gpu-buffer' });
+    const model = elementwiseModel('Add', specs.map((sp) => ({ dtype: sp.type as 'float32' | 'int32', shape: sp.dims })));
+    const s = await this.createSessionQueued(model, { executionProviders: [ep], preferredOutputLocation: 'gpu-buffer' });
     const out = await s.run(feeds);
     const tensors = specs.map((_, i) => out[`y${i}`]);
     return { tensors, release: async () => { for (const t of tensors) t.dispose(); await s.release(); } };
