@@ -12,9 +12,8 @@ import { ConfigError, validateConfig, type TrainConfig } from '../engine/config.
 import type { Executor } from '../engine/executor.ts';
 import { Dataset } from './dataset.ts';
 import type { BackendChoice, BenchMemory, MemoryPlan, ParamPlan, Request, Response, RuntimeOptions } from './protocol.ts';
-import { planBatch } from '../engine/budget.ts';
 import { Classifier, evaluateRun, paramsFromWire } from './inference.ts';
-import { RunControl, runTraining } from './run.ts';
+import { planGpuStep, RunControl, runTraining } from './run.ts';
 
 export interface Backend { executor: Executor; runtime: string; ep: 'webgpu' | 'wasm'; crossOriginIsolated: boolean; threads: number }
 
@@ -181,12 +180,12 @@ export class Handler {
   }
 
   /** Trainable tensors of a configuration on the current backbone, or why it cannot train. */
-  /** What runTraining will plan for this step on this GPU (the same planBatch call). */
+  /** What runTraining will plan for this step on this GPU (the same planGpuStep call). */
   private memoryPlan(cfg: TrainConfig, numClasses: number, budgetBytes: number, ex: Executor): MemoryPlan {
     const C = Math.max(numClasses, 2), info = this.backbone!.info;
     try {
       checkConfig(cfg, info, C);
-      const p = planBatch(this.backbone!.bytes, cfg, C, initParams(cfg, info, C), budgetBytes, ex.limits?.maxStorageBufferBindingSize);
+      const p = planGpuStep(ex, this.backbone!.bytes, info, cfg, C, budgetBytes);
       return { batch: cfg.batchSize, microBatch: p.microBatch, peakBytes: p.peakBytes, largestTensorBytes: p.largestTensorBytes, budgetBytes, note: p.note };
     } catch (e) {
       return { batch: cfg.batchSize, microBatch: 0, peakBytes: NaN, largestTensorBytes: NaN, budgetBytes, error: e instanceof Error ? e.message : String(e) };

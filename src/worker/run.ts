@@ -1,8 +1,8 @@
 // One training run inside the worker: the engine's train() over the dataset's ImageSources on the chosen
 // Executor, with pause (a gate awaited before every batch), stop (the trainer's shouldStop), live step/epoch
 // messages, then a final validation pass for per-class accuracy, the confusion matrix and sample images.
-import { BROWSER_BUDGET_BYTES, planBatch } from '../engine/budget.ts';
-import { backboneInfo, compileEval, configBackbone, initParams } from '../engine/compile.ts';
+import { BROWSER_BUDGET_BYTES, planBatch, type BatchPlan } from '../engine/budget.ts';
+import { backboneInfo, compileEval, configBackbone, initParams, type BackboneInfo } from '../engine/compile.ts';
 import { validateConfig, type TrainConfig } from '../engine/config.ts';
 import type { Executor, Handle } from '../engine/executor.ts';
 import { mappingMatrix } from '../engine/mapping.ts';
@@ -80,6 +80,12 @@ export interface RunInput {
   budgetBytes?: number;
 }
 
+/** A GPU step's plan: under the budget (default BROWSER_BUDGET_BYTES), every tensor within what one shader may bind
+ * on this adapter. The run and the Backbone panel's preview (handler 'memory-plan') both ask here. */
+export function planGpuStep(ex: Executor, backbone: Uint8Array, info: BackboneInfo, cfg: TrainConfig, numClasses: number, budgetBytes = BROWSER_BUDGET_BYTES): BatchPlan {
+  return planBatch(backbone, cfg, numClasses, initParams(cfg, info, numClasses), budgetBytes, ex.limits?.maxStorageBufferBindingSize);
+}
+
 export async function runTraining(r: RunInput): Promise<void> {
   const { dataset: ds, executor: ex, post, runId } = r;
   let cfg = r.cfg;
@@ -93,8 +99,7 @@ export async function runTraining(r: RunInput): Promise<void> {
   // on a GPU, keep one step under the browser's memory budget by accumulating gradients over micro-batches
   let note: string | undefined;
   if (ex.deviceMemory) {
-    // under the budget, and every tensor within what one shader may bind on this adapter
-    const plan = planBatch(r.backbone, cfg, C, initParams(cfg, info, C), r.budgetBytes ?? BROWSER_BUDGET_BYTES, ex.limits?.maxStorageBufferBindingSize);
+    const plan = planGpuStep(ex, r.backbone, info, cfg, C, r.budgetBytes);
     if (plan.note) { note = plan.note; cfg = { ...cfg, microBatch: plan.microBatch }; }
   }
   post({ type: 'started', runId, totalSteps, trainCount: trainSrc.size, valCount: valSrc?.size ?? 0, backend: ex.backend, note });
