@@ -199,8 +199,7 @@ export function compileApply(c: TrainConfig, params: Record<string, Tensor>): Co
   for (const [k, t] of Object.entries(params)) { const p = addInput(g, k, 'float32', t.shape); pv.set(k, p); gv.set(p, addInput(g, `grad.${k}`, 'float32', t.shape)); }
   g.outputs = emitOptimizer(g, c, pv, gv, io);
   g.inputs = g.inputs.filter((v) => v.users.size > 0);
-  outputsByKernel(g);
-  assertValid(g);
+  finish(g);
   return { graph: g, io, batch: 0 };
 }
 
@@ -235,8 +234,7 @@ function compileStep(bytes: Uint8Array, c: TrainConfig, numClasses: number, batc
   g.outputs = [rename(g, loss, 'loss'), rename(g, metrics, 'metrics.next'), ...outs];
   removeDeadNodes(g);
   g.inputs = g.inputs.filter((v) => v.users.size > 0 || v.name === 'images');
-  outputsByKernel(g);
-  assertValid(g);
+  finish(g);
   return { graph: g, io, batch };
 }
 
@@ -269,8 +267,7 @@ export function compileEval(bytes: Uint8Array, c: TrainConfig, numClasses: numbe
   if (f.sourceLogits) outs.push(rename(g, f.sourceLogits, 'source_logits'));
   g.outputs = outs;
   removeDeadNodes(g);
-  outputsByKernel(g);
-  assertValid(g);
+  finish(g);
   return { graph: g, batch, io: { images: 'images', mapping: f.mapping?.name, params: [...f.params.keys()], states: [], logits: 'logits', sourceLogits: f.sourceLogits ? 'source_logits' : undefined, newParams: {}, newStates: {} } };
 }
 
@@ -296,6 +293,13 @@ export function exportDeployable(bytes: Uint8Array, c: TrainConfig, numClasses: 
   return encodeModel(g);
 }
 
+/** The last pass of every compiled graph: outputs written by kernels (passes/output-kernels.ts: graph capture
+ * needs it), then the checker. */
+function finish(g: Graph): void {
+  outputsByKernel(g);
+  assertValid(g);
+}
+
 /** Gives a value a fixed public name via Identity (graph inputs/outputs must keep stable names). */
 function rename(g: Graph, v: Value, name: string): Value {
   if (g.has(name)) throw new Error(`internal: output name '${name}' is taken`);
@@ -316,8 +320,7 @@ export function compileFeatures(bytes: Uint8Array, c: TrainConfig, numClasses: n
   f.g.outputs = [rename(f.g, headIn, 'features')];
   removeDeadNodes(f.g);
   f.g.inputs = f.g.inputs.filter((v) => v.name === 'images');
-  outputsByKernel(f.g);
-  assertValid(f.g);
+  finish(f.g);
   return { graph: f.g, batch, io: { images: 'images', params: [], states: [], logits: 'features', newParams: {}, newStates: {} } };
 }
 
@@ -338,7 +341,6 @@ export function compileHeadStep(c: TrainConfig, numClasses: number, batch: numbe
   g.outputs = [rename(g, loss, 'loss'), rename(g, metrics, 'metrics.next'), ...outs];
   removeDeadNodes(g);
   g.inputs = g.inputs.filter((v) => v.users.size > 0);
-  outputsByKernel(g);
-  assertValid(g);
+  finish(g);
   return { graph: g, io, batch };
 }
