@@ -193,15 +193,15 @@ export class WebExecutor implements Executor {
     return next;
   }
 
-  /** Graph capture now: captured sessions alive, and why one fell back to uncaptured runs (cleared when none is
-   * alive, i.e. between runs). */
-  readonly capture = { captured: 0, fallbacks: [] as string[] };
+  /** Graph capture now: captured sessions alive, and why the last one fell back to uncaptured runs (cleared when
+   * none is alive, i.e. between runs). */
+  private capture: { live: number; failure: string | undefined } = { live: 0, failure: undefined };
   /** Devices of released captured sessions, reused by the next ones: one device per live captured session, so a
    * studio that trains run after run does not pile up devices (and their buffer pools). */
   private spareDevices: GPUDeviceLikeWithLimits[] = [];
   private releasedCaptured(device: GPUDeviceLikeWithLimits): void {
     this.spareDevices.push(device);
-    if (--this.capture.captured <= 0) { this.capture.captured = 0; this.capture.fallbacks.length = 0; }
+    if (--this.capture.live <= 0) this.capture = { live: 0, failure: undefined };
   }
 
   /** One line for the user: whether this executor's WebGPU steps are graph-captured, and if not, why. */
@@ -209,9 +209,8 @@ export class WebExecutor implements Executor {
     if (this.caps.ep !== 'webgpu') return undefined;
     if (this.caps.capture === 'off') return { on: false, detail: 'graph capture off (?capture=0): every kernel is dispatched from JavaScript' };
     if (this.caps.capture === 'buffers') return { on: false, detail: 'graph capture off (?capture=buffers): fixed buffers and feed-back only' };
-    const f = this.capture.fallbacks;
-    if (f.length) return { on: false, detail: `graph capture failed, so steps run uncaptured (slower): ${f[f.length - 1]}` };
-    return { on: true, detail: `graph capture on (${this.capture.captured} sessions): each step is one replay` };
+    if (this.capture.failure) return { on: false, detail: `graph capture failed, so steps run uncaptured (slower): ${this.capture.failure}` };
+    return { on: true, detail: `graph capture on (${this.capture.live} sessions): each step is one replay` };
   }
 
   private async create(model: Uint8Array, opts?: { keepOnDevice?: string[] }): Promise<ExecSession> {
@@ -246,11 +245,11 @@ export class WebExecutor implements Executor {
     } catch (e) {
       console.warn('graph capture: create failed', e);
       if (device) this.spareDevices.push(device);
-      this.capture.fallbacks.push(why(e));
+      this.capture.failure = why(e);
       return undefined;
     }
     const own = device;
-    this.capture.captured++;
+    this.capture.live++;
     let plain: ExecSession | undefined, first = true;
     return {
       run: async (feeds) => {
@@ -265,7 +264,7 @@ export class WebExecutor implements Executor {
           console.warn('graph capture: first run failed', e);
           await c.release();
           this.releasedCaptured(own);
-          this.capture.fallbacks.push(why(e));
+          this.capture.failure = why(e);
           plain = await this.createPlain(model, options, opts);
           return plain.run(feeds);
         }
