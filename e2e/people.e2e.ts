@@ -172,7 +172,8 @@ describe.sequential('the studio for people', () => {
       await page.click('[data-testid=webcam-collect] summary');
       await page.fill('[data-testid=webcam-class]', 'd_wave');
       await page.click('[data-testid=webcam-start]');
-      const rec = page.locator('[data-testid=webcam-record]');
+      const rec = page.locator('[data-testid=webcam-record]:not([disabled])'); // the camera's first frame is in
+      await rec.waitFor({ timeout: 60_000 });
       await rec.hover();
       await page.mouse.down();
       await page.waitForTimeout(1500);

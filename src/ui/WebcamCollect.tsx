@@ -1,6 +1,8 @@
 // Collect a class from the webcam (as Teachable Machine does): name the class, start the camera, hold the record
-// button (mouse, touch, or Space / Enter held) to grab a frame every 200 ms; the frames join the loaded data as that
-// class (saved with the project's data in IndexedDB) and can be removed one by one.
+// button (mouse, touch, or Space / Enter held) to grab a frame at once and then every 200 ms; the frames join the
+// loaded data as that class (saved with the project's data in IndexedDB) and can be removed one by one. The record
+// button waits for the camera's first frame, and releasing it waits for every frame still being encoded (a slow
+// machine's PNG encoder can take longer than the hold itself), so a hold never yields nothing.
 import { useEffect, useRef, useState } from 'react';
 import { useActions, useStudio } from '../store/hooks.ts';
 import { BlobImage } from './widgets.tsx';
@@ -15,33 +17,46 @@ export function WebcamCollect() {
   const [cls, setCls] = useState('');
   const [error, setError] = useState<string>();
   const [recording, setRecording] = useState(false);
-  const grabbed = useRef<Blob[]>([]);
+  const [ready, setReady] = useState(false);
+  const grabbed = useRef<Promise<Blob | null>[]>([]);
   useEffect(() => () => stream?.getTracks().forEach((t) => t.stop()), [stream]);
   useEffect(() => {
     if (!recording) return;
-    const id = setInterval(() => {
+    const grab = () => {
       const v = video.current;
       if (!v || !v.videoWidth) return;
       const c = document.createElement('canvas');
       c.width = v.videoWidth; c.height = v.videoHeight;
       c.getContext('2d')?.drawImage(v, 0, 0);
-      c.toBlob((b) => { if (b) grabbed.current.push(b); }, 'image/png');
-    }, EVERY_MS);
+      grabbed.current.push(new Promise((done) => c.toBlob(done, 'image/png')));
+    };
+    grab();
+    const id = setInterval(grab, EVERY_MS);
     return () => clearInterval(id);
   }, [recording]);
   const start = async () => {
     try {
       const s = await navigator.mediaDevices.getUserMedia({ video: true });
-      setStream(s); setError(undefined);
-      if (video.current) { video.current.srcObject = s; await video.current.play(); }
+      setStream(s); setError(undefined); setReady(false);
+      const v = video.current;
+      if (v) {
+        v.srcObject = s;
+        v.onloadeddata = () => setReady(v.videoWidth > 0);
+        await v.play();
+        if (v.videoWidth > 0) setReady(true);
+      }
     } catch (e) { setError(`the webcam: ${e instanceof Error ? e.message : String(e)}`); }
   };
   const begin = () => { if (!cls.trim()) { setError('name the class first'); return; } grabbed.current = []; setRecording(true); };
   const end = () => {
     if (!recording) return;
     setRecording(false);
-    // the last toBlob callbacks land shortly after the button is released
-    setTimeout(() => { const b = grabbed.current; grabbed.current = []; if (b.length) void a.addWebcamFrames(cls, b); }, 100);
+    const pending = grabbed.current;
+    grabbed.current = [];
+    void Promise.all(pending).then((bs) => {
+      const b = bs.filter((x): x is Blob => x !== null);
+      if (b.length) void a.addWebcamFrames(cls, b);
+    });
   };
   const classes = [...new Set(frames.map((f) => f.cls))];
   return (
@@ -53,11 +68,11 @@ export function WebcamCollect() {
       </div>
       <video ref={video} muted playsInline width={160} hidden={!stream} />
       {stream && (
-        <button className={recording ? 'primary' : ''} data-testid="webcam-record" aria-pressed={recording}
+        <button className={recording ? 'primary' : ''} data-testid="webcam-record" aria-pressed={recording} disabled={!ready}
           onPointerDown={begin} onPointerUp={end} onPointerLeave={end}
           onKeyDown={(e) => { if ((e.key === ' ' || e.key === 'Enter') && !e.repeat) { e.preventDefault(); begin(); } }}
           onKeyUp={(e) => { if (e.key === ' ' || e.key === 'Enter') { e.preventDefault(); end(); } }}>
-          {recording ? 'Recording…' : 'Hold to record'}
+          {!ready ? 'Starting the camera…' : recording ? 'Recording…' : 'Hold to record'}
         </button>
       )}
       {error && <div className="error" role="alert">{error}</div>}
