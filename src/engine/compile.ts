@@ -12,6 +12,7 @@ import { loadRecord } from '../onnx/backbone.ts';
 import { prepareGraph } from '../onnx/load.ts';
 import { removeDeadNodes } from '../onnx/passes/dce.ts';
 import { outputsByKernel } from '../onnx/passes/output-kernels.ts';
+import { fuseGelu, lowerGelu } from '../onnx/passes/fuse-gelu.ts';
 import { toposort } from '../onnx/passes/toposort.ts';
 import type { Tensor } from '../onnx/tensor.ts';
 import { analyze, type Analysis, type Family } from './analyze.ts';
@@ -181,8 +182,8 @@ function buildForward(bytes: Uint8Array, c: TrainConfig, numClasses: number, bat
 
 const shapesOf = (p: Record<string, Tensor>) => Object.fromEntries(Object.entries(p).map(([k, t]) => [k, t.shape]));
 
-export function compileTrainStep(bytes: Uint8Array, c: TrainConfig, numClasses: number, batch: number, params: Record<string, Tensor>): Compiled {
-  return compileStep(bytes, c, numClasses, batch, params, 'step');
+export function compileTrainStep(bytes: Uint8Array, c: TrainConfig, numClasses: number, batch: number, params: Record<string, Tensor>, o: StepOptions = {}): Compiled {
+  return compileStep(bytes, c, numClasses, batch, params, 'step', o);
 }
 
 /** Gradient accumulation, part 1: forward + backward on a micro-batch, adding the gradients to `accum.<name>`. */
@@ -203,7 +204,10 @@ export function compileApply(c: TrainConfig, params: Record<string, Tensor>): Co
   return { graph: g, io, batch: 0 };
 }
 
-function compileStep(bytes: Uint8Array, c: TrainConfig, numClasses: number, batch: number, params: Record<string, Tensor>, mode: 'step' | 'accumulate'): Compiled {
+/** Compiler switches for measurements and tests (the product always uses the defaults). */
+export interface StepOptions { /** fuse exported GELU chains before differentiating (default true) */ fuseGelu?: boolean }
+
+function compileStep(bytes: Uint8Array, c: TrainConfig, numClasses: number, batch: number, params: Record<string, Tensor>, mode: 'step' | 'accumulate', o: StepOptions = {}): Compiled {
   const f = buildForward(bytes, c, numClasses, batch, shapesOf(params));
   const { g, b } = f;
   const labels = addInput(g, 'labels', 'int32', [batch]);
@@ -211,6 +215,7 @@ function compileStep(bytes: Uint8Array, c: TrainConfig, numClasses: number, batc
   const { loss, dlogits, perSample } = crossEntropy(b, f.logits, labels, weights);
   const metrics = accumulateMetrics(b, addInput(g, 'metrics', 'float32', [2]), f.logits, labels, weights, perSample);
   const wrt = [...f.params.values()];
+  if (o.fuseGelu !== false) fuseGelu(g);   // one Gelu node per exported GELU chain: a shorter backward, and onnxruntime fuses the forward again
   const grads = backward(g, { seeds: [{ value: f.logits, grad: dlogits }], wrt, prefix: 'grad/' });
   const io: GraphIO = {
     images: 'images', labels: 'labels', weights: 'weights', mapping: f.mapping?.name,
@@ -296,6 +301,7 @@ export function exportDeployable(bytes: Uint8Array, c: TrainConfig, numClasses: 
 /** The last pass of every compiled graph: outputs written by kernels (passes/output-kernels.ts: graph capture
  * needs it), then the checker. */
 function finish(g: Graph): void {
+  lowerGelu(g);
   outputsByKernel(g);
   assertValid(g);
 }

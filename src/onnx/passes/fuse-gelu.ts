@@ -1,0 +1,113 @@
+// Pass pair: the exact (erf) GELU as one node while a training graph is built, and back to the exporters' chain
+// when the graph's opset has no Gelu.
+// Exporters below opset 20 write GELU as five elementwise nodes, y = x · ½ · (1 + erf(x / √2)), in one of the
+// orders below. Differentiated node by node, that chain keeps its intermediates alive and costs 9 more elementwise
+// kernels; as one Gelu node the backward is built from x alone (rules/Gelu.ts), so onnxruntime's GeluFusion can
+// turn the forward chain back into one kernel. Measured on ViT-B/16 (README, "Kernels and weights per step").
+//
+// fuseGelu — matches, on float tensors, with every intermediate used once and not a graph output:
+//   Div(x, √2) | Mul(x, 1/√2)  →  Erf  →  Add(·, 1)  →  then one of
+//     Mul(x, a) → Mul(·, ½);   Mul(Mul(x, ½), a);   Mul(x, Mul(a, ½))       (operands of Add/Mul in either order)
+//   Invariants after: each matched chain is one Gelu node (domain '', approximate 'none') writing the chain's
+//   output Value (same name, dtype, shape); no other node changes; the graph stays topologically sorted.
+// lowerGelu — every Gelu (approximate 'none') in a graph whose default-domain opset is below 20 becomes
+//   Div(x, √2) → Erf → Add(·, 1) → Mul(x, ·) → Mul(·, ½), the chain torch exports and onnxruntime fuses.
+//   Invariants after: no Gelu node remains below opset 20; outputs keep their Values; topological order kept.
+import type { Graph, Node, Value } from '../ir.ts';
+import { fromNumbers } from '../tensor.ts';
+
+const FLOATS = new Set(['float32', 'float16', 'float64']);
+
+/** The scalar a constant value holds, if it is a one-element constant. */
+function scalarOf(v: Value | null | undefined): number | undefined {
+  const t = v?.constant;
+  if (!t || t.data.length !== 1) return undefined;
+  return Number(t.data[0]);
+}
+const near = (a: number | undefined, b: number) => a !== undefined && Math.abs(a - b) <= 1e-6 * Math.abs(b);
+
+/** The one user of v, when v has exactly one and is not a graph output. */
+function soleUser(g: Graph, v: Value, op: string): Node | undefined {
+  if (v.users.size !== 1 || g.outputs.includes(v)) return undefined;
+  const [u] = v.users;
+  return u.opType === op && u.domain === '' ? u : undefined;
+}
+
+/** The other operand of a binary node whose one operand is v. */
+function other(n: Node, v: Value): Value | null {
+  if (n.inputs.length !== 2) return null;
+  return n.inputs[0] === v ? n.inputs[1] : n.inputs[1] === v ? n.inputs[0] : null;
+}
+
+/** If `e` (an Erf node) heads a GELU of x, the chain's nodes and output. */
+function matchFrom(g: Graph, e: Node): { x: Value; nodes: Node[]; y: Value } | undefined {
+  const pre = e.inputs[0]?.producer;
+  if (!pre || pre.domain !== '' || e.inputs.length !== 1) return undefined;
+  let x: Value | null | undefined;
+  if (pre.opType === 'Div' && near(scalarOf(pre.inputs[1]), Math.SQRT2)) x = pre.inputs[0];
+  else if (pre.opType === 'Mul') {
+    const [p, q] = pre.inputs;
+    x = near(scalarOf(q), Math.SQRT1_2) ? p : near(scalarOf(p), Math.SQRT1_2) ? q : undefined;
+  }
+  if (!x || x.constant || !FLOATS.has(x.dtype ?? '') || pre.outputs[0].users.size !== 1 || g.outputs.includes(pre.outputs[0])) return undefined;
+  const add = soleUser(g, e.outputs[0], 'Add');
+  if (!add || !near(scalarOf(other(add, e.outputs[0])), 1)) return undefined;
+  const a = add.outputs[0];
+  const m1 = soleUser(g, a, 'Mul');
+  if (!m1) return undefined;
+  const o = other(m1, a);
+  if (!o) return undefined;
+  if (o === x) {                                          // Mul(x, a) → Mul(·, ½)
+    const m2 = soleUser(g, m1.outputs[0], 'Mul');
+    if (!m2 || !near(scalarOf(other(m2, m1.outputs[0])), 0.5)) return undefined;
+    return { x, nodes: [pre, e, add, m1, m2], y: m2.outputs[0] };
+  }
+  if (near(scalarOf(o), 0.5)) {                           // Mul(x, Mul(a, ½))
+    const m2 = soleUser(g, m1.outputs[0], 'Mul');
+    if (!m2 || other(m2, m1.outputs[0]) !== x) return undefined;
+    return { x, nodes: [pre, e, add, m1, m2], y: m2.outputs[0] };
+  }
+  const half = o.producer;                                // Mul(Mul(x, ½), a)
+  if (!half || half.opType !== 'Mul' || half.domain !== '' || o.users.size !== 1 || g.outputs.includes(o)) return undefined;
+  if (other(half, x) === null || !near(scalarOf(other(half, x)), 0.5)) return undefined;
+  return { x, nodes: [pre, e, add, half, m1], y: m1.outputs[0] };
+}
+
+/** Fuses every exact-GELU chain into one Gelu node; returns how many. */
+export function fuseGelu(g: Graph): number {
+  let fused = 0;
+  for (const e of g.nodes.filter((n) => n.opType === 'Erf' && n.domain === '')) {
+    if (!g.nodes.includes(e)) continue;
+    const m = matchFrom(g, e);
+    if (!m) continue;
+    // x is made before the chain's first node and y used after its last: the first node's place fits
+    const at = Math.min(...m.nodes.map((n) => g.nodes.indexOf(n)));
+    for (const n of m.nodes) g.removeNode(n);
+    g.addNode('Gelu', [m.x], [m.y], { approximate: { type: 'string', value: 'none' } }, { at });
+    fused++;
+  }
+  if (fused) g.pruneValues();
+  return fused;
+}
+
+/** Rewrites every exact Gelu as the exporters' five-node chain when the graph's opset is below 20. */
+export function lowerGelu(g: Graph): number {
+  if (g.opset >= 20) return 0;
+  let lowered = 0;
+  for (const n of g.nodes.filter((k) => k.opType === 'Gelu' && k.domain === '')) {
+    if (n.attrString('approximate', 'none') !== 'none') throw new Error(`Gelu '${n.name}': approximate='tanh' needs opset 20 (graph has ${g.opset})`);
+    const x = n.input(0), y = n.outputs[0], dt = x.dtype ?? 'float32';
+    const c = (v: number) => g.addInitializer(`${n.name}/c`, fromNumbers(dt, [], [v]));
+    const at = g.nodes.indexOf(n);
+    g.removeNode(n);
+    const v = (hint: string) => { const w = g.newValue(`${n.name}/${hint}`); w.dtype = dt; w.shape = x.shape; return w; };
+    const d = v('div'), r = v('erf'), a = v('add'), m = v('mul');
+    g.addNode('Div', [x, c(Math.SQRT2)], [d], {}, { at });
+    g.addNode('Erf', [d], [r], {}, { at: at + 1 });
+    g.addNode('Add', [r, c(1)], [a], {}, { at: at + 2 });
+    g.addNode('Mul', [x, a], [m], {}, { at: at + 3 });
+    g.addNode('Mul', [m, c(0.5)], [y], {}, { at: at + 4 });
+    lowered++;
+  }
+  return lowered;
+}
