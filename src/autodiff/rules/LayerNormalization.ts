@@ -4,7 +4,9 @@
 //     dx = σ⁻¹ · (g − mean(g) − x̂ · mean(g · x̂))
 //     dScale = Σ_lead dy · x̂,  dB = Σ_lead dy  (the walk sums the leading axes), built only when needed.
 //   Gradients reaching the Mean and InvStdDev outputs (rare) add dMean/N and −dInvStd · σ⁻² · x̂ / N to dx.
-// μ and σ⁻¹ are recomputed from X (exported nodes usually omit the Mean/InvStdDev outputs).
+// μ and σ⁻¹ are the forward node's own Mean and InvStdDev outputs: exported nodes usually omit them, so the rule
+// adds them to the node (onnxruntime's kernel computes both anyway) instead of recomputing them from X — two
+// reductions and a full-size Mul fewer per LayerNormalization, measured in the README's kernel table.
 import type { Value } from '../../onnx/ir.ts';
 import { normAxis } from '../../onnx/shapes.ts';
 import type { RuleSpec } from '../types.ts';
@@ -18,10 +20,19 @@ export const rule: RuleSpec = {
     const n = axes.reduce((p, a) => p * x.dims[a], 1);
     const mean = (v: Value) => b.reduce('ReduceMean', v, axes, true);
 
-    const xc = b.sub(x, mean(x));
-    const variance = mean(b.mul(xc, xc));
-    const invStd = b.div(s(1), b.op('Sqrt', [b.add(variance, s(node.attrFloat('epsilon', 1e-5)))]));
-    const xhat = b.mul(xc, invStd);
+    const stat = (i: 1 | 2, hint: string): Value => {
+      const have = node.outputs[i];
+      if (have) return have;
+      if (node.outputs.length !== i) throw new Error(`internal: LayerNormalization '${node.name}' output ${i} added out of order`);
+      const v = b.g.newValue(`${node.name}/${hint}`);
+      v.dtype = node.attrInt('stash_type', 1) === 1 ? 'float32' : dt;   // backbones are float32 (fp16 is upcast at load)
+      v.shape = x.dims.map((d, k) => (k < axis ? d : 1));
+      v.producer = node;
+      node.outputs[i] = v;
+      return v;
+    };
+    const mu = stat(1, 'mean'), invStd = stat(2, 'inv_std_dev');
+    const xhat = b.mul(b.sub(x, mu), invStd);
 
     const dy = GO(0), dMean = GO(1), dInv = GO(2);
     let dx: Value | null = null;
