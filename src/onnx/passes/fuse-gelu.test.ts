@@ -42,8 +42,9 @@ describe('fuse-gelu', () => {
       expect(fuseGelu(g)).toBe(1);
       expect(ops(g)).toEqual(['Mul', 'Gelu', 'Add']);
       assertValid(g);
-      expect(lowerGelu(g)).toBe(1);             // opset 17: back to five nodes
-      expect(ops(g).filter((o) => o === 'Gelu')).toEqual([]);
+      expect(lowerGelu(g)).toBe(1);             // opset 17: onnxruntime's contrib Gelu
+      expect(g.nodes.filter((n) => n.opType === 'Gelu').map((n) => n.domain)).toEqual(['com.microsoft']);
+      expect(g.opsetImports).toContainEqual({ domain: 'com.microsoft', version: 1 });
       assertValid(g);
       const got = (await runGraph(g, { x: input }))[g.outputs[0].name];
       const d = Math.max(...Array.from(got.data as Float32Array, (v, i) => Math.abs(v - (want.data as Float32Array)[i])));
@@ -94,6 +95,8 @@ describe('fuse-gelu', () => {
       .flatMap((n) => [n.inputs[0]!, n.outputs[0]]).filter((v) => [...v.users].some((u) => u.name.startsWith('grad/'))).length;
     expect(inner(plain.step)).toBeGreaterThanOrEqual(chains);
     expect(inner(fused.step)).toBe(0);
+    expect(fused.step.graph.nodes.filter((n) => n.opType === 'Gelu' && n.domain === 'com.microsoft').length).toBe(chains);
+    expect(fused.step.graph.nodes.filter((n) => n.opType === 'Erf' && !n.name.startsWith('grad/')).length).toBe(0);
     for (const [k, t] of Object.entries(plain.out)) {
       const u = fused.out[k].data as Float32Array, v = t.data as Float32Array;
       const d = Math.max(...Array.from(v, (x, i) => Math.abs(x - u[i]) / (1e-3 + Math.abs(x))));

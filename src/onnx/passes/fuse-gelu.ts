@@ -1,22 +1,25 @@
-// Pass pair: the exact (erf) GELU as one node while a training graph is built, and back to the exporters' chain
-// when the graph's opset has no Gelu.
+// Pass pair: the exact (erf) GELU as one node while a training graph is built, and as onnxruntime's own Gelu
+// kernel when the graph's opset has no Gelu.
 // Exporters below opset 20 write GELU as five elementwise nodes, y = x · ½ · (1 + erf(x / √2)), in one of the
 // orders below. Differentiated node by node, that chain keeps its intermediates alive and costs 9 more elementwise
-// kernels; as one Gelu node the backward is built from x alone (rules/Gelu.ts), so onnxruntime's GeluFusion can
-// turn the forward chain back into one kernel. Measured on ViT-B/16 (README, "Kernels and weights per step").
+// kernels; as one Gelu node the backward is built from x alone (rules/Gelu.ts) and the forward is one kernel.
+// Measured on ViT-B/16 (README, "Kernels and weights per step").
 //
 // fuseGelu — matches, on float tensors, with every intermediate used once and not a graph output:
 //   Div(x, √2) | Mul(x, 1/√2)  →  Erf  →  Add(·, 1)  →  then one of
 //     Mul(x, a) → Mul(·, ½);   Mul(Mul(x, ½), a);   Mul(x, Mul(a, ½))       (operands of Add/Mul in either order)
 //   Invariants after: each matched chain is one Gelu node (domain '', approximate 'none') writing the chain's
 //   output Value (same name, dtype, shape); no other node changes; the graph stays topologically sorted.
-// lowerGelu — every Gelu (approximate 'none') in a graph whose default-domain opset is below 20 becomes
-//   Div(x, √2) → Erf → Add(·, 1) → Mul(x, ·) → Mul(·, ½), the chain torch exports and onnxruntime fuses.
-//   Invariants after: no Gelu node remains below opset 20; outputs keep their Values; topological order kept.
+// lowerGelu — below opset 20 every Gelu (approximate 'none') becomes com.microsoft Gelu (the same function; what
+//   onnxruntime's own GeluFusion writes, with kernels on its CPU, wasm and WebGPU EPs — its fusion would only
+//   re-fuse the exporters' chain on CPU, leaving 5 kernels on WebGPU).
+//   Invariants after: no default-domain Gelu remains below opset 20; the com.microsoft opset (1) is imported when
+//   used; nodes, Values and order are otherwise unchanged.
 import type { Graph, Node, Value } from '../ir.ts';
 import { fromNumbers } from '../tensor.ts';
 
 const FLOATS = new Set(['float32', 'float16', 'float64']);
+const MS = 'com.microsoft';
 
 /** The scalar a constant value holds, if it is a one-element constant. */
 function scalarOf(v: Value | null | undefined): number | undefined {
@@ -90,24 +93,16 @@ export function fuseGelu(g: Graph): number {
   return fused;
 }
 
-/** Rewrites every exact Gelu as the exporters' five-node chain when the graph's opset is below 20. */
+/** Puts every Gelu the graph's opset lacks into onnxruntime's contrib domain (com.microsoft Gelu, opset 1). */
 export function lowerGelu(g: Graph): number {
   if (g.opset >= 20) return 0;
   let lowered = 0;
   for (const n of g.nodes.filter((k) => k.opType === 'Gelu' && k.domain === '')) {
     if (n.attrString('approximate', 'none') !== 'none') throw new Error(`Gelu '${n.name}': approximate='tanh' needs opset 20 (graph has ${g.opset})`);
-    const x = n.input(0), y = n.outputs[0], dt = x.dtype ?? 'float32';
-    const c = (v: number) => g.addInitializer(`${n.name}/c`, fromNumbers(dt, [], [v]));
-    const at = g.nodes.indexOf(n);
-    g.removeNode(n);
-    const v = (hint: string) => { const w = g.newValue(`${n.name}/${hint}`); w.dtype = dt; w.shape = x.shape; return w; };
-    const d = v('div'), r = v('erf'), a = v('add'), m = v('mul');
-    g.addNode('Div', [x, c(Math.SQRT2)], [d], {}, { at });
-    g.addNode('Erf', [d], [r], {}, { at: at + 1 });
-    g.addNode('Add', [r, c(1)], [a], {}, { at: at + 2 });
-    g.addNode('Mul', [x, a], [m], {}, { at: at + 3 });
-    g.addNode('Mul', [m, c(0.5)], [y], {}, { at: at + 4 });
+    n.domain = MS;
+    delete n.attrs.approximate;
     lowered++;
   }
+  if (lowered && !g.opsetImports.some((o) => o.domain === MS)) g.opsetImports.push({ domain: MS, version: 1 });
   return lowered;
 }
