@@ -2,8 +2,8 @@
 //  exact:  y = x·Φ(x), Φ(x) = ½(1 + erf(x/√2))  →  dx = dy · (Φ(x) + x·φ(x)),  φ(x) = e^(−x²/2) / √(2π)
 //  tanh:   y = ½x(1 + t), t = tanh(u), u = k(x + c·x³), k = √(2/π), c = 0.044715
 //          →  dx = dy · (½(1 + t) + ½x·(1 − t²)·k·(1 + 3c·x²))   (the formula torch's gelu_backward uses)
-// The exact form is built in 11 elementwise kernels from x alone (h = x/√2):
-//   2(Φ(x) + x·φ(x)) = 1 + erf(h) + √(2/π)·x·e^(−h·h),  dx = dy · that · ½
+// The exact form is built in 10 elementwise kernels from x alone (h = x/√2; the constant of erf′ inside the Exp):
+//   2(Φ(x) + x·φ(x)) = 1 + erf(h) + h·e^(ln(2/√π) − h·h),  dx = dy · that · ½
 // (the chain rule through the exporters' five-node chain took 9 kernels on top of that chain's own 5, and kept its
 // intermediates alive; onnx/passes/fuse-gelu.ts turns such chains into one Gelu so this rule applies).
 import type { RuleSpec } from '../types.ts';
@@ -26,8 +26,8 @@ export const rule: RuleSpec = {
     }
     if (approx !== 'none') throw new Error(`Gelu '${node.name}': unknown approximate='${approx}'`);
     const h = b.mul(x, s(Math.SQRT1_2));
-    const e = b.op('Exp', [b.mul(h, b.neg(h))]);
-    const twice = b.add(b.add(b.op('Erf', [h]), b.mul(b.mul(x, s(Math.sqrt(2 / Math.PI))), e)), s(1));   // no variadic Sum: WebGPU-safe
+    const e = b.op('Exp', [b.sub(s(Math.log(2 / Math.sqrt(Math.PI))), b.mul(h, h))]);   // (2/√π)·e^(−h²): erf′(h)
+    const twice = b.add(b.add(b.op('Erf', [h]), b.mul(h, e)), s(1));   // no variadic Sum: WebGPU-safe
     return [b.mul(b.mul(dy, twice), s(0.5))];
   },
 };

@@ -16,7 +16,6 @@
 //   Invariants after: no default-domain Gelu remains below opset 20; the com.microsoft opset (1) is imported when
 //   used; nodes, Values and order are otherwise unchanged.
 import type { Graph, Node, Value } from '../ir.ts';
-import { fromNumbers } from '../tensor.ts';
 
 const FLOATS = new Set(['float32', 'float16', 'float64']);
 const MS = 'com.microsoft';
