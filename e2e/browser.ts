@@ -45,6 +45,9 @@ export interface Studio { context: BrowserContext; page: Page; logs: string[]; p
 export async function openStudio(browser: Browser, baseUrl: string, query: string, viewport = { width: 1400, height: 1000 }): Promise<Studio> {
   const context = await browser.newContext({ viewport, acceptDownloads: true });
   const page = await context.newPage();
+  // CI's 2-core machine has stalled for tens of seconds under load: every wait without its own timeout gets 90 s
+  // (a broken feature still fails, later)
+  page.setDefaultTimeout(90_000);
   const logs: string[] = [], placements: string[] = [], captureLog: string[] = [];
   const keep = (text: string) => {
     if (/placed on \[|Node placements/.test(text)) placements.push(text);
