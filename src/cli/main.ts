@@ -89,6 +89,7 @@ export async function main(argv: string[]): Promise<number> {
     .option('--threads <n>', 'onnxruntime intra-op threads (0 = all cores)', '0')
     .option('--ep <ep>', EP_HELP, 'cpu')
     .option('--no-stats', 'skip the step graph\'s node/kernel/FLOP counts (they build a second, CPU session)')
+    .option('--profile', 'add onnxruntime\'s profiler: kernel ms per op type over the last timed step (CPU EP; the step times are then taken with profiling on)')
     .option('--warmup <n>', 'untimed steps first', '2')
     .option('--steps <n>', 'timed steps', '5')
     .option('--rank <r>', 'LoR-VP rank', '4')

@@ -7,13 +7,17 @@ import { execSession, fromOrt, toOrt, unwrap, wrap } from './ort-node.ts';
 export class NodeExecutor implements Executor {
   readonly backend = `onnxruntime-node ${ort.env.versions.node} (cpu)`;
   readonly deviceMemory: boolean = false;
-  constructor(private threads = 0) {}
+  /** @param profilePrefix when set, every session writes onnxruntime's profile (`<prefix>_<time>.json`) on release */
+  constructor(private threads = 0, private profilePrefix?: string) {}
 
   async createSession(model: Uint8Array): Promise<ExecSession> {
     // no memory pattern: onnxruntime would plan a second copy of every step's activations on the second run
     // (measured: +100% of the first run's growth), which a train step run thousands of times never needs
-    const s = await ort.InferenceSession.create(model, { graphOptimizationLevel: 'all', intraOpNumThreads: this.threads, logSeverityLevel: 3, enableMemPattern: false });
-    return execSession(s);
+    const profile = this.profilePrefix ? { enableProfiling: true, profileFilePrefix: this.profilePrefix } : {};
+    const s = await ort.InferenceSession.create(model, { graphOptimizationLevel: 'all', intraOpNumThreads: this.threads, logSeverityLevel: 3, enableMemPattern: false, ...profile });
+    const e = execSession(s);
+    if (!this.profilePrefix) return e;
+    return { ...e, release: async () => { s.endProfiling(); await s.release(); } };
   }
   upload(t: Tensor): Handle { return wrap(toOrt(t)); }
   async download(h: Handle): Promise<Tensor> { return fromOrt(unwrap(h)); }
