@@ -1,4 +1,4 @@
-// `npm run bench:gemm [-- --threads 2 --reps 12]`: the ViT-B/16 step's GEMM shapes (batch 8: M = 8·197 rows) timed
+// `npm run bench:gemm [-- --batch 8 --threads 2 --reps 12]`: the ViT-B/16 step's GEMM shapes (M = batch·197 rows) timed
 // alone on onnxruntime-node (one Gemm with a constant B, then a ReduceMean so no large output is copied out) and in
 // PyTorch (`x @ W`, same thread count, Debian's torch through the system BLAS), interleaved, median of --reps runs
 // each. Tells whether a gap between our step and PyTorch's is in the matrix products or around them.
@@ -10,9 +10,9 @@ import { Graph } from '../../src/onnx/ir.ts';
 
 const argv = process.argv.slice(2);
 const arg = (name: string, dflt: string) => { const i = argv.indexOf(`--${name}`); return i >= 0 ? argv[i + 1] : dflt; };
-const threads = Number(arg('threads', '2')), reps = Number(arg('reps', '12'));
+const threads = Number(arg('threads', '2')), reps = Number(arg('reps', '12')), M = 197 * Number(arg('batch', '8'));
 const SHAPES: [number, number, number, boolean][] = [   // M, K, N, transB (the input gradients' Gemm(dY, W, transB=1))
-  [1576, 768, 2304, false], [1576, 768, 3072, false], [1576, 3072, 768, false], [1576, 768, 3072, true], [1576, 2304, 768, true],
+  [M, 768, 2304, false], [M, 768, 3072, false], [M, 3072, 768, false], [M, 768, 3072, true], [M, 2304, 768, true],
 ];
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
 
