@@ -13,6 +13,7 @@ import { prepareGraph } from '../onnx/load.ts';
 import { removeDeadNodes } from '../onnx/passes/dce.ts';
 import { outputsByKernel } from '../onnx/passes/output-kernels.ts';
 import { fuseGelu, lowerGelu } from '../onnx/passes/fuse-gelu.ts';
+import { foldScaleIntoGemm } from '../onnx/passes/fold-scale.ts';
 import { toposort } from '../onnx/passes/toposort.ts';
 import type { Tensor } from '../onnx/tensor.ts';
 import { analyze, type Analysis, type Family } from './analyze.ts';
@@ -302,6 +303,7 @@ export function exportDeployable(bytes: Uint8Array, c: TrainConfig, numClasses: 
  * needs it), then the checker. */
 function finish(g: Graph): void {
   lowerGelu(g);
+  foldScaleIntoGemm(g);
   outputsByKernel(g);
   assertValid(g);
 }
