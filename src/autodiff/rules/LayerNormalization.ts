@@ -4,10 +4,12 @@
 //     dx = σ⁻¹ · (g − mean(g) − x̂ · mean(g · x̂))
 //     dScale = Σ_lead dy · x̂,  dB = Σ_lead dy  (the walk sums the leading axes), built only when needed.
 //   Gradients reaching the Mean and InvStdDev outputs (rare) add dMean/N and −dInvStd · σ⁻² · x̂ / N to dx.
-// μ and σ⁻¹ are the forward node's own Mean and InvStdDev outputs: exported nodes usually omit them, so the rule
-// adds them to the node (onnxruntime's kernel computes both anyway) instead of recomputing them from X — two
-// reductions and a full-size Mul fewer per LayerNormalization, measured in the README's kernel table.
+// x̂ and σ⁻¹ come from one more LayerNormalization of X with unit scale (its Y and InvStdDev outputs): one kernel
+// where recomputing them took a ReduceMean, Sub, Mul, ReduceMean, Add, Sqrt, Div and Mul — measured in the
+// README's kernel table. The forward node is left as it is.
 import type { Value } from '../../onnx/ir.ts';
+import { f } from '../../onnx/builder.ts';
+import { fromNumbers } from '../../onnx/tensor.ts';
 import { normAxis } from '../../onnx/shapes.ts';
 import type { RuleSpec } from '../types.ts';
 
@@ -20,19 +22,10 @@ export const rule: RuleSpec = {
     const n = axes.reduce((p, a) => p * x.dims[a], 1);
     const mean = (v: Value) => b.reduce('ReduceMean', v, axes, true);
 
-    const stat = (i: 1 | 2, hint: string): Value => {
-      const have = node.outputs[i];
-      if (have) return have;
-      if (node.outputs.length !== i) throw new Error(`internal: LayerNormalization '${node.name}' output ${i} added out of order`);
-      const v = b.g.newValue(`${node.name}/${hint}`);
-      v.dtype = node.attrInt('stash_type', 1) === 1 ? 'float32' : dt;   // backbones are float32 (fp16 is upcast at load)
-      v.shape = x.dims.map((d, k) => (k < axis ? d : 1));
-      v.producer = node;
-      node.outputs[i] = v;
-      return v;
-    };
-    const mu = stat(1, 'mean'), invStd = stat(2, 'inv_std_dev');
-    const xhat = b.mul(b.sub(x, mu), invStd);
+    const normShape = x.dims.slice(axis);
+    const ones = b.g.addInitializer(`${node.name}/unit_scale`, fromNumbers(dt ?? 'float32', normShape, new Array<number>(n).fill(1)));
+    const attrs = { axis, epsilon: f(node.attrFloat('epsilon', 1e-5)), stash_type: node.attrInt('stash_type', 1) };
+    const [xhat, , invStd] = b.opN('LayerNormalization', [x, ones], 3, attrs, 'xhat');
 
     const dy = GO(0), dMean = GO(1), dInv = GO(2);
     let dx: Value | null = null;
