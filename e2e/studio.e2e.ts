@@ -140,6 +140,8 @@ describe.sequential('studio in Chromium', () => {
     await page.click('[data-testid=train-stop]', { force: true });
     await page.waitForFunction(() => document.querySelector('[data-testid=run-status]')?.textContent === 'stopped', null, { timeout: 120_000 });
     expect((await snapshot(page)).losses.length).toBeLessThan(900);
+    // the stopped run is written before the page may go (until then it says "saving…" and asks before unloading)
+    await page.waitForFunction(() => !document.querySelector('[data-testid=run-saving]') && /stopped/.test(document.querySelector('[data-testid=run-row]')?.textContent ?? ''));
   });
 
   it('finds the runs after a reload, exports a saved one and resumes the stopped one', async () => {

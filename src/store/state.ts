@@ -71,6 +71,8 @@ export interface RunState {
   firstStep?: { at: number; step: number };
   /** On WebGPU: whether the run's steps are graph-captured, in one line (from the worker once its sessions exist). */
   capture?: { on: boolean; detail: string };
+  /** The finished run's tensors and record are still being written to IndexedDB (the page asks before unloading). */
+  saving?: boolean;
 }
 
 /** What the results panel shows: the finished current run or a saved one opened from the list. */

@@ -133,12 +133,13 @@ export function trainingActions(store: StoreApi<StudioState>, d: TrainingDeps) {
           set({ run: { ...get().run, phase: 'stopped', error: undefined } });
         } else if (record) {
           record = { ...record, status, ...(res.diverged ? { error: res.diverged } : {}), steps: get().run.steps, epochs: res.epochs, mapping: res.mapping, evaluation: res.evaluation, samples: res.samples.slice(0, 2), seconds, backend: shortBackendLabel(res.backend), data: { ...record.data, skipped: res.skipped } };
-          const rec = record;
-          set({ view: { record: rec, params: res.params } });
+          const rec = record, id = get().run.id;
+          set({ view: { record: rec, params: res.params }, run: { ...get().run, saving: true } });
           void (async () => {
             await d.repo.saveTensors(rec.id, res.params).catch(() => undefined);
             await d.repo.save(rec).catch(() => undefined);
             await d.refreshRuns();
+            if (get().run.id === id) set({ run: { ...get().run, saving: false } });
           })();
         }
         return;

@@ -1,5 +1,5 @@
 // The studio layout: header with the backend badge, the four setup/training panels, results and saved runs.
-import { useState } from 'react';
+import { useEffect, useState } from 'react';
 import { isActive, shortBackendLabel } from '../store/state.ts';
 import { useActions, useStudio } from '../store/hooks.ts';
 import type { BackendChoice } from '../worker/protocol.ts';
@@ -40,6 +40,14 @@ function BackendBadge() {
 export function App() {
   const notice = useStudio((s) => s.notice);
   const a = useActions();
+  // a run that is training or whose results are still being written would be lost (or left half-saved) by leaving
+  const busy = useStudio((s) => isActive(s.run.phase) || !!s.run.saving);
+  useEffect(() => {
+    if (!busy) return;
+    const ask = (e: BeforeUnloadEvent) => { e.preventDefault(); };
+    window.addEventListener('beforeunload', ask);
+    return () => window.removeEventListener('beforeunload', ask);
+  }, [busy]);
   return (
     <div className="app">
       <header className="top">

@@ -42,6 +42,7 @@ export function TrainPanel() {
         <button data-testid="compare-methods" disabled={!!why || !!comparing} title="train LoR-VP, VPT (on a ViT), the pad prompt and the linear probe in turn on the same data and budget, then compare them"
           onClick={() => void a.compareMethods()}>Compare methods</button>
         <span className={`status ${run.phase}`} data-testid="run-status">{run.phase}</span>
+        {run.saving && <span className="muted" data-testid="run-saving">saving…</span>}
         {comparing && <span className="muted" data-testid="comparing">comparing methods: {comparing.done} of {comparing.methods.length} done</span>}
         {why && !active && <span className="muted">{why}</span>}
       </div>
