@@ -23,7 +23,7 @@ export const rule: RuleSpec = {
     const mean = (v: Value) => b.reduce('ReduceMean', v, axes, true);
 
     const normShape = x.dims.slice(axis);
-    const ones = b.g.addInitializer(`${node.name}/unit_scale`, fromNumbers(dt ?? 'float32', normShape, new Array<number>(n).fill(1)));
+    const ones = b.const(fromNumbers(dt ?? 'float32', normShape, new Array<number>(n).fill(1)), 'unit_scale');
     const attrs = { axis, epsilon: f(node.attrFloat('epsilon', 1e-5)), stash_type: node.attrInt('stash_type', 1) };
     const [xhat, , invStd] = b.opN('LayerNormalization', [x, ones], 3, attrs, 'xhat');
 

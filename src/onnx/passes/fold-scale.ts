@@ -6,33 +6,27 @@
 // constant and every value on the way has that single user and is not a graph output.
 // Invariants after: every graph output has the same value up to float rounding (c·(A·B) instead of (c·A)·B); the
 // matched Mul is gone, the Reshape (if any) now reads t; no other node changes; order stays topological.
-import type { Graph, Node, Value } from '../ir.ts';
-
-function scalar(v: Value | null): number | undefined {
-  const t = v?.constant;
-  return t && t.data.length === 1 && (t.dtype === 'float32' || t.dtype === 'float64') ? Number(t.data[0]) : undefined;
-}
-
-const only = (g: Graph, v: Value, user: Node) => v.users.size === 1 && v.users.has(user) && !g.outputs.includes(v);
+import type { Graph, Node } from '../ir.ts';
+import { scalarOf, soleUser } from './match.ts';
 
 export function foldScaleIntoGemm(g: Graph): number {
   let folded = 0;
   for (const gemm of g.nodes.filter((n) => n.opType === 'Gemm' && n.domain === '')) {
     for (const i of [0, 1]) {
       const v = gemm.inputs[i];
-      if (!v?.producer || !only(g, v, gemm)) continue;
+      if (!v?.producer || soleUser(g, v) !== gemm) continue;
       let reshape: Node | undefined, mulOut = v;
       if (v.producer.opType === 'Reshape' && v.producer.domain === '') {
         reshape = v.producer;
         const r = reshape.inputs[0];
-        if (!r?.producer || !only(g, r, reshape)) continue;
+        if (!r?.producer || soleUser(g, r) !== reshape) continue;
         mulOut = r;
       }
       const mul = mulOut.producer!;
       if (mul.opType !== 'Mul' || mul.domain !== '') continue;
       const [p, q] = mul.inputs;
-      const c = scalar(q) ?? scalar(p);
-      const t = scalar(q) !== undefined ? p : q;
+      const c = scalarOf(q) ?? scalarOf(p);
+      const t = scalarOf(q) !== undefined ? p : q;
       if (c === undefined || !t || t.constant) continue;
       gemm.attrs.alpha = { type: 'float', value: gemm.attrFloat('alpha', 1) * c };
       g.removeNode(mul);

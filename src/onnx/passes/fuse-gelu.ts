@@ -16,29 +16,17 @@
 //   Invariants after: no default-domain Gelu remains below opset 20; the com.microsoft opset (1) is imported when
 //   used; nodes, Values and order are otherwise unchanged.
 import type { Graph, Node, Value } from '../ir.ts';
+import { other, scalarOf, soleUser } from './match.ts';
 
 const FLOATS = new Set(['float32', 'float16', 'float64']);
 const MS = 'com.microsoft';
 
-/** The scalar a constant value holds, if it is a one-element constant. */
-function scalarOf(v: Value | null | undefined): number | undefined {
-  const t = v?.constant;
-  if (!t || t.data.length !== 1) return undefined;
-  return Number(t.data[0]);
-}
 const near = (a: number | undefined, b: number) => a !== undefined && Math.abs(a - b) <= 1e-6 * Math.abs(b);
 
-/** The one user of v, when v has exactly one and is not a graph output. */
-function soleUser(g: Graph, v: Value, op: string): Node | undefined {
-  if (v.users.size !== 1 || g.outputs.includes(v)) return undefined;
-  const [u] = v.users;
-  return u.opType === op && u.domain === '' ? u : undefined;
-}
-
-/** The other operand of a binary node whose one operand is v. */
-function other(n: Node, v: Value): Value | null {
-  if (n.inputs.length !== 2) return null;
-  return n.inputs[0] === v ? n.inputs[1] : n.inputs[1] === v ? n.inputs[0] : null;
+/** The one reader of v if it is a default-domain `op` node and nothing else reads v. */
+function next(g: Graph, v: Value, op: string): Node | undefined {
+  const u = soleUser(g, v);
+  return u?.opType === op && u.domain === '' ? u : undefined;
 }
 
 /** If `e` (an Erf node) heads a GELU of x, the chain's nodes and output. */
@@ -51,26 +39,22 @@ function matchFrom(g: Graph, e: Node): { x: Value; nodes: Node[]; y: Value } | u
     const [p, q] = pre.inputs;
     x = near(scalarOf(q), Math.SQRT1_2) ? p : near(scalarOf(p), Math.SQRT1_2) ? q : undefined;
   }
-  if (!x || x.constant || !FLOATS.has(x.dtype ?? '') || pre.outputs[0].users.size !== 1 || g.outputs.includes(pre.outputs[0])) return undefined;
-  const add = soleUser(g, e.outputs[0], 'Add');
+  if (!x || x.constant || !FLOATS.has(x.dtype ?? '') || soleUser(g, pre.outputs[0]) !== e) return undefined;
+  const add = next(g, e.outputs[0], 'Add');
   if (!add || !near(scalarOf(other(add, e.outputs[0])), 1)) return undefined;
   const a = add.outputs[0];
-  const m1 = soleUser(g, a, 'Mul');
+  const m1 = next(g, a, 'Mul');
   if (!m1) return undefined;
   const o = other(m1, a);
   if (!o) return undefined;
-  if (o === x) {                                          // Mul(x, a) → Mul(·, ½)
-    const m2 = soleUser(g, m1.outputs[0], 'Mul');
-    if (!m2 || !near(scalarOf(other(m2, m1.outputs[0])), 0.5)) return undefined;
-    return { x, nodes: [pre, e, add, m1, m2], y: m2.outputs[0] };
-  }
-  if (near(scalarOf(o), 0.5)) {                           // Mul(x, Mul(a, ½))
-    const m2 = soleUser(g, m1.outputs[0], 'Mul');
-    if (!m2 || other(m2, m1.outputs[0]) !== x) return undefined;
+  if (o === x || near(scalarOf(o), 0.5)) {               // Mul(x, a) → Mul(·, ½)  or  Mul(x, Mul(a, ½))
+    const m2 = next(g, m1.outputs[0], 'Mul');
+    const last = m2 && other(m2, m1.outputs[0]);
+    if (!m2 || !(o === x ? near(scalarOf(last), 0.5) : last === x)) return undefined;
     return { x, nodes: [pre, e, add, m1, m2], y: m2.outputs[0] };
   }
   const half = o.producer;                                // Mul(Mul(x, ½), a)
-  if (!half || half.opType !== 'Mul' || half.domain !== '' || o.users.size !== 1 || g.outputs.includes(o)) return undefined;
+  if (!half || half.opType !== 'Mul' || half.domain !== '' || soleUser(g, o) !== m1) return undefined;
   if (other(half, x) === null || !near(scalarOf(other(half, x)), 0.5)) return undefined;
   return { x, nodes: [pre, e, add, half, m1], y: m1.outputs[0] };
 }
