@@ -3,7 +3,7 @@
 // temporary folder with nothing of the repository around it, and runs it (1) on the CPU EP and CPU PyTorch at
 // batch 2 for both backbones and (2) on the WebGPU EP over Chromium's SwiftShader Vulkan driver, when it is
 // installed, for ResNet-18 LoR-VP at batch 2 (the real path: run.sh's Vulkan setup, Dawn, the carried loader forced with VP_VULKAN=carried).
-// Exits non-zero if a row has no result.
+// Exits non-zero if a row has no result, or if the WebGPU row ran some nodes on the CPU EP.
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -25,6 +25,7 @@ try {
     for (const row of r.rows) {
       const bad = !row.ours || (r.torchDevice !== 'off' && !row.torch);
       if (bad) { failed = true; process.stderr.write(`FAILED ${row.model} ${row.method} b${row.batch}: ${row.oursError ?? row.torchError ?? 'no result'}\n`); }
+      if (row.ours?.cpu_fallback) { failed = true; process.stderr.write(`FAILED ${row.model} ${row.method} b${row.batch}: some nodes ran on the CPU EP\n`); }
     }
   };
   check('CPU EP and CPU PyTorch, both backbones, batch 2', ['--ep', 'cpu', '--torch', 'cpu', '--compile', 'off', '--batches', '2', '--warmup', '0', '--steps', '1', '--threads', '2']);

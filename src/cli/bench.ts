@@ -8,6 +8,7 @@ import { readBackbone } from './model.ts';
 import { benchStep } from '../engine/bench.ts';
 import { DEFAULTS, type Method, type HeadKind } from '../engine/config.ts';
 import { openExecutor } from './ep.ts';
+import { NodeWebGpuExecutor } from '../runtime/node-webgpu.ts';
 import * as ort from 'onnxruntime-node';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
@@ -20,7 +21,7 @@ import { CliError } from './util.ts';
 import type { TrainConfig } from '../engine/config.ts';
 import { decodeModel, encodeModel } from '../onnx/codec.ts';
 
-export interface BenchFlags { model: string; method: string; head: string; batch: string; classes: string; threads: string; warmup: string; steps: string; rank: string; tokens: string; padWidth: string; lr: string; inputSize?: string; ep?: string; stats?: boolean; profile?: boolean }
+export interface BenchFlags { model: string; method: string; head: string; batch: string; classes: string; threads: string; warmup: string; steps: string; rank: string; tokens: string; padWidth: string; lr: string; inputSize?: string; ep?: string; stats?: boolean; profile?: boolean; verbose?: boolean }
 
 export async function benchCommand(f: BenchFlags): Promise<void> {
   const rssBefore = process.resourceUsage().maxRSS;
@@ -29,7 +30,8 @@ export async function benchCommand(f: BenchFlags): Promise<void> {
   const cfg = { ...DEFAULTS, method: f.method as Method, head: f.head as HeadKind, batchSize: Number(f.batch), rank: Number(f.rank), tokens: Number(f.tokens), padWidth: Number(f.padWidth), lr: Number(f.lr), augment: false };
   if (f.profile && (f.ep ?? 'cpu') !== 'cpu') throw new CliError('--profile needs --ep cpu (onnxruntime\'s profiler times CPU kernels)');
   const profDir = f.profile ? mkdtempSync(join(tmpdir(), 'vp-profile-')) : undefined;
-  const executor = profDir ? new NodeExecutor(threads, join(profDir, 'step')) : await openExecutor(f.ep, threads);
+  const notice = (line: string) => process.stderr.write(`vp-studio: ${line}\n`);
+  const executor = profDir ? new NodeExecutor(threads, join(profDir, 'step'), f.verbose) : await openExecutor(f.ep, threads, { verbose: f.verbose, notice });
   const r = await benchStep({ backbone: bytes, cfg, numClasses: Number(f.classes), executor, warmup: Number(f.warmup), steps: Number(f.steps) });
   const profile = profDir ? readProfile(profDir) : {};
   const stats = f.stats === false ? {} : await stepStats(bytes, cfg, Number(f.classes), threads);
@@ -38,7 +40,7 @@ export async function benchCommand(f: BenchFlags): Promise<void> {
     engine: 'vp-studio', ep: f.ep ?? 'cpu', backend: executor.backend, onnxruntime: ort.env.versions.node, node: process.version, model: f.model, method: cfg.method, head: cfg.head, batch: r.batch, threads,
     trainable: r.trainable, compile_s: r.compileMs / 1000, session_s: r.sessionMs / 1000, step_ms: r.stepMs, median_ms: r.medianMs, images_per_s: r.imagesPerS,
     peak_rss_mb: mb(process.resourceUsage().maxRSS), start_rss_mb: mb(rssBefore), estimated_peak_mb: Math.round(r.estimatedPeakBytes / 2 ** 20), first_loss: r.firstLoss, last_loss: r.lastLoss,
-    ...stats, ...profile,
+    ...(executor instanceof NodeWebGpuExecutor ? { cpu_fallback: executor.cpuFallback > 0 } : {}), ...stats, ...profile,
   }) + '\n');
 }
 

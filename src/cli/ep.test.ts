@@ -34,6 +34,7 @@ describe('--ep webgpu', () => {
     const gpu = train('webgpu', { VK_ICD_FILENAMES: SWIFTSHADER });
     expect(cpu.code, cpu.stderr).toBe(0);
     expect(gpu.code, gpu.stderr).toBe(0);
+    expect(gpu.stderr).not.toMatch(/runs some nodes on the CPU EP/);   // the step and the evaluation wholly on the GPU
     expect(gpu.losses.length).toBe(21);
     expect(cpu.losses.length).toBe(21);
     const dLoss = Math.max(...cpu.losses.map((l, i) => Math.abs(l - gpu.losses[i])));

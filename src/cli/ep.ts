@@ -8,12 +8,15 @@ import { CliError } from './util.ts';
 
 export const EP_HELP = 'execution provider: cpu, or webgpu (onnxruntime-node\'s native WebGPU EP: Vulkan, Metal or D3D12)';
 
-export async function openExecutor(ep: string | undefined, threads: number): Promise<Executor> {
+export const VERBOSE_HELP = 'onnxruntime\'s verbose log on stderr (which EP runs each node, its graph optimisations)';
+
+/** The executor for --ep; `notice` gets one-line notes (on webgpu: some nodes fell back to the CPU EP). */
+export async function openExecutor(ep: string | undefined, threads: number, o: { verbose?: boolean; notice?: (line: string) => void } = {}): Promise<Executor> {
   const want = ep ?? 'cpu';
-  if (want === 'cpu') return new NodeExecutor(threads);
+  if (want === 'cpu') return new NodeExecutor(threads, undefined, o.verbose);
   if (want !== 'webgpu') throw new CliError(`--ep must be cpu or webgpu, got "${want}"`);
   try {
-    return await NodeWebGpuExecutor.open();
+    return await NodeWebGpuExecutor.open(o);
   } catch (e) {
     throw new CliError((e as Error).message);
   }

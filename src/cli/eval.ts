@@ -68,9 +68,9 @@ function plainEvalGraph(bytes: Uint8Array, batch: number, mean: number[], std: n
   return { g, images: images.name, logits: g.outputs[0].name };
 }
 
-export async function evalCommand(o: { run?: string; model?: string; data: string; mean?: string; std?: string; inputSize?: string; ep?: string }): Promise<void> {
+export async function evalCommand(o: { run?: string; model?: string; data: string; mean?: string; std?: string; inputSize?: string; ep?: string; verbose?: boolean }): Promise<void> {
   if (!o.run && !o.model) throw new CliError('eval needs --run RUN_DIR or --model MODEL.onnx');
-  const ex = await openExecutor(o.ep, 0);
+  const ex = await openExecutor(o.ep, 0, { verbose: o.verbose, notice: (line) => process.stderr.write(`vp-studio: ${line}\n`) });
   const loader = new ImageLoader();
   let result: Record<string, unknown>;
   if (o.run) {

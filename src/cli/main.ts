@@ -6,7 +6,7 @@ import { evalCommand, predictCommand } from './eval.ts';
 import { gradCommand } from './grad.ts';
 import { inspectCommand } from './inspect.ts';
 import { trainCommand, type TrainFlags } from './train.ts';
-import { EP_HELP } from './ep.ts';
+import { EP_HELP, VERBOSE_HELP } from './ep.ts';
 
 export async function main(argv: string[]): Promise<number> {
   const program = new Command('vp-studio')
@@ -60,6 +60,7 @@ export async function main(argv: string[]): Promise<number> {
     .option('--val <dir>', 'validation image folder (then all of --data trains)')
     .option('--threads <n>', 'onnxruntime intra-op threads (0 = all cores)')
     .option('--ep <ep>', EP_HELP, 'cpu')
+    .option('--verbose', VERBOSE_HELP)
     .option('--quiet', 'no progress output')
     .action(async (o: TrainFlags) => trainCommand(o));
   program.command('eval')
@@ -71,7 +72,8 @@ export async function main(argv: string[]): Promise<number> {
     .option('--std <s>', 'plain classifier normalisation std')
     .option('--input-size <L>', 'plain classifier input size (default: the model\'s, else 224)')
     .option('--ep <ep>', EP_HELP, 'cpu')
-    .action(async (o: { run?: string; model?: string; data: string; mean?: string; std?: string; inputSize?: string; ep?: string }) => evalCommand(o));
+    .option('--verbose', VERBOSE_HELP)
+    .action(async (o: { run?: string; model?: string; data: string; mean?: string; std?: string; inputSize?: string; ep?: string; verbose?: boolean }) => evalCommand(o));
   program.command('predict')
     .description("top classes of each image with a run's deployable model.onnx, as JSON")
     .requiredOption('--run <dir>', 'run directory written by train')
@@ -88,6 +90,7 @@ export async function main(argv: string[]): Promise<number> {
     .option('--classes <n>', 'target classes', '10')
     .option('--threads <n>', 'onnxruntime intra-op threads (0 = all cores)', '0')
     .option('--ep <ep>', EP_HELP, 'cpu')
+    .option('--verbose', VERBOSE_HELP)
     .option('--no-stats', 'skip the step graph\'s node/kernel/FLOP counts (they build a second, CPU session)')
     .option('--profile', 'add onnxruntime\'s profiler: kernel ms per op type over the last timed step (CPU EP; the step times are then taken with profiling on)')
     .option('--warmup <n>', 'untimed steps first', '2')

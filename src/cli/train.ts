@@ -21,7 +21,7 @@ export interface TrainFlags {
   method: string; head: string; rank: string; init: string; padWidth: string; tokens: string; mappingFreq: string;
   epochs: string; batchSize: string; lr: string; promptLr?: string; optimizer: string; momentum: string; weightDecay: string;
   scheduler: string; warmup: string; mean?: string; std?: string; seed: string; shuffle: boolean; augment: boolean;
-  valFraction: string; microBatch: string; inputSize?: string; memoryBudget?: string; threads?: string; ep?: string; quiet?: boolean;
+  valFraction: string; microBatch: string; inputSize?: string; memoryBudget?: string; threads?: string; ep?: string; quiet?: boolean; verbose?: boolean;
 }
 
 const num = (flag: string, v: string): number => {
@@ -51,7 +51,7 @@ export async function trainCommand(flags: TrainFlags): Promise<void> {
   let f = flags, resume: ReturnType<typeof readCheckpoint> | undefined;
   if (flags.resume) {
     resume = readCheckpoint(flags.resume);
-    f = { ...(resume.meta.flags as unknown as TrainFlags), out: flags.resume, quiet: flags.quiet, threads: flags.threads, ep: flags.ep };
+    f = { ...(resume.meta.flags as unknown as TrainFlags), out: flags.resume, quiet: flags.quiet, threads: flags.threads, ep: flags.ep, verbose: flags.verbose };
   }
   for (const k of ['model', 'data', 'out'] as const) if (!f[k]) throw new CliError(`train needs --${k} (or --resume RUN_DIR)`);
   const bb = readBackbone(f.model, { inputSize: f.inputSize });
@@ -65,7 +65,7 @@ export async function trainCommand(flags: TrainFlags): Promise<void> {
   const log = (s: string) => { if (!f.quiet) process.stderr.write(s + '\n'); };
   for (const n of bb.notes) log(`model: ${n}`);
   const scan = f.quiet ? { update() {}, stop() {} } : lazyProgress('checking images');
-  const executor = await openExecutor(f.ep, f.threads ? Number(f.threads) : 0);
+  const executor = await openExecutor(f.ep, f.threads ? Number(f.threads) : 0, { verbose: f.verbose, notice: (line) => process.stderr.write(`vp-studio: ${line}\n`) });
   if (f.ep === 'webgpu') log(`running on ${executor.backend}`);
   const data = await loadCliData(f.data, f.val, info.inputSize, cfg.valFraction, cfg.seed, (d, t) => scan.update(d, undefined, t));
   scan.stop();
@@ -80,7 +80,7 @@ export async function trainCommand(flags: TrainFlags): Promise<void> {
   }
   if (resume) log(`resuming ${f.out} after epoch ${resume.ck.epoch} of ${f.epochs}`);
   const out = new RunWriter(f.out, resume?.ck.epoch);
-  const savedFlags = { ...f, resume: undefined, quiet: undefined, ep: undefined };
+  const savedFlags = { ...f, resume: undefined, quiet: undefined, ep: undefined, verbose: undefined };
   log(`${info.family} backbone (${info.params.toLocaleString()} parameters, input ${info.inputSize}×${info.inputSize}); ${data.classes.length} classes, ${data.trainCount} train / ${data.valCount} val images`);
   const steps = Math.ceil(data.trainCount / cfg.batchSize) * cfg.epochs;
   const bar = f.quiet ? { update() {}, stop() {} } : progress('training', steps);

@@ -7,14 +7,16 @@ import { execSession, fromOrt, toOrt, unwrap, wrap } from './ort-node.ts';
 export class NodeExecutor implements Executor {
   readonly backend = `onnxruntime-node ${ort.env.versions.node} (cpu)`;
   readonly deviceMemory: boolean = false;
-  /** @param profilePrefix when set, every session writes onnxruntime's profile (`<prefix>_<time>.json`) on release */
-  constructor(private threads = 0, private profilePrefix?: string) {}
+  /** @param profilePrefix when set, every session writes onnxruntime's profile (`<prefix>_<time>.json`) on release
+   *  @param verbose onnxruntime's verbose log on stderr */
+  constructor(private threads = 0, private profilePrefix?: string, private verbose = false) {}
 
   async createSession(model: Uint8Array): Promise<ExecSession> {
     // no memory pattern: onnxruntime would plan a second copy of every step's activations on the second run
     // (measured: +100% of the first run's growth), which a train step run thousands of times never needs
     const profile = this.profilePrefix ? { enableProfiling: true, profileFilePrefix: this.profilePrefix } : {};
-    const s = await ort.InferenceSession.create(model, { graphOptimizationLevel: 'all', intraOpNumThreads: this.threads, logSeverityLevel: 3, enableMemPattern: false, ...profile });
+    const s = await ort.InferenceSession.create(model, { graphOptimizationLevel: 'all', intraOpNumThreads: this.threads, enableMemPattern: false, ...profile,
+      ...(this.verbose ? { logSeverityLevel: 0, logVerbosityLevel: 0 } : { logSeverityLevel: 3 }) });
     const e = execSession(s);
     if (!this.profilePrefix) return e;
     return { ...e, release: async () => { s.endProfiling(); await s.release(); } };

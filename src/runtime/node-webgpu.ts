@@ -7,6 +7,10 @@
 // onnxruntime (kept outputs). onnxruntime-node 1.30 cannot read a gpu-buffer tensor back (its download callback
 // throws "not implemented" and aborts the process), so downloads run a one-node Identity session per dtype whose
 // output is placed on the CPU. Sessions are created one at a time (the EP shares one device).
+// Placement: a session is first created with onnxruntime's CPU fallback disabled; if it refuses because some node
+// has no WebGPU kernel, it is created again with the fallback, and the executor says so once (`notice`) and
+// remembers it (`cpuFallback`) — such a step copies tensors between the CPU and the GPU every run, and a GPU
+// benchmark of it would not measure the GPU alone.
 import * as ort from 'onnxruntime-node';
 import type { ExecSession, Executor, Handle } from '../engine/executor.ts';
 import { elementwiseModel } from '../onnx/tiny.ts';
@@ -26,14 +30,25 @@ export function webgpuFailure(e: unknown): string {
   return `--ep webgpu: the WebGPU EP failed: ${first}`;
 }
 
+const CPU_FALLBACK = /assigned to the default CPU EP, but fallback to CPU EP has been explicitly disabled/;
+
+export interface NodeWebGpuOptions {
+  /** onnxruntime's verbose log on stderr (node placement, graph optimisations). */
+  verbose?: boolean;
+  /** Called once, the first time a session needs the CPU EP for some of its nodes. */
+  notice?: (line: string) => void;
+}
+
 export class NodeWebGpuExecutor implements Executor {
   readonly deviceMemory = true;
+  /** Sessions created so far that run some nodes on the CPU EP. */
+  cpuFallback = 0;
   private creating: Promise<unknown> = Promise.resolve();
   private readers = new Map<string, Promise<ort.InferenceSession>>();
-  private constructor(readonly backend: string) {}
+  private constructor(readonly backend: string, private readonly opts: NodeWebGpuOptions) {}
 
   /** Opens the EP and proves it computes (y = x + x on the GPU); throws one line saying why not. */
-  static async open(): Promise<NodeWebGpuExecutor> {
+  static async open(opts: NodeWebGpuOptions = {}): Promise<NodeWebGpuExecutor> {
     const bundled = ort.listSupportedBackends().find((b) => b.name === 'webgpu');
     if (!bundled) throw new Error(`--ep webgpu: this onnxruntime-node (${ort.env.versions.node}) has no WebGPU EP on ${process.platform}-${process.arch}`);
     try {
@@ -45,7 +60,7 @@ export class NodeWebGpuExecutor implements Executor {
       throw new Error(webgpuFailure(e));
     }
     const icd = process.env.VK_ICD_FILENAMES;
-    return new NodeWebGpuExecutor(`onnxruntime-node ${ort.env.versions.node} (webgpu${icd ? `, ${icd.split('/').pop()}` : ''})`);
+    return new NodeWebGpuExecutor(`onnxruntime-node ${ort.env.versions.node} (webgpu${icd ? `, ${icd.split('/').pop()}` : ''})`, opts);
   }
 
   createSession(model: Uint8Array, opts?: { keepOnDevice?: string[] }): Promise<ExecSession> {
@@ -58,12 +73,26 @@ export class NodeWebGpuExecutor implements Executor {
     const keep = new Set(opts?.keepOnDevice ?? []);
     const loc: Record<string, 'gpu-buffer' | 'cpu'> = {};
     for (const n of outputNames(model)) loc[n] = keep.has(n) ? 'gpu-buffer' : 'cpu';
+    // no memory pattern, as on the CPU EP: a train step's activations are planned once
+    const base: ort.InferenceSession.SessionOptions = {
+      executionProviders: ['webgpu'], graphOptimizationLevel: 'all', enableMemPattern: false, preferredOutputLocation: loc,
+      ...(this.opts.verbose ? { logSeverityLevel: 0, logVerbosityLevel: 0 } : { logSeverityLevel: 3 }),
+    };
     let s: ort.InferenceSession;
     try {
-      // no memory pattern, as on the CPU EP: a train step's activations are planned once
-      s = await ort.InferenceSession.create(model, { executionProviders: ['webgpu'], graphOptimizationLevel: 'all', logSeverityLevel: 3, enableMemPattern: false, preferredOutputLocation: loc });
+      // first with the CPU fallback off (its refusal is expected, so not logged unless verbose)
+      s = await ort.InferenceSession.create(model, { ...base, ...(this.opts.verbose ? {} : { logSeverityLevel: 4 }), extra: { session: { disable_cpu_ep_fallback: '1' } } });
     } catch (e) {
-      throw new Error(webgpuFailure(e));
+      if (!CPU_FALLBACK.test(e instanceof Error ? e.message : String(e))) throw new Error(webgpuFailure(e));
+      try {
+        s = await ort.InferenceSession.create(model, base);
+      } catch (e2) {
+        throw new Error(webgpuFailure(e2));
+      }
+      if (this.cpuFallback++ === 0) {
+        this.opts.notice?.('note: onnxruntime runs some nodes on the CPU EP (the WebGPU EP has no kernel for them), so each step copies tensors between ' +
+          `the CPU and the GPU; ${this.opts.verbose ? 'the log above' : '--verbose'} names them`);
+      }
     }
     return execSession(s);
   }
