@@ -1,6 +1,7 @@
 // Static memory estimate of a compiled graph as onnxruntime runs it: weights (initializers, Constant nodes and
 // what constant folding computes from them) and graph inputs stay resident; each node's outputs are allocated
-// when it runs and freed after the last node that reads them (graph outputs are kept). View ops (Reshape,
+// when it runs and freed after the last node that reads them (graph outputs are kept), in onnxruntime's execution
+// order (onnxruntimeOrder: not the file's). View ops (Reshape,
 // Identity, …) share their input's buffer, as onnxruntime does. Also picks the largest micro-batch whose
 // estimated peak fits a byte budget, and formats sizes in binary units (KiB, MiB, GiB).
 import type { Graph, Node, Value } from '../onnx/ir.ts';
@@ -59,9 +60,33 @@ function tensorBytes(v: Value): number {
   return byteSize(v.dtype) * numel(dims);
 }
 
-/** Simulates one run of `g` in its node order (which must be topological; the graph is not modified). */
+/**
+ * The order onnxruntime runs `g`'s nodes in (its GraphViewer's default: a depth-first search from the nodes whose
+ * outputs no node reads, in post-order, that at each node visits its inputs' producers highest file position
+ * first, so the one written earlier runs later, just before its user). It ignores onnxruntime's own fusions.
+ */
+export function onnxruntimeOrder(g: Graph): Node[] {
+  const index = new Map(g.nodes.map((n, i) => [n, i]));
+  const byIndex = (a: Node, b: Node) => index.get(a)! - index.get(b)!;
+  const leaves = g.nodes.filter((n) => n.outputs.every((o) => ![...o.users].some((u) => index.has(u))));
+  const stack: [Node, boolean][] = leaves.sort(byIndex).map((n) => [n, false]);
+  const visited = new Set<Node>(), order: Node[] = [];
+  while (stack.length) {
+    const [n, leave] = stack.pop()!;
+    if (leave) { order.push(n); continue; }
+    if (visited.has(n)) continue;
+    visited.add(n);
+    stack.push([n, true]);
+    const producers = n.inputs.map((v) => v?.producer).filter((p): p is Node => !!p && index.has(p)).sort(byIndex);
+    for (const p of producers) if (!visited.has(p)) stack.push([p, false]);
+  }
+  return order;
+}
+
+/** Simulates one run of `g` in onnxruntime's order (the graph is not modified). */
 export function estimateMemory(g: Graph): MemoryEstimate {
-  const position = new Map(g.nodes.map((n, i) => [n, i]));
+  const nodes = onnxruntimeOrder(g);
+  const position = new Map(nodes.map((n, i) => [n, i]));
   const inputs = new Set(g.inputs);
   let inputBytes = 0;
   for (const v of inputs) inputBytes += tensorBytes(v);
@@ -76,11 +101,10 @@ export function estimateMemory(g: Graph): MemoryEstimate {
   const bufferOf = (v: Value): Value => buffer.get(v) ?? v;
   /** Index of the last node reading each buffer (Infinity: a graph output, never freed). */
   const lastUse = new Map<Value, number>();
-  g.nodes.forEach((n, i) => {
+  nodes.forEach((n, i) => {
     for (const v of n.inputs) {
       if (!v) continue;
       if (v.producer ? !position.has(v.producer) : !resident.has(v)) throw new Error(`memory estimate: '${v.name}' (read by ${n.opType} '${n.name}') is neither a graph input, a weight nor the output of a node of the graph`);
-      if (v.producer && position.get(v.producer)! >= i) throw new Error(`memory estimate: the graph is not in topological order ('${v.name}' is read by ${n.opType} '${n.name}' before it is produced)`);
       const b = bufferOf(v);
       if (!resident.has(b)) lastUse.set(b, i);
     }
@@ -95,7 +119,7 @@ export function estimateMemory(g: Graph): MemoryEstimate {
     if (list) list.push(b); else freeAt.set(i, [b]);
   }
   let live = 0, peak = 0, largestTensorBytes = 0, largestTensor = '';
-  g.nodes.forEach((n, i) => {
+  nodes.forEach((n, i) => {
     const dead: number[] = [];
     for (const o of n.outputs) {
       if (resident.has(o) || buffer.has(o)) continue;

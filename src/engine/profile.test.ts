@@ -19,6 +19,7 @@ describe('onnxruntime profiles', () => {
     expect(p.kernelMs).toBeCloseTo(0.06);
     expect(p.byOp.map((o) => [o.op, o.kernels])).toEqual([['Gemm', 2], ['Mul', 1]]);
     expect(p.byOp[0].share).toBeCloseTo(40 / 60);
+    expect(p.sequence).toEqual(['Gemm', 'Mul', 'Gemm']);
     expect(() => lastRunProfile({})).toThrow(/not an onnxruntime profile/);
     expect(() => lastRunProfile([])).toThrow(/no model_run/);
   });

@@ -2,7 +2,11 @@
 // last `model_run` in it: what `vp-studio bench --profile` reports. Pure parsing; no onnxruntime import.
 
 export interface OpTime { op: string; kernels: number; ms: number; share: number }
-export interface RunProfile { runMs: number; kernelMs: number; byOp: OpTime[] }
+export interface RunProfile {
+  runMs: number; kernelMs: number; byOp: OpTime[];
+  /** The run's kernels' op types in the order they started. */
+  sequence: string[];
+}
 
 interface TraceEvent { cat?: string; name?: string; ts?: number; dur?: number; args?: { op_name?: string } }
 
@@ -15,8 +19,8 @@ export function lastRunProfile(trace: unknown): RunProfile {
   if (!last || last.ts === undefined || last.dur === undefined) throw new Error('the profile has no model_run event');
   const end = last.ts + last.dur;
   const by = new Map<string, { kernels: number; us: number }>();
-  for (const e of ev) {
-    if (e.cat !== 'Node' || !e.name?.endsWith('_kernel_time') || e.ts === undefined || e.ts < last.ts || e.ts > end) continue;
+  const kernels = ev.filter((e) => e.cat === 'Node' && e.name?.endsWith('_kernel_time') && e.ts !== undefined && e.ts >= last.ts! && e.ts <= end).sort((a, b) => a.ts! - b.ts!);
+  for (const e of kernels) {
     const op = e.args?.op_name ?? '?';
     const o = by.get(op) ?? { kernels: 0, us: 0 };
     o.kernels++; o.us += e.dur ?? 0;
@@ -24,5 +28,5 @@ export function lastRunProfile(trace: unknown): RunProfile {
   }
   const total = [...by.values()].reduce((a, o) => a + o.us, 0);
   const byOp = [...by].map(([op, o]) => ({ op, kernels: o.kernels, ms: o.us / 1000, share: total ? o.us / total : 0 })).sort((a, b) => b.ms - a.ms);
-  return { runMs: last.dur / 1000, kernelMs: total / 1000, byOp };
+  return { runMs: last.dur / 1000, kernelMs: total / 1000, byOp, sequence: kernels.map((e) => e.args?.op_name ?? '?') };
 }
