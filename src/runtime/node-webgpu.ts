@@ -7,16 +7,16 @@
 // onnxruntime (kept outputs). onnxruntime-node 1.30 cannot read a gpu-buffer tensor back (its download callback
 // throws "not implemented" and aborts the process), so downloads run a one-node Identity session per dtype whose
 // output is placed on the CPU. Sessions are created one at a time (the EP shares one device).
-// Placement: a session is first created with onnxruntime's CPU fallback disabled; if it refuses because some node
-// has no WebGPU kernel, it is created again with the fallback, and the executor says so once (`notice`) and
-// remembers it (`cpuFallback`) — such a step copies tensors between the CPU and the GPU every run, and a GPU
-// benchmark of it would not measure the GPU alone.
+// Placement (placement.ts): when some node has no WebGPU kernel the session runs it on the CPU EP, and the executor
+// says so once (`notice`) and counts it (`cpuFallback`) — a GPU benchmark of such a step would not measure the GPU
+// alone.
 import * as ort from 'onnxruntime-node';
 import type { ExecSession, Executor, Handle } from '../engine/executor.ts';
 import { elementwiseModel } from '../onnx/tiny.ts';
 import { outputNames } from '../onnx/peek.ts';
 import type { DType, Tensor } from '../onnx/tensor.ts';
 import { execSession, fromOrt, toOrt, unwrap, wrap } from './ort-node.ts';
+import { createPreferringGpu, NO_CPU_FALLBACK } from './placement.ts';
 
 /** Why no adapter could be used, in one line (Dawn's multi-line message, with its source paths, stays out). */
 export function webgpuFailure(e: unknown): string {
@@ -29,8 +29,6 @@ export function webgpuFailure(e: unknown): string {
   const first = msg.split('\n').map((l) => l.replace(/^\/\S+:\d+ \S+ /, '').trim()).find((l) => l.length > 0) ?? msg;
   return `--ep webgpu: the WebGPU EP failed: ${first}`;
 }
-
-const CPU_FALLBACK = /assigned to the default CPU EP, but fallback to CPU EP has been explicitly disabled/;
 
 export interface NodeWebGpuOptions {
   /** onnxruntime's verbose log on stderr (node placement, graph optimisations). */
@@ -78,23 +76,18 @@ export class NodeWebGpuExecutor implements Executor {
       executionProviders: ['webgpu'], graphOptimizationLevel: 'all', enableMemPattern: false, preferredOutputLocation: loc,
       ...(this.opts.verbose ? { logSeverityLevel: 0, logVerbosityLevel: 0 } : { logSeverityLevel: 3 }),
     };
-    let s: ort.InferenceSession;
+    let placed: { session: ort.InferenceSession; cpuFallback: boolean };
     try {
-      // first with the CPU fallback off (its refusal is expected, so not logged unless verbose)
-      s = await ort.InferenceSession.create(model, { ...base, ...(this.opts.verbose ? {} : { logSeverityLevel: 4 }), extra: { session: { disable_cpu_ep_fallback: '1' } } });
+      // the strict attempt's refusal is expected, so not logged unless verbose
+      placed = await createPreferringGpu((strict) => ort.InferenceSession.create(model, strict ? { ...base, ...(this.opts.verbose ? {} : { logSeverityLevel: 4 }), extra: NO_CPU_FALLBACK } : base));
     } catch (e) {
-      if (!CPU_FALLBACK.test(e instanceof Error ? e.message : String(e))) throw new Error(webgpuFailure(e));
-      try {
-        s = await ort.InferenceSession.create(model, base);
-      } catch (e2) {
-        throw new Error(webgpuFailure(e2));
-      }
-      if (this.cpuFallback++ === 0) {
-        this.opts.notice?.('note: onnxruntime runs some nodes on the CPU EP (the WebGPU EP has no kernel for them), so each step copies tensors between ' +
-          `the CPU and the GPU; ${this.opts.verbose ? 'the log above' : '--verbose'} names them`);
-      }
+      throw new Error(webgpuFailure(e));
     }
-    return execSession(s);
+    if (placed.cpuFallback && this.cpuFallback++ === 0) {
+      this.opts.notice?.('note: onnxruntime runs some nodes on the CPU EP (the WebGPU EP has no kernel for them), so each step copies tensors between ' +
+        `the CPU and the GPU; ${this.opts.verbose ? 'the log above' : '--verbose'} names them`);
+    }
+    return execSession(placed.session);
   }
 
   upload(t: Tensor): Handle { return wrap(toOrt(t)); }

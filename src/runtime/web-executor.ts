@@ -8,6 +8,7 @@
 import type * as OrtModule from 'onnxruntime-web/webgpu';
 import type { ExecSession, Executor, GpuLimits, Handle } from '../engine/executor.ts';
 import type { Tensor } from '../onnx/tensor.ts';
+import { createPreferringGpu, NO_CPU_FALLBACK } from './placement.ts';
 import { elementwiseModel } from '../onnx/tiny.ts';
 import { outputNames } from '../onnx/peek.ts';
 import { CapturedSession, hostData, WebHandle, type GpuDeviceLike } from './captured.ts';
@@ -204,8 +205,18 @@ export class WebExecutor implements Executor {
     if (--this.capture.live <= 0) this.capture = { live: 0, failure: undefined };
   }
 
-  /** One line for the user: whether this executor's WebGPU steps are graph-captured, and if not, why. */
+  /** Live uncaptured WebGPU sessions that run some nodes on the CPU (placement.ts). */
+  private cpuFallback = 0;
+
+  /** One line for the user: whether this executor's WebGPU steps are graph-captured, and if not, why; and whether
+   * some session runs nodes on the CPU. */
   captureStatus(): { on: boolean; detail: string } | undefined {
+    const c = this.captureOnly();
+    if (!c || this.cpuFallback === 0) return c;
+    return { ...c, detail: `${c.detail}; onnxruntime runs some nodes of ${this.cpuFallback === 1 ? 'a session' : `${this.cpuFallback} sessions`} on the CPU (no WebGPU kernel for them), copying tensors every run` };
+  }
+
+  private captureOnly(): { on: boolean; detail: string } | undefined {
     if (this.caps.ep !== 'webgpu') return undefined;
     if (this.caps.capture === 'off') return { on: false, detail: 'graph capture off (?capture=0): every kernel is dispatched from JavaScript' };
     if (this.caps.capture === 'buffers') return { on: false, detail: 'graph capture off (?capture=buffers): fixed buffers and feed-back only' };
@@ -311,7 +322,13 @@ export class WebExecutor implements Executor {
       for (const n of names) loc[n] = keep.has(n) ? 'gpu-buffer' : 'cpu';
       options.preferredOutputLocation = loc;
     }
-    const s = await ort.InferenceSession.create(model, options);
+    let s: OrtModule.InferenceSession, onCpu = false;
+    if (gpu) {
+      const placed = await createPreferringGpu((strict) => ort.InferenceSession.create(model, strict ? { ...options, extra: NO_CPU_FALLBACK } : options));
+      onCpu = placed.cpuFallback;
+      if (onCpu) this.cpuFallback++;
+      s = placed.session;
+    } else s = await ort.InferenceSession.create(model, options);
     return {
       async run(feeds) {
         const f: Record<string, OrtModule.Tensor> = {};
@@ -325,7 +342,10 @@ export class WebExecutor implements Executor {
         for (const [k, v] of Object.entries(out)) r[k] = new WebHandle(v);
         return r;
       },
-      release: () => s.release(),
+      release: async () => {
+        await s.release();
+        if (onCpu) this.cpuFallback--;
+      },
     };
   }
   upload(t: Tensor): Handle { return new WebHandle(toOrt(t)); }
