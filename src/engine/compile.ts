@@ -15,7 +15,6 @@ import { outputsByKernel } from '../onnx/passes/output-kernels.ts';
 import { fuseGelu, lowerGelu } from '../onnx/passes/fuse-gelu.ts';
 import { foldScaleIntoGemm } from '../onnx/passes/fold-scale.ts';
 import { toposort } from '../onnx/passes/toposort.ts';
-import { independentFirst } from '../onnx/passes/independent-first.ts';
 import type { Tensor } from '../onnx/tensor.ts';
 import { analyze, type Analysis, type Family } from './analyze.ts';
 import { validateConfig, type TrainConfig } from './config.ts';
@@ -241,7 +240,6 @@ function compileStep(bytes: Uint8Array, c: TrainConfig, numClasses: number, batc
   g.outputs = [rename(g, loss, 'loss'), rename(g, metrics, 'metrics.next'), ...outs];
   removeDeadNodes(g);
   g.inputs = g.inputs.filter((v) => v.users.size > 0 || v.name === 'images');
-  independentFirst(g, [dlogits]);   // the backward's forward-only terms run when their layer is reached (passes/independent-first.ts)
   finish(g);
   return { graph: g, io, batch };
 }
