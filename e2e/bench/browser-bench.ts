@@ -93,6 +93,8 @@ function config(method: Method, batch: number, inputSize: number): TrainConfig {
   return { ...DEFAULTS, method, head: 'lp', batchSize: batch, augment: false, padWidth: Math.max(1, Math.min(Math.round((30 * inputSize) / 224), Math.ceil(inputSize / 2) - 1)) };
 }
 
+const benchUrl = (i: number, path: string) => `/__bench/${i}/${basename(path)}`;
+
 async function benchBackend(browser: Browser, baseUrl: string, backend: Backend, o: ReturnType<typeof options>, rows: Row[]): Promise<BackendState> {
   // "wasm:plain" = the wasm backend on the plain onnxruntime-web build (?ortbuild=), rows labelled so
   const [ep, build] = backend.split(':') as [Backend, string | undefined];
@@ -105,8 +107,7 @@ async function benchBackend(browser: Browser, baseUrl: string, backend: Backend,
     for (const [i, path] of o.models.entries()) {
       const bytes = new Uint8Array(readFileSync(path));
       const info = backboneInfo(bytes);
-      const url = `/__bench/${i}/${basename(path)}`;
-      await context.route(`**${url}`, (route) => route.fulfill({ status: 200, contentType: 'application/octet-stream', body: Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength) }));
+      const url = benchUrl(i, path);   // served from disk by the preview server (startPreview's files)
       const methods = (FAMILY_METHODS[info.family] ?? ['lorvp', 'pad', 'none']).filter((m) => !o.methods || o.methods.includes(m));
       const bench = (method: Method, batch: number, run: { warmup: number; steps: number; pipelined: number }) =>
         page.evaluate(async ({ url, cfg, numClasses, run }) => {
@@ -167,7 +168,7 @@ function table(rows: Row[]): string {
 async function main(): Promise<void> {
   const o = options();
   await buildIfStale();
-  const server = await startPreview(4174);
+  const server = await startPreview(4174, Object.fromEntries(o.models.map((p, i) => [benchUrl(i, p), p])));
   // eager measureUserAgentSpecificMemory(): without it Chromium resolves the measurement at its next GC (~20 s)
   const browser = await launch(['--enable-blink-features=ForceEagerMeasureMemory']);
   const rows: Row[] = [];
