@@ -2,7 +2,8 @@
 // button (mouse, touch, or Space / Enter held) to grab a frame at once and then every 200 ms; the frames join the
 // loaded data as that class (saved with the project's data in IndexedDB) and can be removed one by one. The record
 // button waits for the camera's first frame, and releasing it waits for every frame still being encoded (a slow
-// machine's PNG encoder can take longer than the hold itself), so a hold never yields nothing.
+// machine's PNG encoder can take longer than the hold itself), so a hold never yields nothing. The button captures
+// the pointer while held: a finger that drifts, or the page's layout shifting under a still mouse, does not end it.
 import { useEffect, useRef, useState } from 'react';
 import { useActions, useStudio } from '../store/hooks.ts';
 import { BlobImage } from './widgets.tsx';
@@ -69,7 +70,7 @@ export function WebcamCollect() {
       <video ref={video} muted playsInline width={160} hidden={!stream} />
       {stream && (
         <button className={recording ? 'primary' : ''} data-testid="webcam-record" aria-pressed={recording} disabled={!ready}
-          onPointerDown={begin} onPointerUp={end} onPointerLeave={end}
+          onPointerDown={(e) => { e.currentTarget.setPointerCapture(e.pointerId); begin(); }} onPointerUp={end} onPointerCancel={end} onLostPointerCapture={end}
           onKeyDown={(e) => { if ((e.key === ' ' || e.key === 'Enter') && !e.repeat) { e.preventDefault(); begin(); } }}
           onKeyUp={(e) => { if (e.key === ' ' || e.key === 'Enter') { e.preventDefault(); end(); } }}>
           {!ready ? 'Starting the camera…' : recording ? 'Recording…' : 'Hold to record'}
