@@ -10,6 +10,20 @@ import { chooseMicroBatch, estimateMemory, formatBytes } from './memory.ts';
  * RAM and a browser tab (with the wasm heap capped at 4 GiB) shares it with everything else. */
 export const BROWSER_BUDGET_BYTES = 2 * 2 ** 30;
 
+/** The wasm heap of onnxruntime-web: 32-bit addresses, at most 4 GiB. */
+export const WASM_HEAP_BYTES = 4 * 2 ** 30;
+
+/**
+ * What a step's estimate may be on a memory-capped backend (onnxruntime-web's wasm heap), for a backbone file of
+ * `modelBytes`: 5/8 of the cap less the model. Measured in Chromium on ViT-B/16 LoR-VP (`npm run bench:browser`,
+ * wasm): the heap peaked at 1,683 MiB for an estimate of 1,043 (batch 8) and 2,449 for 1,758 (batch 16) — about
+ * 570 MiB + 1.07 × the estimate — and batch 32 (estimate 3,185 MiB) failed with std::bad_alloc. For ViT-B/16 this
+ * allows 2,230 MiB (a heap of about 2.95 GiB), so batch 32 runs as 2 micro-batches of 16.
+ */
+export function cappedStepBudget(capBytes: number, modelBytes: number): number {
+  return Math.max(capBytes * 5 / 8 - modelBytes, 0);
+}
+
 export interface BatchPlan {
   /** 0: the whole batch in one step; else the micro-batch to accumulate over. */
   microBatch: number;

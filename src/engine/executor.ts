@@ -27,6 +27,8 @@ export interface Executor {
   dispose(h: Handle): void;
   /** On a GPU: the adapter's buffer limits (the step planner keeps every tensor within the binding limit). */
   readonly limits?: GpuLimits;
+  /** A hard cap on the memory its sessions share (the browser's wasm heap, 4 GiB), which no setting raises. */
+  readonly memoryCapBytes?: number;
   /** On a GPU: whether sessions are graph-captured (one replay per run) and, if not, why — one line. */
   captureStatus?(): { on: boolean; detail: string } | undefined;
 }

@@ -9,6 +9,7 @@ import type * as OrtModule from 'onnxruntime-web/webgpu';
 import type { ExecSession, Executor, GpuLimits, Handle } from '../engine/executor.ts';
 import type { Tensor } from '../onnx/tensor.ts';
 import { createPreferringGpu, NO_CPU_FALLBACK } from './placement.ts';
+import { WASM_HEAP_BYTES } from '../engine/budget.ts';
 import { elementwiseModel } from '../onnx/tiny.ts';
 import { outputNames } from '../onnx/peek.ts';
 import { CapturedSession, hostData, WebHandle, type GpuDeviceLike } from './captured.ts';
@@ -180,12 +181,15 @@ export class WebExecutor implements Executor {
   readonly backend: string;
   readonly deviceMemory: boolean;
   readonly limits: GpuLimits | undefined;
+  /** wasm: every session shares one 32-bit heap (WASM_HEAP_BYTES). */
+  readonly memoryCapBytes: number | undefined;
   /** The WebGPU EP refuses to create two sessions at once: creations are queued. */
   private creating: Promise<unknown> = Promise.resolve();
   constructor(readonly caps: Capabilities) {
     this.backend = caps.label;
     this.deviceMemory = caps.ep === 'webgpu';
     this.limits = caps.limits;
+    this.memoryCapBytes = caps.ep === 'wasm' ? WASM_HEAP_BYTES : undefined;
   }
 
   createSession(model: Uint8Array, opts?: { keepOnDevice?: string[] }): Promise<ExecSession> {

@@ -30,12 +30,12 @@ export function createStudio(deps: StudioDeps) {
   let planTicket = 0;
   let pendingInit: Record<string, WireTensor> | undefined;
 
-  // the GPU memory plan compiles the step (seconds on a large backbone): once the settings rest for a moment
+  // the memory plan (GPU budget, or the wasm heap's cap) compiles the step (seconds on a large backbone): once the settings rest for a moment
   let memoryTimer: ReturnType<typeof setTimeout> | undefined, memoryTicket = 0;
   function refreshMemoryPlan(): void {
     if (memoryTimer !== undefined) clearTimeout(memoryTimer);
     const s = get();
-    if (s.backend.ep !== 'webgpu' || s.backbone.status !== 'ready') { if (s.memoryPlan) set({ memoryPlan: undefined }); return; }
+    if ((s.backend.ep !== 'webgpu' && s.backend.ep !== 'wasm') || s.backbone.status !== 'ready') { if (s.memoryPlan) set({ memoryPlan: undefined }); return; }
     memoryTimer = setTimeout(() => {
       memoryTimer = undefined;
       const st = get(), ticket = ++memoryTicket;

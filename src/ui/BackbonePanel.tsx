@@ -6,6 +6,7 @@
 import { useActions, useStudio } from '../store/hooks.ts';
 import { catalogEntryOf } from '../store/catalog.ts';
 import { formatProgress } from '../store/download.ts';
+import type { MemoryPlan } from '../worker/protocol.ts';
 import { DropZone, Field, fmtInt, NumberInput, Panel } from './widgets.tsx';
 
 const mib = (bytes: number) => `${fmtInt(Math.max(1, Math.round(bytes / 2 ** 20)))} MiB`;
@@ -73,8 +74,10 @@ export function BackbonePanel() {
               <tr><th>parameters</th><td>{fmtInt(info.params)}</td></tr>
               {gpu && <tr><th>GPU</th><td data-testid="gpu-plan">{gpu.label.replace(/^webgpu \(|\)$/g, '')}
                 {gpu.limits && <span className="muted"> · buffers up to {mib(gpu.limits.maxBufferSize)}, one binding up to {mib(gpu.limits.maxStorageBufferBindingSize)}</span>}
-                {memPlan && <div>{memPlan.error ? <span className="error">{memPlan.error}</span>
-                  : <>one step of batch {memPlan.batch}: {memPlan.microBatch ? <b>micro-batches of {memPlan.microBatch}</b> : 'the whole batch at once'} · about {mib(memPlan.peakBytes)} of the {mib(memPlan.budgetBytes)} budget, largest tensor {mib(memPlan.largestTensorBytes)}</>}</div>}
+                {memPlan && <div><StepPlan plan={memPlan} /></div>}
+              </td></tr>}
+              {!gpu && backend.ep === 'wasm' && memPlan && <tr><th>memory</th><td data-testid="wasm-plan">wasm heap, capped at 4 GiB
+                <div><StepPlan plan={memPlan} /></div>
               </td></tr>}
               <tr><th>feature width</th><td>{info.featureWidth ?? '–'}{info.numSourceClasses !== undefined && ` · ${info.numSourceClasses} source classes`}{info.featureSource && ` · feature extractor (lp reads the ${info.featureSource})`}</td></tr>
             </tbody>
@@ -100,4 +103,10 @@ export function BackbonePanel() {
       )}
     </Panel>
   );
+}
+
+/** How a step of the current settings will run under its memory budget (GPU budget or the wasm heap's share). */
+function StepPlan({ plan }: { plan: MemoryPlan }) {
+  if (plan.error) return <span className="error">{plan.error}</span>;
+  return <>one step of batch {plan.batch}: {plan.microBatch ? <b>micro-batches of {plan.microBatch}</b> : 'the whole batch at once'} · about {mib(plan.peakBytes)} of the {mib(plan.budgetBytes)} budget, largest tensor {mib(plan.largestTensorBytes)}</>;
 }

@@ -1,7 +1,7 @@
 // The worker handler in Node with a stubbed postMessage: backbone description, folder checks (a junk file is
 // listed, not fatal), the live parameter count, a training run whose losses equal the CLI's on the same data,
 // pause/resume/stop, the deployable export, and the step benchmark.
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadCliData } from '../cli/dataset.ts';
@@ -32,6 +32,11 @@ function files(): DataFile[] {
 class GpuPose extends NodeExecutor {
   override readonly deviceMemory: boolean = true;
   constructor(readonly limits: { maxBufferSize: number; maxStorageBufferBindingSize: number }) { super(1); }
+}
+
+/** onnxruntime-node posing as a backend whose sessions share a capped heap (the browser's wasm). */
+class CappedPose extends NodeExecutor {
+  constructor(readonly memoryCapBytes: number) { super(1); }
 }
 
 function harness(memory?: () => Promise<BenchMemory>, executor: () => Executor = () => new NodeExecutor(1)) {
@@ -80,6 +85,29 @@ describe('worker handler', () => {
     const small = await ready(() => new GpuPose({ maxBufferSize: 2 ** 30, maxStorageBufferBindingSize: 2 ** 30 }));
     await small.h.handle({ type: 'train', runId: 'g2', cfg, init: undefined, resume: undefined, budgetMiB: 0.001 });
     await expect(small.next('started')).rejects.toThrow(/over the 1.02 KiB memory budget/);
+  });
+
+  it('on a memory-capped backend (the wasm heap), plans within the cap\'s share for the step and says so', async () => {
+    const model = statSync(join(FIX, 'tiny-vit.onnx')).size;
+    const roomy = await ready(() => new CappedPose(2 ** 40));
+    await roomy.h.handle({ type: 'memory-plan', id: 9, cfg, numClasses: 3, budgetMiB: 2048 });
+    const whole = (await roomy.next('memory-plan')).plan!;
+    expect(whole).toMatchObject({ microBatch: 0, note: undefined });
+    // a cap whose step share (5/8 of it, less the model) is 60 % of the whole batch's estimate
+    const cap = (0.6 * whole.peakBytes + model) * 8 / 5;
+    const { h, next } = await ready(() => new CappedPose(cap));
+    await h.handle({ type: 'memory-plan', id: 9, cfg, numClasses: 3, budgetMiB: 2048 });   // the GPU budget plays no part
+    const mp = (await next('memory-plan')).plan!;
+    // (the handler holds the canonical backbone, a few KiB off the file's size)
+    expect(mp.budgetBytes).toBeGreaterThan(0.5 * whole.peakBytes);
+    expect(mp.budgetBytes).toBeLessThan(0.7 * whole.peakBytes);
+    expect(mp.microBatch).toBeGreaterThan(0);
+    expect(mp.microBatch).toBeLessThan(8);
+    expect(mp.peakBytes).toBeLessThanOrEqual(mp.budgetBytes);
+    expect(mp.note).toMatch(/^the wasm heap is capped at .*: batch 8 needs about .* in one step, over the .* budget: accumulating gradients over micro-batches of \d+/);
+    await h.handle({ type: 'train', runId: 'w1', cfg, init: undefined, resume: undefined });
+    expect((await next('started')).note).toBe(mp.note);
+    expect((await next('done')).result.epochs).toHaveLength(1);
   });
 
   it('describes the backbone, checks the folder and plans parameters', async () => {

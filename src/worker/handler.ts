@@ -13,7 +13,8 @@ import type { Executor } from '../engine/executor.ts';
 import { Dataset } from './dataset.ts';
 import type { BackendChoice, BenchMemory, MemoryPlan, ParamPlan, Request, Response, RuntimeOptions } from './protocol.ts';
 import { Classifier, evaluateRun, paramsFromWire } from './inference.ts';
-import { planGpuStep, RunControl, runTraining } from './run.ts';
+import { planStep, RunControl, runTraining } from './run.ts';
+import { cappedStepBudget } from '../engine/budget.ts';
 
 export interface Backend { executor: Executor; runtime: string; ep: 'webgpu' | 'wasm'; crossOriginIsolated: boolean; threads: number }
 
@@ -105,7 +106,7 @@ export class Handler {
         return;
       case 'memory-plan': {
         const { executor } = await this.ensureBackend();
-        this.post({ type: 'memory-plan', id: msg.id, plan: executor.deviceMemory && this.backbone && !this.control ? this.memoryPlan(msg.cfg, msg.numClasses, msg.budgetMiB * 2 ** 20, executor) : undefined });
+        this.post({ type: 'memory-plan', id: msg.id, plan: (executor.deviceMemory || executor.memoryCapBytes) && this.backbone && !this.control ? this.memoryPlan(msg.cfg, msg.numClasses, msg.budgetMiB * 2 ** 20, executor) : undefined });
         return;
       }
       case 'train': {
@@ -179,13 +180,14 @@ export class Handler {
     }
   }
 
-  /** Trainable tensors of a configuration on the current backbone, or why it cannot train. */
-  /** What runTraining will plan for this step on this GPU (the same planGpuStep call). */
-  private memoryPlan(cfg: TrainConfig, numClasses: number, budgetBytes: number, ex: Executor): MemoryPlan {
-    const C = Math.max(numClasses, 2), info = this.backbone!.info;
+  /** What runTraining will plan for this step on this GPU or capped wasm heap (the same planStep call). */
+  private memoryPlan(cfg: TrainConfig, numClasses: number, userBudget: number, ex: Executor): MemoryPlan | undefined {
+    const C = Math.max(numClasses, 2), info = this.backbone!.info, bytes = this.backbone!.bytes;
+    const budgetBytes = ex.deviceMemory ? userBudget : cappedStepBudget(ex.memoryCapBytes ?? Infinity, bytes.length);
     try {
       checkConfig(cfg, info, C);
-      const p = planGpuStep(ex, this.backbone!.bytes, info, cfg, C, budgetBytes);
+      const p = planStep(ex, bytes, info, cfg, C, userBudget);
+      if (!p) return undefined;
       return { batch: cfg.batchSize, microBatch: p.microBatch, peakBytes: p.peakBytes, largestTensorBytes: p.largestTensorBytes, budgetBytes, note: p.note };
     } catch (e) {
       return { batch: cfg.batchSize, microBatch: 0, peakBytes: NaN, largestTensorBytes: NaN, budgetBytes, error: e instanceof Error ? e.message : String(e) };

@@ -1,7 +1,8 @@
 // One training run inside the worker: the engine's train() over the dataset's ImageSources on the chosen
 // Executor, with pause (a gate awaited before every batch), stop (the trainer's shouldStop), live step/epoch
 // messages, then a final validation pass for per-class accuracy, the confusion matrix and sample images.
-import { BROWSER_BUDGET_BYTES, planBatch, type BatchPlan } from '../engine/budget.ts';
+import { BROWSER_BUDGET_BYTES, cappedStepBudget, planBatch, type BatchPlan } from '../engine/budget.ts';
+import { formatBytes } from '../engine/memory.ts';
 import { backboneInfo, compileEval, configBackbone, initParams, type BackboneInfo } from '../engine/compile.ts';
 import { validateConfig, type TrainConfig } from '../engine/config.ts';
 import type { Executor, Handle } from '../engine/executor.ts';
@@ -76,14 +77,20 @@ export interface RunInput {
   resume?: WireCheckpoint;
   control: RunControl;
   post: (msg: Response, transfer?: Transferable[]) => void;
-  /** On a GPU: what one step may use (default BROWSER_BUDGET_BYTES). */
+  /** On a GPU: what one step may use (default BROWSER_BUDGET_BYTES); on wasm the heap's cap decides. */
   budgetBytes?: number;
 }
 
-/** A GPU step's plan: under the budget (default BROWSER_BUDGET_BYTES), every tensor within what one shader may bind
- * on this adapter. The run and the Backbone panel's preview (handler 'memory-plan') both ask here. */
-export function planGpuStep(ex: Executor, backbone: Uint8Array, info: BackboneInfo, cfg: TrainConfig, numClasses: number, budgetBytes = BROWSER_BUDGET_BYTES): BatchPlan {
-  return planBatch(backbone, cfg, numClasses, initParams(cfg, info, numClasses), budgetBytes, ex.limits?.maxStorageBufferBindingSize);
+/** A step's memory plan, or undefined where nothing limits it (onnxruntime-node). On a GPU: under the user's budget
+ * (default BROWSER_BUDGET_BYTES), every tensor within what one shader may bind on this adapter. On wasm: under what
+ * the 4 GiB heap leaves (cappedStepBudget; no setting raises it). The run and the Backbone panel's preview (handler
+ * 'memory-plan') both ask here. */
+export function planStep(ex: Executor, backbone: Uint8Array, info: BackboneInfo, cfg: TrainConfig, numClasses: number, budgetBytes = BROWSER_BUDGET_BYTES): BatchPlan | undefined {
+  const params = initParams(cfg, info, numClasses);
+  if (ex.deviceMemory) return planBatch(backbone, cfg, numClasses, params, budgetBytes, ex.limits?.maxStorageBufferBindingSize);
+  if (!ex.memoryCapBytes) return undefined;
+  const p = planBatch(backbone, cfg, numClasses, params, cappedStepBudget(ex.memoryCapBytes, backbone.length));
+  return p.note ? { ...p, note: `the wasm heap is capped at ${formatBytes(ex.memoryCapBytes)}: ${p.note}` } : p;
 }
 
 export async function runTraining(r: RunInput): Promise<void> {
@@ -96,12 +103,10 @@ export async function runTraining(r: RunInput): Promise<void> {
   const trainSrc = ds.source(split.train, L, r.control.gate);
   const valSrc = split.val.length ? ds.source(split.val, L, r.control.gate) : undefined;
   const totalSteps = Math.ceil(trainSrc.size / cfg.batchSize) * cfg.epochs;
-  // on a GPU, keep one step under the browser's memory budget by accumulating gradients over micro-batches
+  // on a GPU or the capped wasm heap, keep one step under its budget by accumulating gradients over micro-batches
   let note: string | undefined;
-  if (ex.deviceMemory) {
-    const plan = planGpuStep(ex, r.backbone, info, cfg, C, r.budgetBytes);
-    if (plan.note) { note = plan.note; cfg = { ...cfg, microBatch: plan.microBatch }; }
-  }
+  const plan = planStep(ex, r.backbone, info, cfg, C, r.budgetBytes);
+  if (plan?.note) { note = plan.note; cfg = { ...cfg, microBatch: plan.microBatch }; }
   post({ type: 'started', runId, totalSteps, trainCount: trainSrc.size, valCount: valSrc?.size ?? 0, backend: ex.backend, note });
   const t0 = performance.now();
   // on a GPU the loss is read back (a sync) about 5 times a second, not every step; host memory reads every step
