@@ -2,7 +2,8 @@
 // or drop / choose any .onnx file — with the hub's config.json / preprocessor_config.json beside it for class names,
 // normalisation and input size. Shows what the worker detected and what loading did to the file, lets the user
 // pick the input size L where the graph leaves it free, and edit the normalisation. On WebGPU: the adapter, its
-// buffer limits and how a step of the current settings will run (whole batch or micro-batches, under the budget).
+// buffer limits and how a step of the current settings will run (whole batch or micro-batches, under the budget);
+// on wasm the same plan under the heap's 4 GiB cap.
 import { useActions, useStudio } from '../store/hooks.ts';
 import { catalogEntryOf } from '../store/catalog.ts';
 import { formatProgress } from '../store/download.ts';
