@@ -30,7 +30,8 @@ export function createStudio(deps: StudioDeps) {
   let planTicket = 0;
   let pendingInit: Record<string, WireTensor> | undefined;
 
-  // the memory plan (GPU budget, or the wasm heap's cap) compiles the step (seconds on a large backbone): once the settings rest for a moment
+  // the memory plan (GPU budget, or the wasm heap's cap) compiles the step (seconds on a large backbone): once the
+  // settings rest for a moment
   let memoryTimer: ReturnType<typeof setTimeout> | undefined, memoryTicket = 0;
   function refreshMemoryPlan(): void {
     if (memoryTimer !== undefined) clearTimeout(memoryTimer);

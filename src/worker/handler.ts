@@ -194,6 +194,7 @@ export class Handler {
     }
   }
 
+  /** Trainable tensors of a configuration on the current backbone, or why it cannot train. */
   private plan(cfg: TrainConfig, numClasses: number): ParamPlan {
     if (!this.backbone) return { shapes: {}, trainable: 0, error: 'choose a backbone first' };
     const info = this.backbone.info;
