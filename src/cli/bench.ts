@@ -30,8 +30,7 @@ export async function benchCommand(f: BenchFlags): Promise<void> {
   const cfg = { ...DEFAULTS, method: f.method as Method, head: f.head as HeadKind, batchSize: Number(f.batch), rank: Number(f.rank), tokens: Number(f.tokens), padWidth: Number(f.padWidth), lr: Number(f.lr), augment: false };
   if (f.profile && (f.ep ?? 'cpu') !== 'cpu') throw new CliError('--profile needs --ep cpu (onnxruntime\'s profiler times CPU kernels)');
   const profDir = f.profile ? mkdtempSync(join(tmpdir(), 'vp-profile-')) : undefined;
-  const notice = (line: string) => process.stderr.write(`vp-studio: ${line}\n`);
-  const executor = profDir ? new NodeExecutor(threads, join(profDir, 'step'), f.verbose) : await openExecutor(f.ep, threads, { verbose: f.verbose, notice });
+  const executor = profDir ? new NodeExecutor(threads, join(profDir, 'step'), f.verbose) : await openExecutor(f.ep, threads, f.verbose);
   const r = await benchStep({ backbone: bytes, cfg, numClasses: Number(f.classes), executor, warmup: Number(f.warmup), steps: Number(f.steps) });
   const profile = profDir ? readProfile(profDir) : {};
   const stats = f.stats === false ? {} : await stepStats(bytes, cfg, Number(f.classes), threads);

@@ -10,13 +10,13 @@ export const EP_HELP = 'execution provider: cpu, or webgpu (onnxruntime-node\'s 
 
 export const VERBOSE_HELP = 'onnxruntime\'s verbose log on stderr (which EP runs each node, its graph optimisations)';
 
-/** The executor for --ep; `notice` gets one-line notes (on webgpu: some nodes fell back to the CPU EP). */
-export async function openExecutor(ep: string | undefined, threads: number, o: { verbose?: boolean; notice?: (line: string) => void } = {}): Promise<Executor> {
+/** The executor for --ep; its one-line notes (on webgpu: some nodes fell back to the CPU EP) go to stderr. */
+export async function openExecutor(ep: string | undefined, threads: number, verbose?: boolean): Promise<Executor> {
   const want = ep ?? 'cpu';
-  if (want === 'cpu') return new NodeExecutor(threads, undefined, o.verbose);
+  if (want === 'cpu') return new NodeExecutor(threads, undefined, verbose);
   if (want !== 'webgpu') throw new CliError(`--ep must be cpu or webgpu, got "${want}"`);
   try {
-    return await NodeWebGpuExecutor.open(o);
+    return await NodeWebGpuExecutor.open({ verbose, notice: (line) => process.stderr.write(`vp-studio: ${line}\n`) });
   } catch (e) {
     throw new CliError((e as Error).message);
   }

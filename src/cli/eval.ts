@@ -70,7 +70,7 @@ function plainEvalGraph(bytes: Uint8Array, batch: number, mean: number[], std: n
 
 export async function evalCommand(o: { run?: string; model?: string; data: string; mean?: string; std?: string; inputSize?: string; ep?: string; verbose?: boolean }): Promise<void> {
   if (!o.run && !o.model) throw new CliError('eval needs --run RUN_DIR or --model MODEL.onnx');
-  const ex = await openExecutor(o.ep, 0, { verbose: o.verbose, notice: (line) => process.stderr.write(`vp-studio: ${line}\n`) });
+  const ex = await openExecutor(o.ep, 0, o.verbose);
   const loader = new ImageLoader();
   let result: Record<string, unknown>;
   if (o.run) {

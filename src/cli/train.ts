@@ -65,7 +65,7 @@ export async function trainCommand(flags: TrainFlags): Promise<void> {
   const log = (s: string) => { if (!f.quiet) process.stderr.write(s + '\n'); };
   for (const n of bb.notes) log(`model: ${n}`);
   const scan = f.quiet ? { update() {}, stop() {} } : lazyProgress('checking images');
-  const executor = await openExecutor(f.ep, f.threads ? Number(f.threads) : 0, { verbose: f.verbose, notice: (line) => process.stderr.write(`vp-studio: ${line}\n`) });
+  const executor = await openExecutor(f.ep, f.threads ? Number(f.threads) : 0, f.verbose);
   if (f.ep === 'webgpu') log(`running on ${executor.backend}`);
   const data = await loadCliData(f.data, f.val, info.inputSize, cfg.valFraction, cfg.seed, (d, t) => scan.update(d, undefined, t));
   scan.stop();

@@ -2,7 +2,7 @@
 import * as ort from 'onnxruntime-node';
 import type { ExecSession, Executor, Handle } from '../engine/executor.ts';
 import type { Tensor } from '../onnx/tensor.ts';
-import { execSession, fromOrt, toOrt, unwrap, wrap } from './ort-node.ts';
+import { execSession, fromOrt, ortLog, toOrt, unwrap, wrap } from './ort-node.ts';
 
 export class NodeExecutor implements Executor {
   readonly backend = `onnxruntime-node ${ort.env.versions.node} (cpu)`;
@@ -15,8 +15,7 @@ export class NodeExecutor implements Executor {
     // no memory pattern: onnxruntime would plan a second copy of every step's activations on the second run
     // (measured: +100% of the first run's growth), which a train step run thousands of times never needs
     const profile = this.profilePrefix ? { enableProfiling: true, profileFilePrefix: this.profilePrefix } : {};
-    const s = await ort.InferenceSession.create(model, { graphOptimizationLevel: 'all', intraOpNumThreads: this.threads, enableMemPattern: false, ...profile,
-      ...(this.verbose ? { logSeverityLevel: 0, logVerbosityLevel: 0 } : { logSeverityLevel: 3 }) });
+    const s = await ort.InferenceSession.create(model, { graphOptimizationLevel: 'all', intraOpNumThreads: this.threads, enableMemPattern: false, ...profile, ...ortLog(this.verbose) });
     const e = execSession(s);
     if (!this.profilePrefix) return e;
     return { ...e, release: async () => { s.endProfiling(); await s.release(); } };

@@ -15,7 +15,7 @@ import type { ExecSession, Executor, Handle } from '../engine/executor.ts';
 import { elementwiseModel } from '../onnx/tiny.ts';
 import { outputNames } from '../onnx/peek.ts';
 import type { DType, Tensor } from '../onnx/tensor.ts';
-import { execSession, fromOrt, toOrt, unwrap, wrap } from './ort-node.ts';
+import { execSession, fromOrt, ortLog, toOrt, unwrap, wrap } from './ort-node.ts';
 import { createPreferringGpu, NO_CPU_FALLBACK } from './placement.ts';
 
 /** Why no adapter could be used, in one line (Dawn's multi-line message, with its source paths, stays out). */
@@ -73,8 +73,7 @@ export class NodeWebGpuExecutor implements Executor {
     for (const n of outputNames(model)) loc[n] = keep.has(n) ? 'gpu-buffer' : 'cpu';
     // no memory pattern, as on the CPU EP: a train step's activations are planned once
     const base: ort.InferenceSession.SessionOptions = {
-      executionProviders: ['webgpu'], graphOptimizationLevel: 'all', enableMemPattern: false, preferredOutputLocation: loc,
-      ...(this.opts.verbose ? { logSeverityLevel: 0, logVerbosityLevel: 0 } : { logSeverityLevel: 3 }),
+      executionProviders: ['webgpu'], graphOptimizationLevel: 'all', enableMemPattern: false, preferredOutputLocation: loc, ...ortLog(this.opts.verbose),
     };
     let placed: { session: ort.InferenceSession; cpuFallback: boolean };
     try {

@@ -27,6 +27,9 @@ export function execSession(s: ort.InferenceSession): ExecSession {
   };
 }
 
+/** onnxruntime's log: everything (node placement, graph optimisations) when verbose, else errors only. */
+export const ortLog = (verbose: boolean | undefined) => (verbose ? { logSeverityLevel: 0, logVerbosityLevel: 0 } as const : { logSeverityLevel: 3 } as const);
+
 export function toOrt(t: Tensor): ort.Tensor {
   if (t.dtype === 'string') return new ort.Tensor('string', t.data as string[], t.shape);
   return new ort.Tensor(t.dtype as 'float32', t.data as Float32Array, t.shape);

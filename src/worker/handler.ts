@@ -13,8 +13,7 @@ import type { Executor } from '../engine/executor.ts';
 import { Dataset } from './dataset.ts';
 import type { BackendChoice, BenchMemory, MemoryPlan, ParamPlan, Request, Response, RuntimeOptions } from './protocol.ts';
 import { Classifier, evaluateRun, paramsFromWire } from './inference.ts';
-import { planStep, RunControl, runTraining } from './run.ts';
-import { cappedStepBudget } from '../engine/budget.ts';
+import { planStep, RunControl, runTraining, stepBudget } from './run.ts';
 
 export interface Backend { executor: Executor; runtime: string; ep: 'webgpu' | 'wasm'; crossOriginIsolated: boolean; threads: number }
 
@@ -106,7 +105,7 @@ export class Handler {
         return;
       case 'memory-plan': {
         const { executor } = await this.ensureBackend();
-        this.post({ type: 'memory-plan', id: msg.id, plan: (executor.deviceMemory || executor.memoryCapBytes) && this.backbone && !this.control ? this.memoryPlan(msg.cfg, msg.numClasses, msg.budgetMiB * 2 ** 20, executor) : undefined });
+        this.post({ type: 'memory-plan', id: msg.id, plan: this.backbone && !this.control ? this.memoryPlan(msg.cfg, msg.numClasses, msg.budgetMiB * 2 ** 20, executor) : undefined });
         return;
       }
       case 'train': {
@@ -183,11 +182,11 @@ export class Handler {
   /** What runTraining will plan for this step on this GPU or capped wasm heap (the same planStep call). */
   private memoryPlan(cfg: TrainConfig, numClasses: number, userBudget: number, ex: Executor): MemoryPlan | undefined {
     const C = Math.max(numClasses, 2), info = this.backbone!.info, bytes = this.backbone!.bytes;
-    const budgetBytes = ex.deviceMemory ? userBudget : cappedStepBudget(ex.memoryCapBytes ?? Infinity, bytes.length);
+    const budgetBytes = stepBudget(ex, bytes.length, userBudget);
+    if (budgetBytes === undefined) return undefined;
     try {
       checkConfig(cfg, info, C);
-      const p = planStep(ex, bytes, info, cfg, C, userBudget);
-      if (!p) return undefined;
+      const p = planStep(ex, bytes, info, cfg, C, userBudget)!;
       return { batch: cfg.batchSize, microBatch: p.microBatch, peakBytes: p.peakBytes, largestTensorBytes: p.largestTensorBytes, budgetBytes, note: p.note };
     } catch (e) {
       return { batch: cfg.batchSize, microBatch: 0, peakBytes: NaN, largestTensorBytes: NaN, budgetBytes, error: e instanceof Error ? e.message : String(e) };

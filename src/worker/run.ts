@@ -86,11 +86,17 @@ export interface RunInput {
  * the 4 GiB heap leaves (cappedStepBudget; no setting raises it). The run and the Backbone panel's preview (handler
  * 'memory-plan') both ask here. */
 export function planStep(ex: Executor, backbone: Uint8Array, info: BackboneInfo, cfg: TrainConfig, numClasses: number, budgetBytes = BROWSER_BUDGET_BYTES): BatchPlan | undefined {
-  const params = initParams(cfg, info, numClasses);
-  if (ex.deviceMemory) return planBatch(backbone, cfg, numClasses, params, budgetBytes, ex.limits?.maxStorageBufferBindingSize);
-  if (!ex.memoryCapBytes) return undefined;
-  const p = planBatch(backbone, cfg, numClasses, params, cappedStepBudget(ex.memoryCapBytes, backbone.length));
-  return p.note ? { ...p, note: `the wasm heap is capped at ${formatBytes(ex.memoryCapBytes)}: ${p.note}` } : p;
+  const budget = stepBudget(ex, backbone.length, budgetBytes);
+  if (budget === undefined) return undefined;
+  const p = planBatch(backbone, cfg, numClasses, initParams(cfg, info, numClasses), budget, ex.limits?.maxStorageBufferBindingSize);
+  return p.note && !ex.deviceMemory ? { ...p, note: `the wasm heap is capped at ${formatBytes(ex.memoryCapBytes!)}: ${p.note}` } : p;
+}
+
+/** What one step may use on this executor: the user's budget on a GPU, the capped heap's share for a backbone of
+ * `modelBytes` on wasm, nothing (undefined) where nothing limits it. */
+export function stepBudget(ex: Executor, modelBytes: number, userBudget = BROWSER_BUDGET_BYTES): number | undefined {
+  if (ex.deviceMemory) return userBudget;
+  return ex.memoryCapBytes ? cappedStepBudget(ex.memoryCapBytes, modelBytes) : undefined;
 }
 
 export async function runTraining(r: RunInput): Promise<void> {
