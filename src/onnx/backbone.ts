@@ -8,6 +8,7 @@
 // load.ts (passes/rebatch).
 import { decodeModel, encodeModel } from './codec.ts';
 import type { Graph } from './ir.ts';
+import { auditAttributes } from './passes/audit-attributes.ts';
 import { canonicalize } from './passes/canonicalize.ts';
 import { convHeadToGemm } from './passes/conv-head.ts';
 import { removeDeadNodes } from './passes/dce.ts';
@@ -94,6 +95,7 @@ export function loadBackbone(bytes: Uint8Array, o: BackboneLoadOptions = {}): Lo
   else notes.push(`input '${x.name}' ${before} (L = ${size.size} from ${size.why})`);
   if (typeof x.shape![0] === 'number') notes.push(`fixed batch ${x.shape![0]} in the file: re-specialised to each batch size when compiled`);
   removeDeadNodes(g);
+  auditAttributes(g);
   toposort(g);
   g.metadata[NOTES_KEY] = JSON.stringify(notes);
   g.metadata[SIZE_KEY] = JSON.stringify(size);

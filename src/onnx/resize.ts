@@ -4,6 +4,9 @@
 // so the Resize folds away and no gradient rule is needed. Separable, one axis at a time, in float64: modes
 // nearest (nearest_mode), linear and cubic (cubic_coeff_a, exclude_outside); coordinate modes half_pixel,
 // pytorch_half_pixel, align_corners, asymmetric (ONNX operator spec; cubic with a = −0.75 is torch's bicubic).
+// antialias = 1 (opset 18; DINOv2 from transformers ≥ 4.48) as onnxruntime computes it, Pillow's way: when
+// downscaling by r = in/out the linear/cubic filter is stretched r times over the input, its weights normalised
+// (torch's antialias is the same scheme but with Pillow's cubic a = −0.5 where the exported file says −0.75).
 import type { Dim, Node } from './ir.ts';
 import { toNumbers } from './tensor.ts';
 
@@ -40,6 +43,19 @@ const cubic = (t: number, a: number): number => {
   return 0;
 };
 
+/** Antialiased taps (onnxruntime's upsample_antialias): the filter of half-width `radius` is widened by in/out when
+ * downscaling; taps outside the input are dropped (exclude_outside) or folded onto the edge; weights sum to 1. */
+function antialiasTaps(x: number, inLen: number, scale: number, source: number, filter: (t: number) => number, radius: number, exclude: boolean): [number, number][] {
+  const ratio = 1 / scale, support = radius * Math.max(ratio, 1), inv = ratio >= 1 ? 1 / ratio : 1;
+  const center = 0.5 + (ratio === 1 ? x : source);
+  const lo = Math.floor(center - support + 0.5), hi = Math.floor(center + support + 0.5);
+  let out: [number, number][] = [];
+  for (let j = lo; j < hi; j++) out.push([j, filter((j - center + 0.5) * inv)]);
+  if (exclude) out = out.filter(([j]) => j >= 0 && j < inLen);
+  const total = out.reduce((p, [, w]) => p + w, 0) || 1;
+  return out.map(([j, w]) => [Math.min(inLen - 1, Math.max(0, j)), w / total]);
+}
+
 /** Taps (index, weight) of one output position along one axis. */
 function taps(n: Node, x: number, inLen: number, outLen: number, scale: number): [number, number][] {
   const mode = n.attrString('mode', 'nearest');
@@ -51,6 +67,10 @@ function taps(n: Node, x: number, inLen: number, outLen: number, scale: number):
     const r = nm === 'floor' ? Math.floor(s) : nm === 'ceil' ? Math.ceil(s)
       : nm === 'round_prefer_ceil' ? Math.floor(s + 0.5) : Math.ceil(s - 0.5);
     return [[clamp(r), 1]];
+  }
+  if (n.attrInt('antialias', 0) === 1 && (mode === 'linear' || mode === 'cubic')) {
+    return antialiasTaps(x, inLen, scale, s, mode === 'cubic' ? (t) => cubic(t, n.attrFloat('cubic_coeff_a', -0.75)) : (t) => Math.max(0, 1 - Math.abs(t)),
+      mode === 'cubic' ? 2 : 1, n.attrInt('exclude_outside', 0) === 1);
   }
   const i0 = Math.floor(s), f = s - i0;
   if (mode === 'linear') {
