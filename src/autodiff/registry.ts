@@ -61,6 +61,21 @@ import { rule as Tile } from './rules/Tile.ts';
 import { rule as Transpose } from './rules/Transpose.ts';
 import { rule as Unsqueeze } from './rules/Unsqueeze.ts';
 // -- end group structure
+// -- group vision (reductions, activations, normalisations and layout ops of newer backbones)
+import { rule as ReduceL2 } from './rules/ReduceL2.ts';
+import { rule as ReduceL1 } from './rules/ReduceL1.ts';
+import { rule as ReduceSumSquare } from './rules/ReduceSumSquare.ts';
+import { rule as ReduceProd } from './rules/ReduceProd.ts';
+import { rule as Sin } from './rules/Sin.ts';
+import { rule as Cos } from './rules/Cos.ts';
+import { rule as Mish } from './rules/Mish.ts';
+import { rule as PRelu } from './rules/PRelu.ts';
+import { rule as InstanceNormalization } from './rules/InstanceNormalization.ts';
+import { rule as GroupNormalization } from './rules/GroupNormalization.ts';
+import { rule as DepthToSpace } from './rules/DepthToSpace.ts';
+import { rule as SpaceToDepth } from './rules/SpaceToDepth.ts';
+import { rule as Einsum } from './rules/Einsum.ts';
+// -- end group vision
 
 const ALL: RuleSpec[] = [
   Add, Mul, MatMul, Relu, Reshape,
@@ -73,6 +88,10 @@ const ALL: RuleSpec[] = [
   AveragePool, BatchNormalization, Concat, Conv, ConvTranspose, Expand, Flatten, Gather, GlobalAveragePool,
   GlobalMaxPool, MaxPool, Pad, Slice, Split, Squeeze, Tile, Transpose, Unsqueeze,
   // -- end list structure
+  // -- list vision
+  ReduceL2, ReduceL1, ReduceSumSquare, ReduceProd, Sin, Cos, Mish, PRelu, InstanceNormalization, GroupNormalization,
+  DepthToSpace, SpaceToDepth, Einsum,
+  // -- end list vision
 ];
 
 const RULES = new Map<string, RuleSpec>(ALL.map((r) => [r.op, r]));

@@ -86,7 +86,7 @@ const KERNELS: Record<string, Kernel> = {
   Identity: (_n, [x]) => [x!],
   Neg: unary((a) => -a), Abs: unary(Math.abs), Sqrt: unary(Math.sqrt), Reciprocal: unary((a) => 1 / a),
   Floor: unary(Math.floor), Ceil: unary(Math.ceil), Exp: unary(Math.exp), Log: unary(Math.log), Sign: unary(Math.sign),
-  Relu: unary((a) => Math.max(a, 0)),
+  Relu: unary((a) => Math.max(a, 0)), Sin: unary(Math.sin), Cos: unary(Math.cos),
   Not: (_n, [x]) => [map([x!], 'bool', (a) => (a ? 0 : 1))],
   Add: binary((a, b) => a + b), Sub: binary((a, b) => a - b), Mul: binary((a, b) => a * b),
   Div: binary((a, b, int) => (int ? Math.trunc(a / b) : a / b)), Pow: binary((a, b) => a ** b),

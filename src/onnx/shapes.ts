@@ -124,6 +124,42 @@ function reshapeDims(n: Node, x: Dim[], target: number[]): Dim[] {
   return out;
 }
 
+/** The operand terms and output term of an Einsum node (spaces dropped; an implicit output is the labels used
+ * once, sorted); an ellipsis is refused. */
+export function einsumTerms(n: Node): { inputs: string[]; output: string } {
+  const eq = n.attrString('equation').replace(/\s+/g, '');
+  if (eq.includes('.')) fail(n, `equation '${eq}' has an ellipsis, which is not supported`);
+  const [lhs, rhs] = eq.split('->');
+  const inputs = lhs.split(',');
+  if (inputs.length !== n.inputs.length) fail(n, `equation '${eq}' has ${inputs.length} operands for ${n.inputs.length} inputs`);
+  const once = [...new Set(lhs.replace(/,/g, ''))].filter((l) => lhs.split(l).length === 2).sort();
+  return { inputs, output: rhs ?? once.join('') };
+}
+
+function einsumShape(n: Node): Dim[] {
+  const { inputs, output } = einsumTerms(n), size = new Map<string, Dim>();
+  inputs.forEach((t, i) => {
+    const x = shapeOf(n, i);
+    if (x.length !== t.length) fail(n, `operand ${i} '${t}' has rank ${x.length}`);
+    [...t].forEach((l, j) => {
+      if (size.has(l) && size.get(l) !== x[j]) fail(n, `label '${l}' has sizes ${size.get(l)} and ${x[j]}`);
+      size.set(l, x[j]);
+    });
+  });
+  return [...output].map((l) => size.get(l) ?? fail(n, `output label '${l}' is in no operand`));
+}
+
+/** The output shape of DepthToSpace (`up`) or SpaceToDepth on an NCHW input. */
+function blockShape(n: Node, up: boolean): Dim[] {
+  const x = shapeOf(n, 0), k = n.attrInt('blocksize');
+  if (x.length !== 4) fail(n, `rank ${x.length} input, rank 4 (NCHW) expected`);
+  const [c, h, w] = x.slice(1) as number[];
+  if ([c, h, w].some((d) => typeof d !== 'number')) fail(n, `channels and spatial dimensions must be static: [${x}]`);
+  const out = up ? [c / (k * k), h * k, w * k] : [c * k * k, h / k, w / k];
+  if (out.some((d) => !Number.isInteger(d))) fail(n, `blocksize ${k} does not divide [${x}]`);
+  return [x[0], ...out];
+}
+
 const RULES: Record<string, ShapeRule> = {
   Identity: same, Relu: same, Sigmoid: same, Tanh: same, Erf: same, Sqrt: same, Exp: same, Log: same, Neg: same,
   Abs: same, Reciprocal: same, Floor: same, Ceil: same, Softplus: same, LeakyRelu: same, Elu: same, Selu: same,
@@ -209,7 +245,10 @@ const RULES: Record<string, ShapeRule> = {
   GlobalAveragePool: (n) => { const x = shapeOf(n, 0); return [{ dtype: dtypeOf(n, 0), shape: [x[0], x[1], ...x.slice(2).map(() => 1)] }]; },
   GlobalMaxPool: (n) => { const x = shapeOf(n, 0); return [{ dtype: dtypeOf(n, 0), shape: [x[0], x[1], ...x.slice(2).map(() => 1)] }]; },
   BatchNormalization: (n) => same(n),
-  InstanceNormalization: same,
+  InstanceNormalization: same, GroupNormalization: same,
+  DepthToSpace: (n) => [{ dtype: dtypeOf(n, 0), shape: blockShape(n, true) }],
+  SpaceToDepth: (n) => [{ dtype: dtypeOf(n, 0), shape: blockShape(n, false) }],
+  Einsum: (n) => [{ dtype: dtypeOf(n, 0), shape: einsumShape(n) }],
   LayerNormalization: (n) => {
     const x = shapeOf(n, 0);
     const axis = normAxis(n.attrInt('axis', -1), x.length);
