@@ -25,7 +25,7 @@ export interface BenchFlags { model: string; method: string; head: string; batch
 
 export async function benchCommand(f: BenchFlags): Promise<void> {
   const rssBefore = process.resourceUsage().maxRSS;
-  const bytes = readBackbone(f.model, { inputSize: f.inputSize }).bytes;
+  const bytes = (await readBackbone(f.model, { inputSize: f.inputSize })).bytes;
   const threads = Number(f.threads) || cpus().length;
   const cfg = { ...DEFAULTS, method: f.method as Method, head: f.head as HeadKind, batchSize: Number(f.batch), rank: Number(f.rank), tokens: Number(f.tokens), padWidth: Number(f.padWidth), lr: Number(f.lr), augment: false };
   if (f.profile && (f.ep ?? 'cpu') !== 'cpu') throw new CliError('--profile needs --ep cpu (onnxruntime\'s profiler times CPU kernels)');

@@ -31,10 +31,10 @@ export function readManifest(runDir: string): Manifest {
 }
 
 /** The backbone of a run: --model if given, else the path recorded in the manifest; its sha256 must match. */
-function runBackbone(runDir: string, m: Manifest, model?: string): Uint8Array {
+async function runBackbone(runDir: string, m: Manifest, model?: string): Promise<Uint8Array> {
   const path = model ?? (m.backbone as Manifest['backbone'] & { path?: string }).path;
   if (!path || !existsSync(path)) throw new CliError(`--run ${runDir}: backbone ${path ?? m.backbone.file} not found; pass it with --model`);
-  const b = readBackbone(path, { inputSize: String(m.preprocessing.inputSize) });
+  const b = await readBackbone(path, { inputSize: String(m.preprocessing.inputSize) });
   if (sha256(b.original) !== m.backbone.sha256) throw new CliError(`--model ${path} is not the backbone this run was trained on (sha256 differs)`);
   return b.bytes;
 }
@@ -75,7 +75,7 @@ export async function evalCommand(o: { run?: string; model?: string; data: strin
   let result: Record<string, unknown>;
   if (o.run) {
     const m = readManifest(o.run);
-    const bytes = runBackbone(o.run, m, o.model);
+    const bytes = await runBackbone(o.run, m, o.model);
     const L = m.preprocessing.inputSize;
     const scan = lazyProgress('checking images');
     const folder = await loadImageFolder(o.data, { loader, size: L, onProgress: (d, t) => scan.update(d, undefined, t) });
@@ -100,7 +100,7 @@ export async function evalCommand(o: { run?: string; model?: string; data: strin
     const sc = scoreLogits(r.logits, src.labels, m.classes.length);
     result = report(m.classes, sc, folder.skipped, folder.items.map((it) => it.path));
   } else {
-    const bb = readBackbone(o.model!, { inputSize: o.inputSize });
+    const bb = await readBackbone(o.model!, { inputSize: o.inputSize });
     const bytes = bb.bytes;
     const { info } = describeBackbone(bytes);
     if (info.featureSource) throw new CliError(`--model ${o.model}: a feature extractor has no classifier of its own to evaluate; train a head with vp-studio train`);

@@ -24,8 +24,8 @@ function readFloatNpy(path: string, what: string): HostTensor {
 export async function gradCommand(modelPath: string, opts: { input: string; cotangent: string; out: string }): Promise<void> {
   const x = readFloatNpy(opts.input, '--input');
   // the input size comes from --input; the file's own outputs are kept (a feature extractor's first output)
-  let bb = readBackbone(modelPath, { keepOutputs: true });
-  if (!bb.inputSize.fixed && x.shape.length === 4 && x.shape[2] !== bb.inputSize.size) bb = readBackbone(modelPath, { inputSize: String(x.shape[2]), keepOutputs: true });
+  let bb = await readBackbone(modelPath, { keepOutputs: true });
+  if (!bb.inputSize.fixed && x.shape.length === 4 && x.shape[2] !== bb.inputSize.size) bb = await readBackbone(modelPath, { inputSize: String(x.shape[2]), keepOutputs: true });
   const bytes = bb.bytes;
   const c = readFloatNpy(opts.cotangent, '--cotangent');
   if (x.shape.length !== 4) throw new CliError(`--input ${opts.input} has shape [${x.shape}]; an NCHW batch (rank 4) expected`);

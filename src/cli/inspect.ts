@@ -39,7 +39,7 @@ export function inspectModel(bytes: Uint8Array, loading: string[] = []): Record<
   };
 }
 
-export function inspectCommand(path: string, o: { inputSize?: string } = {}): void {
-  const b = readBackbone(path, o);
+export async function inspectCommand(path: string, o: { inputSize?: string } = {}): Promise<void> {
+  const b = await readBackbone(path, o);
   console.log(JSON.stringify({ file: b.path, ...inspectModel(b.bytes, b.notes), ...(b.meta.labels ? { sourceClasses: b.meta.labels.length } : {}), ...(b.meta.mean ? { mean: b.meta.mean, std: b.meta.std } : {}) }, null, 2));
 }

@@ -1,11 +1,14 @@
 // Reading a backbone for the CLI: `--model` names an .onnx file or a folder (a hub download: `model.onnx` or
 // `onnx/model.onnx`, with `config.json` and `preprocessor_config.json` beside it or one level up). The bytes go
 // through onnx/backbone.ts (opset upgrade, fp16 upcast, dequantization, input size, features) once; the model's
-// metadata gives the source class names, normalisation and input size. Errors name the file.
+// metadata gives the source class names, normalisation and input size. The loaded backbone is then run against the
+// file on a random batch (engine/load-check.ts) and the agreement joins the notes. Errors name the file.
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
+import { checkLoad } from '../engine/load-check.ts';
 import { parseModelMeta, type ModelMeta } from '../engine/model-meta.ts';
 import { loadBackbone, type BackboneLoadOptions, type InputSize } from '../onnx/backbone.ts';
+import { runGraph } from '../runtime/ort-node.ts';
 import { CliError, readFileOrFail } from './util.ts';
 
 export interface CliBackbone {
@@ -51,7 +54,8 @@ export function parseInputSize(v: string | undefined): number | undefined {
   return n;
 }
 
-export function readBackbone(path: string, o: { inputSize?: string; keepOutputs?: boolean } = {}): CliBackbone {
+/** Reads, loads and checks a backbone (the file and the loaded model agree on a random batch, else one line). */
+export async function readBackbone(path: string, o: { inputSize?: string; keepOutputs?: boolean } = {}): Promise<CliBackbone> {
   let file = path;
   try { if (statSync(path).isDirectory()) file = findModelFile(path); } catch (e) { if (e instanceof CliError) throw e; }
   const original = readFileOrFail(file, '--model');
@@ -59,7 +63,9 @@ export function readBackbone(path: string, o: { inputSize?: string; keepOutputs?
   const opts: BackboneLoadOptions = { inputSize: parseInputSize(o.inputSize), preprocessorSize: meta.size, keepOutputs: o.keepOutputs };
   try {
     const loaded = loadBackbone(original, opts);
-    return { bytes: loaded.bytes, original, path: file, meta, notes: [...meta.notes, ...loaded.notes], inputSize: loaded.inputSize };
+    const notes = [...meta.notes, ...loaded.notes];
+    if (loaded.bytes !== original) notes.push((await checkLoad(original, loaded.bytes, loaded.tolerance, (m, feeds) => runGraph(m, feeds))).note);
+    return { bytes: loaded.bytes, original, path: file, meta, notes, inputSize: loaded.inputSize };
   } catch (e) {
     throw new CliError(`${file}: ${(e as Error).message.split('\n')[0]}`);
   }

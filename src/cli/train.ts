@@ -54,7 +54,7 @@ export async function trainCommand(flags: TrainFlags): Promise<void> {
     f = { ...(resume.meta.flags as unknown as TrainFlags), out: flags.resume, quiet: flags.quiet, threads: flags.threads, ep: flags.ep, verbose: flags.verbose };
   }
   for (const k of ['model', 'data', 'out'] as const) if (!f[k]) throw new CliError(`train needs --${k} (or --resume RUN_DIR)`);
-  const bb = readBackbone(f.model, { inputSize: f.inputSize });
+  const bb = await readBackbone(f.model, { inputSize: f.inputSize });
   // normalisation: the flags, else the model's preprocessor_config.json, else ImageNet's
   f = { ...f, mean: f.mean ?? bb.meta.mean?.join(',') ?? IMAGENET_MEAN, std: f.std ?? bb.meta.std?.join(',') ?? IMAGENET_STD, inputSize: String(bb.inputSize.size) };
   let cfg = configFromFlags(f);

@@ -6,6 +6,7 @@ import { sha256Hex } from '../io/digest.ts';
 import { getRule } from '../autodiff/registry.ts';
 import type { ImageCodec } from '../data/decode-browser.ts';
 import { benchStep } from '../engine/bench.ts';
+import { checkLoad, executorRunner } from '../engine/load-check.ts';
 import { loadBackbone } from '../onnx/backbone.ts';
 import { backboneInfo, configBackbone, describeBackbone, exportDeployable, initParams, type BackboneInfo } from '../engine/compile.ts';
 import { ConfigError, validateConfig, type TrainConfig } from '../engine/config.ts';
@@ -80,8 +81,16 @@ export class Handler {
         const original = msg.type === 'backbone' ? new Uint8Array(msg.bytes) : prev!.original;
         const name = msg.type === 'backbone' ? msg.name : prev!.name;
         const preprocessorSize = msg.type === 'backbone' ? msg.preprocessorSize : prev!.preprocessorSize;
-        const bytes = loadBackbone(original, { inputSize: msg.inputSize, preprocessorSize }).bytes;
-        const { info, graph } = describeBackbone(bytes);
+        const loaded = loadBackbone(original, { inputSize: msg.inputSize, preprocessorSize });
+        const bytes = loaded.bytes;
+        const described = describeBackbone(bytes), graph = described.graph;
+        let info = described.info;
+        if (bytes !== original) {
+          // the model we will train must compute what the file computes: run both on the training backend
+          const { executor } = await this.ensureBackend();
+          const tol = executor.deviceMemory ? { ...loaded.tolerance, rel: Math.max(loaded.tolerance.rel, 1e-3), why: `${loaded.tolerance.why} on the GPU` } : loaded.tolerance;
+          info = { ...info, loadNotes: [...info.loadNotes, (await checkLoad(original, bytes, tol, executorRunner(executor))).note] };
+        }
         const sha256 = msg.type === 'backbone' ? await sha256Hex(original) : prev!.sha256;
         const missing = [...new Set(graph.nodes.map((n) => n.opType))].filter((o) => !getRule(o)).sort();
         const warnings = missing.length ? [`no gradient rule for ${missing.join(', ')}: prompts placed before these ops cannot be trained`] : [];
