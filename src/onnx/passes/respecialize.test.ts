@@ -130,10 +130,33 @@ describe('resizeAxis', () => {
     // (after a Reshape that must not be rewritten when the walk fails further down)
     refuse((b, x) => [b.op('Add', [b.reshape(x, [N, 5, D]), b.const(rand([1, 5, D], 8))])], /cannot re-specialise Add 'Add_\d+': axis 1 mixes/);
   });
-  it('refuses a slice to the end, a concat along S and unsupported ops', () => {
-    refuse((b, x) => [b.op('Slice', [x, b.constI64([1]), b.constI64([2 ** 62]), b.constI64([1])])], /Slice .*depends on its length/);
+  it('refuses a slice whose length depends on S, a concat along S and unsupported ops', () => {
+    refuse((b, x) => [b.op('Slice', [x, b.constI64([0]), b.constI64([-1]), b.constI64([1])])], /Slice .*slice \[0:-1:1\] of the re-specialised axis 1 depends on its length/);
     refuse((b, x) => [b.op('Concat', [x, b.const(rand([N, 1, D], 9))], { axis: 1 })], /Concat .*along the re-specialised axis/);
     refuse((b, x) => [b.op('Shape', [x])], /Shape .*not supported/);
     refuse((b, x) => [b.op('Split', [x, b.constI64([2, 3])], { axis: 1 })], /splits the re-specialised axis/);
+  });
+
+  it('a slice to the end (x[:, 1:], end INT64_MAX) keeps the tokens after the prefix when tokens are inserted after it', async () => {
+    // average-pool heads: mean of x[:, 1:]; VPT puts its prompts right after the prefix token, so the head must still
+    // average the same patch tokens
+    const s0 = 5, extra = 3;
+    const { g, x, b } = graphOf((bb, xx) => [bb.op('ReduceMean', [bb.op('Slice', [xx, bb.constI64([1]), bb.constI64([2 ** 63]), bb.constI64([1])])], { axes: [1], keepdims: 0 })], s0);
+    const y = g.value('y'); y.dtype = 'float32'; y.shape = [N, extra, D];
+    g.inputs.push(y);
+    const prefix = b.op('Slice', [x, b.constI64([0]), b.constI64([1]), b.constI64([1])]);
+    const rest = b.op('Slice', [x, b.constI64([1]), b.constI64([s0]), b.constI64([1])]);
+    const cat = b.op('Concat', [prefix, y, rest], { axis: 1 });
+    const pool = [...x.users].find((u) => u.opType === 'Slice' && u.outputs[0].users.size > 0)!;
+    g.setInput(pool, 0, cat);
+    expect(resizeAxis(g, cat, 1, s0 + extra, s0)).toBe(true);
+    const xs = rand([N, s0, D], 1), ys = rand([N, extra, D], 2);
+    const got = (await runGraph(g, { x: xs, y: ys }))[g.outputs[0].name].data as Float32Array;
+    const xd = xs.data as Float32Array;
+    for (let i = 0; i < N; i++) for (let d = 0; d < D; d++) {
+      let m = 0;
+      for (let t = 1; t < s0; t++) m += xd[(i * s0 + t) * D + d] / (s0 - 1);
+      expect(Math.abs(got[i * D + d] - m)).toBeLessThan(1e-6);
+    }
   });
 });

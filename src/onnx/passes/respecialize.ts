@@ -301,9 +301,13 @@ function sliceLayout(g: Graph, n: Node, x: Layout, old: number[], S0: number, S1
       if (steps[k] === 1) { ns[k] = 0; ne[k] = d1; } else { ns[k] = d1 - 1; ne[k] = -d1 - 1; }
       return;
     }
-    // a slice from a fixed start to the end (e.g. h[:, 1:], end INT64_MAX or exactly the old length) grows with S
-    const toEnd = steps[k] > 0 && starts[k] >= 0 && (ends[k] < 0 ? ends[k] + old[a] : ends[k]) >= old[a];
-    if (toEnd || sliceRange(d1, starts[k], ends[k], steps[k]).count !== r0.count) fail(`slice [${starts[k]}:${ends[k]}:${steps[k]}] of the re-specialised axis ${a} depends on its length`);
+    // a slice from a fixed start to the end (h[:, 1:], end INT64_MAX or exactly the old length): the tokens after
+    // the prefix (an average-pool head's patch tokens). Tokens are inserted before it (VPT puts its prompts right
+    // after the prefix tokens), so the same tokens are the last old − start ones: the start moves by S1 − S0
+    const toEnd = steps[k] > 0 && starts[k] >= 1 && (ends[k] < 0 ? ends[k] + old[a] : ends[k]) >= old[a];
+    if (toEnd) { ns[k] = starts[k] + d1 - old[a]; ne[k] = d1; out[a] = constF(r0.count); return; }
+    const end = ends[k] >= 2 ** 62 ? 'end' : ends[k];
+    if (sliceRange(d1, starts[k], ends[k], steps[k]).count !== r0.count) fail(`slice [${starts[k]}:${end}:${steps[k]}] of the re-specialised axis ${a} depends on its length`);
     out[a] = constF(r0.count);
   });
   if (ns.some((s, i) => s !== starts[i]) || ne.some((e, i) => e !== ends[i])) {
