@@ -26,7 +26,8 @@ export function inspectModel(bytes: Uint8Array, loading: string[] = []): Record<
     head: a.headNode && { op: a.headNode.opType, name: a.headNode.name },
     vit: a.vit && {
       tokens: a.vit.tokens.name,
-      sequenceLength: a.vit.numPatches + 1,
+      sequenceLength: a.vit.numPatches + a.vit.prefix,
+      prefixTokens: a.vit.prefix,
       numPatches: a.vit.numPatches,
       width: a.vit.width,
       depth: a.vit.blocks.length,

@@ -1,16 +1,25 @@
-// Backbone analysis: family (vit / resnet / cnn / unknown), the classifier head and its input (the penultimate
-// features), and for ViTs the token sequence (CLS concat, position-embedding add) and the residual stream that
-// delimits the transformer blocks — found from the graph's structure, whatever the exporter named things.
+// Backbone analysis: family (vit / swin / resnet / cnn / unknown), the classifier head and its input (the
+// penultimate features), and for token models the structure VPT needs — described by what a token model IS, not by
+// one exporter's pattern: a patch embedding (a Conv whose stride equals its kernel) turns the image into T = h·w
+// patch tokens; a residual stream of [N, S, D] values (x + f(x), two per pre-norm block) carries the sequence through
+// the blocks; the S − T tokens before the patches are the prefix (CLS, distillation, registers; 0 for GAP models).
+// The stream may run sequence-first ([S, N, D], nn.MultiheadAttention with batch_first=False): then the tokens are
+// taken before the Transpose that enters it. Hierarchical token models (Swin: the window partition reshapes the
+// token grid to 6-D) are family `swin`.
 import type { Graph, Node, Value } from '../onnx/ir.ts';
 import { FEATURES_KEY } from '../onnx/passes/feature-output.ts';
 
-export type Family = 'vit' | 'resnet' | 'cnn' | 'unknown';
+export type Family = 'vit' | 'swin' | 'resnet' | 'cnn' | 'unknown';
 
 export interface VitStructure {
-  /** Token sequence right after the position embedding was added: [N, 1+T, D]. */
+  /** The token sequence entering the first block, batch-first: [N, prefix+T, D]. */
   tokens: Value;
-  /** Inputs of each transformer block on the residual stream (blocks[0] === tokens). */
+  /** Inputs of each transformer block on the residual stream (blocks[0] === tokens when seqAxis is 1). */
   blocks: Value[];
+  /** Tokens before the patch tokens: 1 (CLS), 2 (CLS + distillation), 1 + registers, 0 (no class token). */
+  prefix: number;
+  /** The sequence axis of the residual stream (blocks): 1, or 0 for a sequence-first stream. */
+  seqAxis: 0 | 1;
   /** Output of the last block (input of the final norm). */
   last: Value;
   width: number;
@@ -66,36 +75,56 @@ function dependsOn(from: Value, target: Value, limit = 400): boolean {
   return false;
 }
 
-function findVit(g: Graph): VitStructure | undefined {
+/** The patch embedding: a Conv with kernel = stride > 1 on 3 input channels, and its token grid h·w. */
+function patchEmbedding(g: Graph): { node: Node; patches: number } | undefined {
   for (const n of g.nodes) {
-    if (n.opType !== 'Concat' || n.inputs.length !== 2) continue;
-    const s = n.outputs[0].shape;
-    if (!s || s.length !== 3) continue;
-    const axis = n.attrInt('axis');
-    if (axis !== 1 && axis !== -2) continue;
-    const [cls, patches] = n.inputs as Value[];
-    if (!cls?.shape || cls.shape[1] !== 1 || !patches) continue;
-    // the class token is a parameter (possibly expanded to the batch): constant-derived
-    if (!(cls.constant || cls.producer?.inputs.every((x) => !x || x.constant))) continue;
-    // position embedding: an Add with a constant [1, 1+T, D] right after the concat
-    let tokens = n.outputs[0];
-    const add = [...tokens.users].find((u) => u.opType === 'Add' && u.inputs.some((x) => x !== tokens && x?.constant));
-    if (add) tokens = add.outputs[0];
-    const blocks: Value[] = [tokens];
-    let cur = tokens;
-    const stream: Value[] = [tokens];
-    for (;;) {
-      const res = [...cur.users].find((u) => u.opType === 'Add' && u.inputs.length === 2 && u.inputs.some((x) => x && x !== cur && dependsOn(x, cur)));
-      if (!res) break;
-      cur = res.outputs[0];
-      stream.push(cur);
-    }
-    if (stream.length < 3) continue;
-    for (let i = 2; i < stream.length - 1; i += 2) blocks.push(stream[i]);
-    const dims = tokens.dims;
-    return { tokens, blocks, last: stream[stream.length - 1], width: dims[2], numPatches: dims[1] - 1 };
+    if (n.opType !== 'Conv' || !n.inputs[1]?.constant) continue;
+    const ws = n.input(1).constant!.shape, k = n.attrInts('kernel_shape', ws.slice(2)), st = n.attrInts('strides', [1, 1]);
+    const out = n.outputs[0].shape;
+    if (ws.length !== 4 || ws[1] !== 3 || k[0] < 2 || st[0] !== k[0] || st[1] !== k[1] || !out || out.length !== 4) continue;
+    if (typeof out[2] !== 'number' || typeof out[3] !== 'number') continue;
+    return { node: n, patches: out[2] * out[3] };
   }
   return undefined;
+}
+
+const sameDims = (a: Value, b: Value) => !!a.shape && !!b.shape && a.shape.length === b.shape.length && a.shape.every((d, i) => d === b.shape![i]);
+
+/** The residual Add that continues the stream from `cur` (cur + f(cur)), if any. */
+function residualUser(cur: Value): Node | undefined {
+  return [...cur.users].find((u) => u.opType === 'Add' && u.inputs.length === 2 && u.inputs.every((x) => x && !x.constant && sameDims(x, cur))
+    && u.inputs.some((x) => x && x !== cur && dependsOn(x, cur)));
+}
+
+function findVit(g: Graph): VitStructure | undefined {
+  const pe = patchEmbedding(g);
+  if (!pe) return undefined;
+  // the stream starts at the first rank-3 value (in graph order) that two residual Adds follow
+  for (const n of g.nodes) {
+    for (const start of n.outputs) {
+      if (start.shape?.length !== 3 || !residualUser(start)) continue;
+      const stream: Value[] = [start];
+      for (let cur = start, r = residualUser(cur); r; r = residualUser(cur)) { cur = r.outputs[0]; stream.push(cur); }
+      if (stream.length < 3) continue;
+      const dims = start.dims;
+      // batch-first [N, S, D], or sequence-first [S, N, D] entered through a Transpose of the batch-first tokens
+      let tokens = start, seqAxis: 0 | 1 = 1;
+      const t = start.producer;
+      if (t?.opType === 'Transpose' && t.attrInts('perm', []).join() === '1,0,2') { tokens = t.input(0); seqAxis = 0; }
+      const S = tokens.dims[1], D = dims[2];
+      const prefix = S - pe.patches;
+      if (prefix < 0 || prefix > 16) return undefined;
+      const blocks: Value[] = [start];
+      for (let i = 2; i < stream.length - 1; i += 2) blocks.push(stream[i]);
+      return { tokens, blocks, prefix, seqAxis, last: stream[stream.length - 1], width: D, numPatches: pe.patches };
+    }
+  }
+  return undefined;
+}
+
+/** A hierarchical token model: after a patch embedding, a window partition reshapes the token grid to 6-D. */
+function isSwin(g: Graph): boolean {
+  return !!patchEmbedding(g) && g.nodes.some((n) => n.opType === 'Reshape' && n.outputs[0].shape?.length === 6);
 }
 
 export function analyze(g: Graph): Analysis {
@@ -106,10 +135,12 @@ export function analyze(g: Graph): Analysis {
   const features = featureSource ? output : head?.features;
   let params = 0;
   for (const v of g.initializers()) if (v.dtype === 'float32' || v.dtype === 'float16') params += v.constant!.shape.reduce((a, b) => a * b, 1);
-  const vit = findVit(g);
+  const swin = isSwin(g);
+  const vit = swin ? undefined : findVit(g);
   const convs = g.nodes.filter((n) => n.opType === 'Conv');
   let family: Family = 'unknown';
-  if (vit) family = 'vit';
+  if (swin) family = 'swin';
+  else if (vit) family = 'vit';
   else if (convs.length) {
     const depthwise = convs.some((n) => n.attrInt('group', 1) > 1);
     const residual = g.nodes.some((n) => n.opType === 'Add' && n.inputs.every((x) => x && !x.constant && x.shape?.length === 4));

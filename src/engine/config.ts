@@ -63,7 +63,8 @@ export function parseInit(init: string): [InitKind, InitKind] {
 export function validateConfig(c: TrainConfig, backbone: { family: Family; inputSize: number; numSourceClasses?: number; hasFeatures: boolean; featureExtractor?: boolean }, numClasses: number): void {
   if (!METHODS.includes(c.method)) throw new ConfigError(`unknown method "${c.method}" (choose from ${METHODS.join(', ')})`);
   if (!HEADS.includes(c.head)) throw new ConfigError(`unknown head "${c.head}" (choose from ${HEADS.join(', ')})`);
-  if ((c.method === 'vpt' || c.method === 'vpt-deep') && backbone.family !== 'vit') throw new ConfigError(`${c.method} needs a ViT backbone with a CLS token; this backbone looks like a ${backbone.family}`);
+  if ((c.method === 'vpt' || c.method === 'vpt-deep') && backbone.family === 'swin') throw new ConfigError(`${c.method} on a Swin backbone is not supported yet (its prompts must join every window's attention, as VPT's Swin code does); use lorvp, pad or none`);
+  if ((c.method === 'vpt' || c.method === 'vpt-deep') && backbone.family !== 'vit') throw new ConfigError(`${c.method} needs a ViT backbone (a patch embedding and transformer blocks); this backbone looks like a ${backbone.family}`);
   if (c.method === 'lorvp') { parseInit(c.init); if (!(c.rank >= 1 && Number.isInteger(c.rank))) throw new ConfigError(`--rank must be a positive integer, got ${c.rank}`); }
   if (c.method === 'pad' && !(c.padWidth >= 1 && 2 * c.padWidth < backbone.inputSize)) throw new ConfigError(`--pad-width ${c.padWidth} does not fit a ${backbone.inputSize}×${backbone.inputSize} input (need 1 ≤ p < ${backbone.inputSize / 2})`);
   if ((c.method === 'vpt' || c.method === 'vpt-deep') && !(c.tokens >= 1 && Number.isInteger(c.tokens))) throw new ConfigError(`--tokens must be a positive integer, got ${c.tokens}`);

@@ -1,8 +1,10 @@
 // VPT (Jia et al., ECCV 2022; docs/METHODS.md): splices learnable prompt tokens into a loaded, statically shaped
-// ViT graph. Shallow: h0' = [h0[:, :1], P, h0[:, 1:]] right after the position embedding (sequence 1+T → 1+p+T),
-// then the sequence length baked into the exporter's constants downstream is re-specialised (passes/respecialize).
-// Deep: before every block i ≥ 1 the prompt positions are replaced by that block's own tokens,
-// h = [h[:, :1], P_i, h[:, 1+p:]] (no length change). Also the paper's init bound and the patch size it needs.
+// ViT graph. Shallow: h0' = [h0[:, :k], P, h0[:, k:]] where the first block reads the sequence, after the k prefix
+// tokens (CLS; DeiT's distillation token; registers; none in a GAP model) as VPT puts them after CLS (sequence
+// k+T → k+p+T); then the sequence length baked into the exporter's constants downstream is re-specialised
+// (passes/respecialize). Deep: before every block i ≥ 1 the prompt positions are replaced by that block's own
+// tokens, h = [h[:, :k], P_i, h[:, k+p:]] (no length change), along the stream's sequence axis (0 for a
+// sequence-first nn.MultiheadAttention stream). Also the paper's init bound and the patch size it needs.
 import { Builder } from '../../onnx/builder.ts';
 import { assertValid } from '../../onnx/checker.ts';
 import type { Graph, Node, Value } from '../../onnx/ir.ts';
@@ -52,17 +54,18 @@ function rewire(g: Graph, from: Value, to: Value, keep: Set<Node>): void {
   g.outputs = g.outputs.map((o) => (o === from ? to : o));
 }
 
-function slice1(b: Builder, x: Value, start: number, end: number): Value {
-  if (b.g.opset >= 10) return b.op('Slice', [x, b.constI64([start]), b.constI64([end]), b.constI64([1])]);
-  return b.op('Slice', [x], { starts: [start], ends: [end], axes: [1] });
+function slice1(b: Builder, x: Value, start: number, end: number, axis: number): Value {
+  if (b.g.opset >= 10) return b.op('Slice', [x, b.constI64([start]), b.constI64([end]), b.constI64([axis])]);
+  return b.op('Slice', [x], { starts: [start], ends: [end], axes: [axis] });
 }
 
-/** [h[:, :1], P (broadcast to the batch), h[:, from:]] along axis 1. */
-function splice(b: Builder, h: Value, prompt: Value, from: number): Value {
-  const [n, s, d] = h.dims, [p] = prompt.dims;
-  const cls = slice1(b, h, 0, 1), rest = slice1(b, h, from, s);
-  const pb = b.op('Expand', [prompt, b.constI64([n, p, d])], {}, 'prompt');
-  return b.op('Concat', [cls, pb, rest], { axis: 1 }, 'tokens');
+/** [h[:k], P (broadcast to the batch), h[from:]] along the sequence axis (1: [N, S, D], 0: [S, N, D]). */
+function splice(b: Builder, h: Value, prompt: Value, k: number, from: number, axis: 0 | 1): Value {
+  const dims = h.dims, s = dims[axis], n = dims[1 - axis], d = dims[2], [p] = prompt.dims;
+  const pb = axis === 1 ? b.op('Expand', [prompt, b.constI64([n, p, d])], {}, 'prompt')
+    : b.op('Expand', [b.unsqueeze(prompt, [1]), b.constI64([p, n, d])], {}, 'prompt');
+  const parts = [...(k > 0 ? [slice1(b, h, 0, k, axis)] : []), pb, ...(from < s ? [slice1(b, h, from, s, axis)] : [])];
+  return b.op('Concat', parts, { axis }, 'tokens');
 }
 
 /**
@@ -72,7 +75,7 @@ function splice(b: Builder, h: Value, prompt: Value, from: number): Value {
  * downstream cannot be re-specialised this throws (one line naming the node) and leaves `g` as it was.
  */
 export function insertVptTokens(g: Graph, vit: VitStructure, tokens: Value, deep?: Value): VptInsertion {
-  const h0 = vit.tokens, [, s0, d] = h0.dims;
+  const h0 = vit.tokens, [, s0, d] = h0.dims, k = vit.prefix;
   const td = tokens.dims;
   if (td.length !== 2 || td[1] !== d) throw new Error(`VPT tokens must be [p, ${d}], got [${td}]`);
   const p = td[0], depth = vit.blocks.length;
@@ -83,10 +86,9 @@ export function insertVptTokens(g: Graph, vit: VitStructure, tokens: Value, deep
       throw new Error(`VPT deep tokens must be [${depth - 1}, ${p}, ${d}], got [${dd}]`);
     }
   }
-  if (vit.blocks[0] !== h0) throw new Error('VPT: the first block does not start at the token sequence');
   if (!g.nodes.includes(h0.producer!)) throw new Error(`VPT: '${h0.name}' is not produced in this graph`);
   const b = new Builder(g, 'vpt/');
-  const seq = splice(b, h0, tokens, 1);
+  const seq = splice(b, h0, tokens, k, k, 1);
   rewire(g, h0, seq, new Set(b.emitted));
   try {
     resizeAxis(g, seq, 1, s0 + p, s0);
@@ -97,13 +99,13 @@ export function insertVptTokens(g: Graph, vit: VitStructure, tokens: Value, deep
     g.pruneValues();
     throw e;
   }
-  const blocks = [seq, ...vit.blocks.slice(1)];
+  const blocks = [vit.seqAxis === 1 ? seq : vit.blocks[0], ...vit.blocks.slice(1)];
   if (deep) {
     for (let i = 1; i < depth; i++) {
-      const hb = blocks[i], first = b.emitted.length;
+      const hb = blocks[i], mark = b.emitted.length;
       const pi = b.op('Gather', [deep, b.constI64([i - 1], [])], { axis: 0 }, `deep_${i}`);
-      blocks[i] = splice(b, hb, pi, 1 + p);
-      rewire(g, hb, blocks[i], new Set(b.emitted.slice(first)));
+      blocks[i] = splice(b, hb, pi, k, k + p, vit.seqAxis);
+      rewire(g, hb, blocks[i], new Set(b.emitted.slice(mark)));
     }
   }
   toposort(g);

@@ -3,8 +3,13 @@
 // trains on. For token outputs [N, T, D] it is the CLS token of `last_hidden_state` (after the final norm) —
 // what ViTForImageClassification's classifier and the LoR-VP/VPT papers' linear heads read, and equal to DINOv2's
 // pooler_output —; for a pooled CNN output [N, C, 1, 1] it is that output flattened; a 2-D output is used as is.
-// Detection: two or more outputs one of which is named last_hidden_state or pooler_output, or a first output of
-// rank 3 (a token sequence) or rank 4. Records `vp.features` in the model metadata (what was chosen).
+// Two refinements: a `pooler_output` that is the CLS token after a LayerNorm the token output has not had (HF CLIP:
+// last_hidden_state precedes post_layernorm) is read instead — the features CLIP's linear probes use (I_f, "before
+// the linear projection to the embedding space", CLIP paper §A.3); and an EMBEDDING model — an output made by a
+// projection with no bias (open_clip's `ln_post(x[:,0]) @ proj`, HF CLIP's image_embeds) — has no classes: its
+// embedding dimensions are not class scores, so it is a feature extractor whose features are the projection's input.
+// Detection: two or more outputs one of which is named last_hidden_state or pooler_output, a first output of
+// rank 3 (a token sequence) or rank 4, or an output made by a bias-less projection. Records `vp.features` in the model metadata (what was chosen).
 // Invariants after: g.outputs is [features] with features [N, D]; other outputs are dropped (dead nodes are left
 // for dead-code removal); classifiers (one [N, K] output) are untouched; `vp.features.ref` records which output of the
 // file the features are (and which token of it), so that the load check can compare them with the file's own.
@@ -16,8 +21,39 @@ export const FEATURES_KEY = 'vp.features';
 /** JSON {output, token?}: the file's output (and token along axis 1) that the features equal. */
 export const FEATURES_REF_KEY = 'vp.features.ref';
 
+/** An output made by a projection with no bias (MatMul by a constant, or Gemm without C): an embedding. */
+function embeddingProjection(g: Graph): { out: Value; input: Value } | undefined {
+  for (const o of g.outputs) {
+    const n = o.producer;
+    if (!n || o.shape?.length !== 2 || !n.inputs[1]?.constant) continue;
+    if (n.opType === 'MatMul' || (n.opType === 'Gemm' && !n.hasInput(2))) return { out: o, input: n.input(0) };
+  }
+  return undefined;
+}
+
+/** Whether `v` is computed from `from` through a normalisation (LayerNormalization, or a decomposed one's
+ * ReduceMean) and no Tanh (BERT-style poolers: tanh(dense(CLS)), which no image classifier reads). */
+function normalisedFrom(v: Value, from: Value): boolean {
+  let norm = false;
+  const seen = new Set<Value>(), stack = [v];
+  let reached = false;
+  while (stack.length && seen.size < 64) {
+    const x = stack.pop()!;
+    if (seen.has(x)) continue;
+    seen.add(x);
+    if (x === from) { reached = true; continue; }
+    const n = x.producer;
+    if (!n) continue;
+    if (n.opType === 'Tanh') return false;
+    if (n.opType === 'LayerNormalization' || n.opType === 'ReduceMean') norm = true;
+    for (const i of n.inputs) if (i && !i.constant) stack.push(i);
+  }
+  return reached && norm;
+}
+
 export function isFeatureExtractor(g: Graph): boolean {
   if (g.metadata[FEATURES_KEY]) return true;
+  if (embeddingProjection(g)) return true;
   const names = g.outputs.map((o) => o.name);
   if (g.outputs.length >= 2 && names.some((n) => /last_hidden_state|pooler_output/.test(n))) return true;
   const r = g.outputs[0]?.shape?.length;
@@ -29,7 +65,17 @@ export function featureOutput(g: Graph): string | undefined {
   const byRank = (r: number) => g.outputs.find((o) => o.shape?.length === r);
   const tokens = g.outputs.find((o) => o.name.includes('last_hidden_state') && o.shape?.length === 3) ?? byRank(3);
   let feat: Value, what: string, ref: { output: string; token?: number };
-  if (tokens) {
+  const embedding = embeddingProjection(g);
+  const pooler = g.outputs.find((o) => o.name.includes('pooler_output') && o.shape?.length === 2);
+  if (embedding) {
+    feat = embedding.input;
+    ref = { output: feat.name };
+    what = `'${feat.name}', the input of the projection to the embedding '${embedding.out.name}' (an embedding model: no classes; CLIP's linear probes read these features)`;
+  } else if (tokens && pooler && normalisedFrom(pooler, tokens)) {
+    feat = pooler;
+    ref = { output: pooler.name };
+    what = `'${pooler.name}': the CLS token after the final LayerNorm (which '${tokens.name}' precedes; what CLIP's linear probes read)`;
+  } else if (tokens) {
     ref = { output: tokens.name, token: 0 };
     feat = g.newValue('vp_features');
     g.addNode('Gather', [tokens, g.addInitializer('vp_cls_index', fromNumbers('int64', [], [0]))], [feat], { axis: { type: 'int', value: 1 } });
