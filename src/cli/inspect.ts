@@ -22,7 +22,7 @@ export function inspectModel(bytes: Uint8Array, loading: string[] = []): Record<
     input: declared.input,
     output: declared.output,
     numClasses: a.numClasses,
-    features: a.features && { name: a.features.name, shape: a.features.shape, width: a.featureWidth, ...(a.featureSource ? { source: a.featureSource } : {}) },
+    features: a.features && { name: a.features.name, shape: a.features.shape, width: a.featureWidth, ...(a.featureSource ? { source: a.featureSource } : {}), ...(a.featureNote ? { note: a.featureNote } : {}) },
     head: a.headNode && { op: a.headNode.opType, name: a.headNode.name },
     vit: a.vit && {
       tokens: a.vit.tokens.name,

@@ -37,6 +37,8 @@ export interface Analysis {
   featureSource: string | undefined;
   /** The node of the final classification layer (Gemm, or the MatMul of MatMul+Add). */
   headNode: Node | undefined;
+  /** Why these features where the head is not one linear layer (DeiT's averaged pair). */
+  featureNote?: string;
   numClasses: number | undefined;
   vit: VitStructure | undefined;
   params: number;
@@ -44,14 +46,35 @@ export interface Analysis {
 
 const producerOp = (v: Value | null | undefined): string | undefined => v?.producer?.opType;
 
-/** Finds the final linear layer: Gemm, or Add(MatMul(x, W), b) / MatMul(x, W), possibly behind a Flatten/Reshape. */
-function findHead(out: Value): { node: Node; features: Value } | undefined {
-  let v: Value = out;
+/** The token index a features value was gathered from (h[:, i] through Gather/Slice + Squeeze/Reshape), if any. */
+function tokenIndex(v: Value): number | undefined {
   for (let hops = 0; hops < 4 && v.producer; hops++) {
+    const n = v.producer;
+    if (n.opType === 'Gather' && n.attrInt('axis', 0) === 1 && n.inputs[1]?.constant) return Number(n.input(1).constant!.data[0]);
+    if (n.opType === 'Slice' && n.inputs[1]?.constant) return Number(n.input(1).constant!.data[0]);
+    if (!['Squeeze', 'Reshape', 'Flatten', 'Identity'].includes(n.opType)) return undefined;
+    v = n.input(0);
+  }
+  return undefined;
+}
+
+interface Head { node: Node; features: Value; note?: string }
+
+/** Finds the final linear layer: Gemm, or Add(MatMul(x, W), b) / MatMul(x, W), possibly behind a Flatten/Reshape.
+ * Two linear heads averaged (DeiT distilled: (cls_head(h[:,0]) + dist_head(h[:,1])) / 2): the class token's. */
+function findHead(out: Value): Head | undefined {
+  let v: Value = out;
+  for (let hops = 0; hops < 6 && v.producer; hops++) {
     const n = v.producer;
     if (n.opType === 'Gemm' && n.input(1).constant) return { node: n, features: n.input(0) };
     if (n.opType === 'MatMul' && n.input(1).constant) return { node: n, features: n.input(0) };
+    if ((n.opType === 'Div' || n.opType === 'Mul') && n.inputs[1]?.constant?.data.length === 1) { v = n.input(0); continue; }
     if (n.opType === 'Add') {
+      const pair = n.inputs.every((x) => x && !x.constant) ? n.inputs.map((x) => findHead(x!)) : [];
+      if (pair.length === 2 && pair[0] && pair[1]) {
+        const cls = pair.find((h) => tokenIndex(h!.features) === 0) ?? pair[0];
+        return { ...cls, note: 'the class token\'s head input (two heads are averaged, as in DeiT distilled: lp reads the class token, which cls_classifier reads; the distillation token learned from a CNN teacher)' };
+      }
       const mm = n.inputs.find((x) => producerOp(x) === 'MatMul' || producerOp(x) === 'Gemm');
       if (mm) { v = mm; continue; }
     }
@@ -151,6 +174,7 @@ export function analyze(g: Graph): Analysis {
     featureWidth: features?.shape ? (features.shape[features.shape.length - 1] as number) : undefined,
     featureSource,
     headNode: head?.node,
+    ...(head?.note ? { featureNote: head.note } : {}),
     numClasses: output.shape && !featureSource ? (output.shape[output.shape.length - 1] as number) : undefined,
     vit, params,
   };
