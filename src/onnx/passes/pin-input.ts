@@ -21,6 +21,18 @@ function patchConv(g: Graph): Node | undefined {
   });
 }
 
+/** Whether `v` is added to the tokens (a position embedding) within a few hops of slicing / reshaping /
+ * resizing — not a token concatenated to them (CLS, registers: expanded to the batch first). */
+function addedToTokens(v: Value, hops = 6): boolean {
+  if (hops === 0) return false;
+  for (const u of v.users) {
+    if (u.opType === 'Add') return true;
+    if (['Slice', 'Gather', 'Reshape', 'Transpose', 'Resize', 'Concat', 'Cast', 'Unsqueeze', 'Squeeze', 'Flatten'].includes(u.opType)
+      && u.outputs.some((o) => addedToTokens(o, hops - 1))) return true;
+  }
+  return false;
+}
+
 /** Whether `v` reaches a Resize within a few hops downstream. */
 function feedsResize(v: Value, hops = 6): boolean {
   if (hops === 0) return false;
@@ -44,13 +56,12 @@ export function nativeInputSize(g: Graph): NativeSize | undefined {
   let best: { v: Value; n: number; T: number } | undefined;
   for (const v of g.initializers()) {
     const t = v.constant!.shape;
-    if (t.length !== 3 || t[0] !== 1 || t[2] !== D || (v.dtype !== 'float32' && v.dtype !== 'float16')) continue;
+    if (t.length !== 3 || t[0] !== 1 || t[2] !== D || (v.dtype !== 'float32' && v.dtype !== 'float16') || !addedToTokens(v)) continue;
     const extra = [1, 0, 2].find((e) => t[1] - e >= 4 && isSquareInt(t[1] - e));
     if (extra !== undefined && (!best || t[1] > best.T)) best = { v, n: Math.sqrt(t[1] - extra), T: t[1] };
   }
   if (!best || feedsResize(best.v)) return undefined;
   return { size: best.n * k, why: `position embeddings of ${best.n}×${best.n} patches of ${k}` };
-  return undefined;
 }
 
 export function pinInput(g: Graph, size: number): boolean {
