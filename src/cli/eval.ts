@@ -6,8 +6,9 @@ import { dirname, join, resolve } from 'node:path';
 import { ImageLoader } from '../data/decode-node.ts';
 import { loadImageFolder } from '../data/folder-node.ts';
 import { Builder } from '../onnx/builder.ts';
-import { decodeModel, encodeModel } from '../onnx/codec.ts';
+import { decodeModel } from '../onnx/codec.ts';
 import { prepareGraph } from '../onnx/load.ts';
+import { encodeForSession } from '../onnx/session-model.ts';
 import { toposort } from '../onnx/passes/toposort.ts';
 import { backboneInfo, compileEval, describeBackbone } from '../engine/compile.ts';
 import type { TrainConfig } from '../engine/config.ts';
@@ -86,7 +87,7 @@ export async function evalCommand(o: { run?: string; model?: string; data: strin
     const cfg: TrainConfig = m.settings;
     const fixed = backboneInfo(bytes).fixedBatch;
     const ev = compileEval(bytes, cfg, m.classes.length, fixed ?? EVAL_BATCH, params);
-    const s = await ex.createSession(encodeModel(ev.graph));
+    const s = await ex.createSession(encodeForSession(ev.graph));
     const feeds: Record<string, Handle> = {};
     for (const k of ev.io.params) feeds[k] = ex.upload(params[k]);
     if (ev.io.mapping) {
@@ -110,7 +111,7 @@ export async function evalCommand(o: { run?: string; model?: string; data: strin
     if (info.numSourceClasses !== undefined && folder.classes.length > info.numSourceClasses) throw new CliError(`--data ${o.data} has ${folder.classes.length} classes but the model outputs ${info.numSourceClasses}`);
     const B = info.fixedBatch ?? EVAL_BATCH;
     const pg = plainEvalGraph(bytes, B, mean, std);
-    const s = await ex.createSession(encodeModel(pg.g));
+    const s = await ex.createSession(encodeForSession(pg.g));
     const src = folderSource(folder, folder.items.map((_, i) => i), info.inputSize, loader);
     const C = info.numSourceClasses!;
     const ev = { batch: B, graph: pg.g, io: { images: pg.images, logits: pg.logits, params: [], states: [], newParams: {}, newStates: {} } };

@@ -12,7 +12,7 @@ import { loadBackbone } from '../onnx/backbone.ts';
 import { decodeModel, encodeModel } from '../onnx/codec.ts';
 import { prepareGraph } from '../onnx/load.ts';
 import { createSession, runSession } from '../runtime/ort-node.ts';
-import { main } from './main.ts';
+import { relErr, runCli as cli } from './cli-harness.ts';
 
 const REPO = join(import.meta.dirname, '../..');
 const HUB = join(REPO, 'tests/fixtures/hub');
@@ -23,27 +23,6 @@ interface Meta { name: string; file: string; family: 'vit' | 'resnet' | 'cnn'; c
 const fixtures: Meta[] = existsSync(HUB)
   ? readdirSync(HUB).filter((d) => existsSync(join(HUB, d, 'meta.json'))).map((d) => ({ ...JSON.parse(readFileSync(join(HUB, d, 'meta.json'), 'utf8')), name: d }))
   : [];
-
-/** Runs the CLI in this process; returns its exit code and what it wrote to stdout / stderr. */
-async function cli(args: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '', err = '';
-  const o = process.stdout.write.bind(process.stdout), e = process.stderr.write.bind(process.stderr);
-  process.stdout.write = ((s: string) => { out += s; return true }) as typeof process.stdout.write;
-  process.stderr.write = ((s: string) => { err += s; return true }) as typeof process.stderr.write;
-  const log = console.log;
-  console.log = (...a: unknown[]) => { out += a.join(' ') + '\n'; };
-  try {
-    return { code: await main(args), out, err };
-  } finally {
-    process.stdout.write = o; process.stderr.write = e; console.log = log;
-  }
-}
-
-const relErr = (a: Float32Array, b: Float32Array) => {
-  let d = 0, m = 0;
-  for (let i = 0; i < a.length; i++) { d = Math.max(d, Math.abs(a[i] - b[i])); m = Math.max(m, Math.abs(b[i])); }
-  return d / m;
-};
 
 describe('hub backbones (stand-ins)', () => {
   it('has the stand-ins of every structure the issue lists', () => {

@@ -2,13 +2,16 @@
 // `onnx/model.onnx`, with `config.json` and `preprocessor_config.json` beside it or one level up). The bytes go
 // through onnx/backbone.ts (opset upgrade, fp16 upcast, dequantization, input size, features) once; the model's
 // metadata gives the source class names, normalisation and input size. The loaded backbone is then run against the
-// file on a random batch (engine/load-check.ts) and the agreement joins the notes. Errors name the file.
+// file on a random batch (engine/load-check.ts) and the agreement joins the notes. A model with external data finds
+// its data files beside it (external-files.ts: confined to the model's folder). Errors name the file.
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { checkLoad } from '../engine/load-check.ts';
 import { parseModelMeta, type ModelMeta } from '../engine/model-meta.ts';
 import { loadBackbone, type BackboneLoadOptions, type InputSize } from '../onnx/backbone.ts';
+import { filesResolver, type ExternalFile } from '../onnx/external.ts';
 import { runGraph } from '../runtime/ort-node.ts';
+import { readExternalFiles } from './external-files.ts';
 import { CliError, readFileOrFail } from './util.ts';
 
 export interface CliBackbone {
@@ -16,6 +19,8 @@ export interface CliBackbone {
   bytes: Uint8Array;
   /** The file as it was read (its sha256 identifies the download). */
   original: Uint8Array;
+  /** The data files the file keeps its weights in (external data), by the location it names them with. */
+  external: ExternalFile[];
   path: string;
   meta: ModelMeta;
   notes: string[];
@@ -23,6 +28,10 @@ export interface CliBackbone {
 }
 
 const MODEL_FILES = ['model.onnx', 'onnx/model.onnx'];
+const mb = (n: number) => (n < 2 ** 20 ? `${(n / 1024).toFixed(1)} KiB` : `${(n / 2 ** 20).toFixed(1)} MiB`);
+/** 'model.onnx_data (189.2 KiB)', or '40 data files (294.1 KiB)'. */
+const externalNote = (files: ExternalFile[]) =>
+  (files.length <= 2 ? files.map((f) => `${f.path} (${mb(f.data.length)})`).join(', ') : `${files.length} data files (${mb(files.reduce((n, f) => n + f.data.length, 0))})`);
 
 /** model.onnx (or onnx/model.onnx); else the folder's only .onnx file (model_fp16.onnx, model_quantized.onnx, …). */
 function findModelFile(dir: string): string {
@@ -62,10 +71,12 @@ export async function readBackbone(path: string, o: { inputSize?: string; keepOu
   const meta = readMeta(file);
   const opts: BackboneLoadOptions = { inputSize: parseInputSize(o.inputSize), preprocessorSize: meta.size, keepOutputs: o.keepOutputs };
   try {
-    const loaded = loadBackbone(original, opts);
+    const external = readExternalFiles(file, original);
+    const loaded = loadBackbone(original, { ...opts, external: external.length ? filesResolver(external) : undefined });
     const notes = [...meta.notes, ...loaded.notes];
-    if (loaded.bytes !== original) notes.push((await checkLoad(original, loaded.bytes, loaded.tolerance, (m, feeds) => runGraph(m, feeds))).note);
-    return { bytes: loaded.bytes, original, path: file, meta, notes, inputSize: loaded.inputSize };
+    if (external.length) notes.push(`external data: ${externalNote(external)} read into memory`);
+    if (loaded.bytes !== original) notes.push((await checkLoad(original, loaded.bytes, loaded.tolerance, (m, feeds) => runGraph(m, feeds), external)).note);
+    return { bytes: loaded.bytes, original, external, path: file, meta, notes, inputSize: loaded.inputSize };
   } catch (e) {
     throw new CliError(`${file}: ${(e as Error).message.split('\n')[0]}`);
   }

@@ -3,7 +3,7 @@
 // random images with parameters and optimiser state fed back as device handles — timing compilation, session
 // creation and every step (each step ends with its loss read back, i.e. a device sync), plus a pipelined run
 // that reads back only once at the end (what the trainer does between two shown losses).
-import { encodeModel } from '../onnx/codec.ts';
+import { encodeForSession } from '../onnx/session-model.ts';
 import type { Tensor } from '../onnx/tensor.ts';
 import { backboneInfo, compileTrainStep, deviceOutputs, initParams, optimSettings } from './compile.ts';
 import type { TrainConfig } from './config.ts';
@@ -58,7 +58,7 @@ export async function benchStep(o: StepBenchOptions): Promise<StepBenchResult> {
   const L = info.inputSize;
   const params = initParams(cfg, info, C);
   const step = compileTrainStep(o.backbone, cfg, C, B, params);
-  const bytes = encodeModel(step.graph);
+  const bytes = encodeForSession(step.graph);
   const compileMs = now() - t0;
   const mem = estimateMemory(step.graph);
   t0 = now();

@@ -1,6 +1,7 @@
 // The Executor interface the trainer runs on: sessions over ONNX bytes and opaque device handles, so that the
 // trainer never knows whether tensors live in onnxruntime-node memory or in WebGPU buffers. Implementations live
 // in src/runtime/ (the only code that imports onnxruntime).
+import type { SessionModel } from '../onnx/external.ts';
 import type { Tensor } from '../onnx/tensor.ts';
 
 /** A tensor owned by the executor (host memory, or a GPU buffer that is never read back unless asked). */
@@ -20,7 +21,8 @@ export interface Executor {
   readonly backend: string;
   /** Handles live in device (GPU) memory: reading one back waits for the device to finish its queued work. */
   readonly deviceMemory: boolean;
-  createSession(model: Uint8Array, opts?: { keepOnDevice?: string[] }): Promise<ExecSession>;
+  /** A session over ONNX bytes, or (a graph over protobuf's 2 GiB) bytes with their data files. */
+  createSession(model: SessionModel, opts?: { keepOnDevice?: string[] }): Promise<ExecSession>;
   upload(t: Tensor): Handle;
   download(h: Handle): Promise<Tensor>;
   /** Frees a handle's device memory (no-op on the host). */

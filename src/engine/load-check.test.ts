@@ -9,7 +9,7 @@ import { decodeModel, encodeModel } from '../onnx/codec.ts';
 import { Graph, type Attr } from '../onnx/ir.ts';
 import { fromNumbers } from '../onnx/tensor.ts';
 import { runGraph } from '../runtime/ort-node.ts';
-import { checkLoad } from './load-check.ts';
+import { checkLoad, type RunModel } from './load-check.ts';
 
 const D = 8, GRID = 7, P = 4, L = 16, n = L / P;
 const int = (value: number): Attr => ({ type: 'int', value }), ints = (value: number[]): Attr => ({ type: 'ints', value });
@@ -44,7 +44,7 @@ function model(features: boolean): Uint8Array {
   return encodeModel(g);
 }
 
-const run = (m: Uint8Array, feeds: Parameters<typeof runGraph>[1]) => runGraph(m, feeds);
+const run: RunModel = (m, feeds) => runGraph(m, feeds);
 
 describe('load check', () => {
   it('an antialiased position-grid Resize folded on the host agrees with the file', async () => {

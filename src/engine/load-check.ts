@@ -4,17 +4,20 @@
 // extractor: the features against the file output and token they were taken from). Within the load's tolerance
 // (float32 rounding; wider where loading changed the arithmetic on purpose: fp16 upcast, dequantization) the
 // agreement becomes a line of "what loading did"; beyond it the model is refused, naming the first node whose
-// output differs — a pass that ignored an attribute cannot train a different model silently.
-import { decodeModel, encodeModel } from '../onnx/codec.ts';
+// output differs — a pass that ignored an attribute cannot train a different model silently. A file with external
+// data runs with its data files (onnxruntime's `externalData`); graphs too large for one protobuf run split.
+import { decodeModel } from '../onnx/codec.ts';
+import { filesResolver, type ExternalFile, type SessionModel } from '../onnx/external.ts';
 import type { Graph, Value } from '../onnx/ir.ts';
 import { prepareGraph } from '../onnx/load.ts';
 import { FEATURES_REF_KEY } from '../onnx/passes/feature-output.ts';
+import { encodeForSession } from '../onnx/session-model.ts';
 import type { Tensor } from '../onnx/tensor.ts';
 import type { Executor } from './executor.ts';
 
 export interface Tolerance { rel: number; why: string }
-/** Runs ONNX bytes on host tensors; returns every graph output. */
-export type RunModel = (model: Uint8Array, feeds: Record<string, Tensor>) => Promise<Record<string, Tensor>>;
+/** Runs an ONNX model (bytes, or bytes with data files) on host tensors; returns every graph output. */
+export type RunModel = (model: SessionModel, feeds: Record<string, Tensor>) => Promise<Record<string, Tensor>>;
 export interface LoadCheck { relError: number; tolerance: Tolerance; batch: number; note: string }
 
 const fmt = (x: number) => (x === 0 ? '0' : x.toExponential(1));
@@ -58,7 +61,7 @@ async function firstDifference(file: Graph, prepared: Graph, x: Tensor, run: Run
   for (const o of common) { const f = fileValues.get(o.name)!; f.dtype = 'float32'; }
   file.outputs = common.map((o) => fileValues.get(o.name)!);
   prepared.outputs = common;
-  const [a, b] = [await run(encodeModel(file), { [file.inputs[0].name]: x }), await run(encodeModel(prepared), { [prepared.inputs[0].name]: x })];
+  const [a, b] = [await run(encodeForSession(file), { [file.inputs[0].name]: x }), await run(encodeForSession(prepared), { [prepared.inputs[0].name]: x })];
   for (const o of common) {
     const p = a[o.name], q = b[o.name];
     if (p && q && p.data.length === q.data.length && relError(q.data as Float32Array, p.data as Float32Array) > tol) return `${o.producer!.opType} '${o.producer!.name}' (output '${o.name}')`;
@@ -68,16 +71,18 @@ async function firstDifference(file: Graph, prepared: Graph, x: Tensor, run: Run
 
 /**
  * Runs the file and the loaded backbone on one random batch; returns the agreement, or throws one line when they
- * differ beyond `tolerance`. `batch`: the loaded model's fixed batch, else 2.
+ * differ beyond `tolerance`. `batch`: the loaded model's fixed batch, else 2. `external`: the file's data files.
  */
-export async function checkLoad(file: Uint8Array, loaded: Uint8Array, tolerance: Tolerance, run: RunModel): Promise<LoadCheck> {
+export async function checkLoad(file: Uint8Array, loaded: Uint8Array, tolerance: Tolerance, run: RunModel, external: ExternalFile[] = []): Promise<LoadCheck> {
   const lg = decodeModel(loaded), shape = lg.inputs[0].shape!;
   const batch = typeof shape[0] === 'number' ? shape[0] : 2;
   const prepared = prepareGraph(lg, { batch });
   const x = randomBatch(prepared.inputs[0].dims);
-  const fileGraph = decodeModel(file);
-  const want = reference(lg, await run(file, { [fileGraph.inputs[0].name]: x }));
-  const got = (await run(encodeModel(prepared), { [prepared.inputs[0].name]: x }))[prepared.outputs[0].name];
+  const resolver = external.length ? filesResolver(external) : undefined;
+  const fileGraph = decodeModel(file, { external: resolver });
+  const fileModel: SessionModel = external.length ? { model: file, externalData: external } : file;
+  const want = reference(lg, await run(fileModel, { [fileGraph.inputs[0].name]: x }));
+  const got = (await run(encodeForSession(prepared), { [prepared.inputs[0].name]: x }))[prepared.outputs[0].name];
   if (!got || got.data.length !== want.data.length) throw new Error(`the loaded model's output [${got?.shape}] does not match the file's '${want.name}' (${want.data.length} values)`);
   const e = relError(got.data as Float32Array, want.data);
   if (!(e <= tolerance.rel)) {

@@ -2,7 +2,7 @@
 // tensors, optimiser state and the epoch's metric sums as device handles fed back step after step, reads back
 // the loss only when it is shown, decodes the next batch while the device runs the current one,
 // recomputes label mappings (flm once, ilm every mapping_freq epochs), and reports per-step and per-epoch metrics.
-import { encodeModel } from '../onnx/codec.ts';
+import { encodeForSession } from '../onnx/session-model.ts';
 import type { Tensor } from '../onnx/tensor.ts';
 import { compileAccumulate, compileApply, compileEval, compileFeatures, compileHeadStep, compileTrainStep, backboneInfo, deviceOutputs, initParams, optimSettings, type BackboneInfo, type Compiled } from './compile.ts';
 import { lrAt, type TrainConfig } from './config.ts';
@@ -166,7 +166,7 @@ export async function train(o: TrainOptions): Promise<TrainResult> {
   const apply = micro ? compileApply(cfg, params) : undefined;
   const ev = compileEval(o.backbone, cfg, C, micro || B, params);
   const onDevice = (c: Compiled) => ({ keepOnDevice: deviceOutputs(c) });
-  const [ss, es, as] = await Promise.all([ex.createSession(encodeModel(step.graph), onDevice(step)), ex.createSession(encodeModel(ev.graph)), apply ? ex.createSession(encodeModel(apply.graph), onDevice(apply)) : undefined]);
+  const [ss, es, as] = await Promise.all([ex.createSession(encodeForSession(step.graph), onDevice(step)), ex.createSession(encodeForSession(ev.graph)), apply ? ex.createSession(encodeForSession(apply.graph), onDevice(apply)) : undefined]);
   const stepInputs = new Set(step.graph.inputs.map((v) => v.name)), applyInputs = new Set(apply?.graph.inputs.map((v) => v.name));
   const opt = optimSettings(cfg);
   const handles = uploadTrainState(ex, params, opt, o.resume?.tensors);
@@ -304,7 +304,7 @@ export async function train(o: TrainOptions): Promise<TrainResult> {
 async function extractFeatures(o: TrainOptions, ex: Executor, info: BackboneInfo, C: number, B: number): Promise<{ width: number; train: Float32Array; val: Float32Array }> {
   const fc = compileFeatures(o.backbone, o.cfg, C, B);
   const width = fc.graph.outputs[0].dims[1];
-  const s = await ex.createSession(encodeModel(fc.graph));
+  const s = await ex.createSession(encodeForSession(fc.graph));
   const train = (await runEval(ex, s, fc, o.train, info.inputSize, {}, width)).logits;
   const val = o.val?.size ? (await runEval(ex, s, fc, o.val, info.inputSize, {}, width)).logits : new Float32Array(0);
   await s.release();

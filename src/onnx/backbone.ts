@@ -5,8 +5,10 @@
 // passes/ with its invariants; this file only orders them, picks L and records what loading did — as lines for
 // `inspect` and the studio, and in the model's metadata so that a canonical model is recognised (and kept as is)
 // when it is loaded again. A fixed batch dimension is kept here and re-specialised per compiled batch size in
-// load.ts (passes/rebatch).
+// load.ts (passes/rebatch). A model with external data (weights in data files beside it) is read through the
+// resolver of those files and comes back self-contained.
 import { decodeModel, encodeModel } from './codec.ts';
+import type { ExternalResolver } from './external.ts';
 import type { Graph } from './ir.ts';
 import { auditAttributes } from './passes/audit-attributes.ts';
 import { canonicalize } from './passes/canonicalize.ts';
@@ -29,6 +31,8 @@ export interface BackboneLoadOptions {
   preprocessorSize?: number;
   /** Keep a feature extractor's outputs as they are (`grad` differentiates the file's own first output). */
   keepOutputs?: boolean;
+  /** The model's external data files by location (model.onnx_data …), for a model that keeps its weights there. */
+  external?: ExternalResolver;
 }
 
 export interface InputSize {
@@ -69,7 +73,8 @@ function chooseSize(g: Graph, o: BackboneLoadOptions): InputSize {
 
 /** Normalises model bytes into the canonical backbone; bytes that are already canonical at that size come back as is. */
 export function loadBackbone(bytes: Uint8Array, o: BackboneLoadOptions = {}): LoadedBackbone {
-  const g = decodeModel(bytes);
+  let usedExternal = false;
+  const g = decodeModel(bytes, { external: o.external && ((location) => { usedExternal = true; return o.external!(location); }) });
   const sub = g.nodes.find((n) => Object.values(n.attrs).some((a) => a.type === 'graph'));
   if (sub) throw new Error(`unsupported op ${sub.opType} (node '${sub.name}'): control flow with subgraphs is not supported`);
   const x = g.inputs[0];
@@ -77,7 +82,11 @@ export function loadBackbone(bytes: Uint8Array, o: BackboneLoadOptions = {}): Lo
   const done = loadRecord(g);
   if (done) {
     const size = done.inputSize;
-    if (o.inputSize === undefined || o.inputSize === size.size) return { bytes, notes: done.notes, inputSize: size, tolerance: EXACT_TOLERANCE };
+    if (o.inputSize === undefined || o.inputSize === size.size) {
+      // a canonical model with external data comes back self-contained (the engine compiles bytes alone)
+      const inline = usedExternal ? encodeModel(g) : bytes;
+      return { bytes: inline, notes: done.notes, inputSize: size, tolerance: EXACT_TOLERANCE };
+    }
     if (size.fixed) throw new Error(`input size ${o.inputSize} does not fit this backbone: its ${size.why} fix it at ${size.size}`);
   }
   const notes: string[] = [];

@@ -1,9 +1,12 @@
 // Reads and writes ONNX ModelProto bytes (protobufjs reflection over onnx.proto) to and from the Graph IR.
-// External tensor data and subgraph-carrying ops are refused with a one-line error that names the tensor/op.
+// External tensor data is read through a resolver of the model's data files (checked in external.ts) into
+// ordinary in-memory tensors, and written on request (encodeSplit: weights in data files beside a model too large
+// for one protobuf). Malformed input is refused with a one-line error that names the tensor/op.
 import protobuf from 'protobufjs';
 import descriptor from './onnx.proto.json' with { type: 'json' };
 import { Graph, type Attr, type Dim, type Value } from './ir.ts';
-import { dtypeFromOnnx, fromBytes, numel, ONNX_DTYPE, toBytes, type Tensor, type TypedArray } from './tensor.ts';
+import { externalBytes, type ExternalResolver, type SplitModel } from './external.ts';
+import { byteSize, dtypeFromOnnx, fromBytes, numel, ONNX_DTYPE, toBytes, type Tensor, type TypedArray } from './tensor.ts';
 
 const root = protobuf.Root.fromJSON(descriptor as protobuf.INamespace);
 const ModelProto = root.lookupType('onnx.ModelProto');
@@ -19,14 +22,22 @@ const str = (b: Uint8Array | string | undefined): string => (b === undefined ? '
 
 export class OnnxFormatError extends Error {}
 
-/** Parses ONNX bytes into a Graph. Throws OnnxFormatError with a one-line reason on malformed input. */
-export function decodeModel(bytes: Uint8Array): Graph {
-  let m: Msg;
+export interface DecodeOptions {
+  /** The model's external data files by location; tensors stored in them are read into memory. */
+  external?: ExternalResolver;
+}
+
+function decodeMessage(bytes: Uint8Array): Msg {
   try {
-    m = ModelProto.toObject(ModelProto.decode(bytes), TO_OBJECT);
+    return ModelProto.toObject(ModelProto.decode(bytes), TO_OBJECT);
   } catch (e) {
     throw new OnnxFormatError(`not a valid ONNX model (protobuf decode failed: ${(e as Error).message.split('\n')[0]})`);
   }
+}
+
+/** Parses ONNX bytes into a Graph. Throws OnnxFormatError with a one-line reason on malformed input. */
+export function decodeModel(bytes: Uint8Array, opts: DecodeOptions = {}): Graph {
+  const m = decodeMessage(bytes);
   if (!m.graph || !m.irVersion) throw new OnnxFormatError('not a valid ONNX model (no graph or ir_version in the protobuf)');
   const g = new Graph();
   g.irVersion = m.irVersion;
@@ -34,16 +45,30 @@ export function decodeModel(bytes: Uint8Array): Graph {
   g.opsetImports = (m.opsetImport ?? []).map((o: Msg) => ({ domain: o.domain ?? '', version: o.version ?? 1 }));
   for (const kv of m.metadataProps ?? []) if (kv.key) g.metadata[kv.key] = kv.value ?? '';
   if (m.functions?.length) throw new OnnxFormatError(`model-local functions are not supported (${m.functions.map((f: Msg) => f.name).join(', ')})`);
-  readGraph(g, m.graph);
+  readGraph(g, m.graph, opts.external);
   return g;
 }
 
-function readGraph(g: Graph, gp: Msg): void {
+const isExternal = (tp: Msg): boolean => tp.dataLocation === 1 || !!tp.externalData?.length;
+const locationOf = (tp: Msg): string => (tp.externalData ?? []).find((e: Msg) => e.key === 'location')?.value ?? '';
+
+/** The data files a model's tensors name (each location once, in order of first use, with the first tensor that
+ * names it): what must be found beside the model before it can be decoded. */
+export function externalLocations(bytes: Uint8Array): { location: string; tensor: string }[] {
+  const gp = decodeMessage(bytes).graph ?? {};
+  const seen = new Map<string, string>();
+  const tensors: Msg[] = [...(gp.initializer ?? [])];
+  for (const np of gp.node ?? []) for (const ap of np.attribute ?? []) if (ap.t) tensors.push(ap.t);
+  for (const tp of tensors) if (isExternal(tp) && !seen.has(locationOf(tp))) seen.set(locationOf(tp), tp.name ?? '');
+  return [...seen].map(([location, tensor]) => ({ location, tensor }));
+}
+
+function readGraph(g: Graph, gp: Msg, external: ExternalResolver | undefined): void {
   g.name = gp.name ?? 'graph';
   g.docString = gp.docString ?? '';
   const initNames = new Set<string>();
   for (const tp of gp.initializer ?? []) {
-    const t = readTensor(tp);
+    const t = readTensor(tp, external);
     g.addInitializer(tp.name, t, true);
     initNames.add(tp.name);
   }
@@ -51,7 +76,7 @@ function readGraph(g: Graph, gp: Msg): void {
   g.inputs = (gp.input ?? []).filter((vi: Msg) => !initNames.has(vi.name)).map((vi: Msg) => g.value(vi.name));
   for (const np of gp.node ?? []) {
     const attrs: Record<string, Attr> = {};
-    for (const ap of np.attribute ?? []) attrs[ap.name] = readAttr(ap, np);
+    for (const ap of np.attribute ?? []) attrs[ap.name] = readAttr(ap, np, external);
     const inputs = (np.input ?? []).map((n: string) => (n === '' ? null : g.value(n)));
     const outputs = (np.output ?? []).map((n: string) => g.value(n === '' ? g.freshName(`${np.name || np.opType}_unused`) : n));
     const name = np.name || g.freshNodeName(np.opType);
@@ -68,12 +93,12 @@ function readValueInfo(v: Value, vi: Msg): void {
   if (tt.shape) v.shape = (tt.shape.dim ?? []).map((d: Msg, i: number): Dim => (d.dimValue !== undefined ? d.dimValue : d.dimParam || `?${i}`));
 }
 
-function readAttr(ap: Msg, np: Msg): Attr {
+function readAttr(ap: Msg, np: Msg, external: ExternalResolver | undefined): Attr {
   switch (ap.type) {
     case ATTR_TYPE.FLOAT: return { type: 'float', value: ap.f ?? 0 };
     case ATTR_TYPE.INT: return { type: 'int', value: ap.i ?? 0 };
     case ATTR_TYPE.STRING: return { type: 'string', value: str(ap.s) };
-    case ATTR_TYPE.TENSOR: return { type: 'tensor', value: readTensor(ap.t) };
+    case ATTR_TYPE.TENSOR: return { type: 'tensor', value: readTensor(ap.t, external) };
     case ATTR_TYPE.FLOATS: return { type: 'floats', value: ap.floats ?? [] };
     case ATTR_TYPE.INTS: return { type: 'ints', value: ap.ints ?? [] };
     case ATTR_TYPE.STRINGS: return { type: 'strings', value: (ap.strings ?? []).map(str) };
@@ -82,17 +107,23 @@ function readAttr(ap: Msg, np: Msg): Attr {
   }
 }
 
-export function readTensor(tp: Msg): Tensor {
+export function readTensor(tp: Msg, external?: ExternalResolver): Tensor {
   const name = tp.name ?? '';
-  if (tp.dataLocation === 1 || tp.externalData?.length) {
-    const loc = (tp.externalData ?? []).find((e: Msg) => e.key === 'location')?.value ?? '?';
-    throw new OnnxFormatError(`tensor '${name}' uses external data ('${loc}'), which is not supported yet: re-export with the weights inside the .onnx file`);
-  }
   const dtype = dtypeFromOnnx(tp.dataType ?? 0);
   const shape: number[] = (tp.dims ?? []).map(Number);
   const n = numel(shape);
   let data: TypedArray | string[];
-  if (tp.rawData && tp.rawData.length > 0) {
+  if (isExternal(tp)) {
+    if (dtype === 'string') throw new OnnxFormatError(`tensor '${name}' (external data '${locationOf(tp)}'): string tensors cannot be external`);
+    if (!shape.every((d) => Number.isSafeInteger(d) && d >= 0)) throw new OnnxFormatError(`tensor '${name}' (external data '${locationOf(tp)}'): bad shape [${shape}]`);
+    let raw: Uint8Array;
+    try {
+      raw = externalBytes(name, tp.externalData ?? [], n * byteSize(dtype), external);
+    } catch (e) {
+      throw new OnnxFormatError((e as Error).message);
+    }
+    data = fromBytes(dtype, raw, n);
+  } else if (tp.rawData && tp.rawData.length > 0) {
     try {
       data = fromBytes(dtype, tp.rawData, n);
     } catch (e) {
@@ -157,8 +188,8 @@ function writeValueInfo(v: Value): Msg {
   return vi;
 }
 
-/** Serialises a Graph to ModelProto bytes (initializers as raw_data). */
-export function encodeModel(g: Graph): Uint8Array {
+/** The ModelProto message of a Graph, each initializer written by `init`. */
+function modelMessage(g: Graph, init: (name: string, t: Tensor) => Msg): Msg {
   const inits = g.initializers();
   const io = new Set<Value>([...g.inputs, ...g.outputs, ...inits]);
   const valueInfo: Msg[] = [];
@@ -173,7 +204,7 @@ export function encodeModel(g: Graph): Uint8Array {
       output: n.outputs.map((v) => v.name),
       attribute: Object.entries(n.attrs).map(([k, a]) => writeAttr(k, a)),
     })),
-    initializer: inits.map((v) => writeTensor(v.name, v.constant as Tensor)),
+    initializer: inits.map((v) => init(v.name, v.constant as Tensor)),
     input: g.inputs.map(writeValueInfo),
     output: g.outputs.map(writeValueInfo),
     valueInfo,
@@ -187,7 +218,61 @@ export function encodeModel(g: Graph): Uint8Array {
   };
   const meta = Object.entries(g.metadata);
   if (meta.length) model.metadataProps = meta.map(([key, value]) => ({ key, value }));
+  return model;
+}
+
+function encodeMessage(model: Msg): Uint8Array {
   const err = ModelProto.verify(model);
   if (err) throw new Error(`internal: cannot encode model: ${err}`);
   return ModelProto.encode(ModelProto.fromObject(model)).finish();
+}
+
+/** Serialises a Graph to ModelProto bytes (initializers as raw_data). */
+export function encodeModel(g: Graph): Uint8Array {
+  return encodeMessage(modelMessage(g, writeTensor));
+}
+
+export interface SplitOptions {
+  /** Data file names: `<prefix>.<i>.bin` (default 'weights'), or as `fileName` names the i-th. */
+  prefix?: string;
+  fileName?: (index: number) => string;
+  /** Initializers of at least this many bytes go to the data files (default 1 KiB); smaller ones stay inline. */
+  minBytes?: number;
+  /** At most this many bytes per data file (default 1 GiB; a tensor larger than that gets a file of its own). */
+  fileBytes?: number;
+}
+
+/** Offsets in a data file are multiples of this (aligned reads of every element type, SIMD-friendly). */
+const ALIGN = 64;
+
+/** Serialises a Graph with its large initializers as external data: the protobuf (small) and the data files,
+ * as onnxruntime's `externalData` session option takes them. */
+export function encodeSplit(g: Graph, o: SplitOptions = {}): SplitModel {
+  const fileName = o.fileName ?? ((i: number) => `${o.prefix ?? 'weights'}.${i}.bin`), minBytes = o.minBytes ?? 1024, fileBytes = o.fileBytes ?? 2 ** 30;
+  // plan every file first, then copy each tensor once into its file
+  const files: { path: string; size: number; parts: { at: number; data: TypedArray }[] }[] = [];
+  const place = (data: TypedArray): { path: string; at: number } => {
+    let f = files[files.length - 1];
+    const at = f ? Math.ceil(f.size / ALIGN) * ALIGN : 0;
+    if (!f || (f.size > 0 && at + data.byteLength > fileBytes)) {
+      f = { path: fileName(files.length), size: 0, parts: [] };
+      files.push(f);
+    }
+    const start = Math.ceil(f.size / ALIGN) * ALIGN;
+    f.parts.push({ at: start, data });
+    f.size = start + data.byteLength;
+    return { path: f.path, at: start };
+  };
+  const model = modelMessage(g, (name, t) => {
+    if (t.dtype === 'string' || (t.data as TypedArray).byteLength < minBytes) return writeTensor(name, t);
+    const data = t.data as TypedArray, { path, at } = place(data);
+    const externalData = [{ key: 'location', value: path }, { key: 'offset', value: String(at) }, { key: 'length', value: String(data.byteLength) }];
+    return { name, dims: t.shape, dataType: ONNX_DTYPE[t.dtype], dataLocation: 1, externalData };
+  });
+  const externalData = files.map((f) => {
+    const out = new Uint8Array(f.size);
+    for (const p of f.parts) out.set(new Uint8Array(p.data.buffer, p.data.byteOffset, p.data.byteLength), p.at);
+    return { path: f.path, data: out };
+  });
+  return { model: encodeMessage(model), externalData };
 }

@@ -13,9 +13,10 @@
 import * as ort from 'onnxruntime-node';
 import type { ExecSession, Executor, Handle } from '../engine/executor.ts';
 import { elementwiseModel } from '../onnx/tiny.ts';
+import { modelBytes, type SessionModel } from '../onnx/external.ts';
 import { outputNames } from '../onnx/peek.ts';
 import type { DType, Tensor } from '../onnx/tensor.ts';
-import { execSession, fromOrt, ortLog, toOrt, unwrap, wrap } from './ort-node.ts';
+import { execSession, externalDataOption, fromOrt, ortLog, toOrt, unwrap, wrap } from './ort-node.ts';
 import { createPreferringGpu, NO_CPU_FALLBACK } from './placement.ts';
 
 /** Why no adapter could be used, in one line (Dawn's multi-line message, with its source paths, stays out). */
@@ -61,19 +62,20 @@ export class NodeWebGpuExecutor implements Executor {
     return new NodeWebGpuExecutor(`onnxruntime-node ${ort.env.versions.node} (webgpu${icd ? `, ${icd.split('/').pop()}` : ''})`, opts);
   }
 
-  createSession(model: Uint8Array, opts?: { keepOnDevice?: string[] }): Promise<ExecSession> {
+  createSession(model: SessionModel, opts?: { keepOnDevice?: string[] }): Promise<ExecSession> {
     const next = this.creating.then(() => this.create(model, opts));
     this.creating = next.catch(() => undefined);
     return next;
   }
 
-  private async create(model: Uint8Array, opts?: { keepOnDevice?: string[] }): Promise<ExecSession> {
+  private async create(split: SessionModel, opts?: { keepOnDevice?: string[] }): Promise<ExecSession> {
     const keep = new Set(opts?.keepOnDevice ?? []);
     const loc: Record<string, 'gpu-buffer' | 'cpu'> = {};
+    const model = modelBytes(split);
     for (const n of outputNames(model)) loc[n] = keep.has(n) ? 'gpu-buffer' : 'cpu';
     // no memory pattern, as on the CPU EP: a train step's activations are planned once
     const base: ort.InferenceSession.SessionOptions = {
-      executionProviders: ['webgpu'], graphOptimizationLevel: 'all', enableMemPattern: false, preferredOutputLocation: loc, ...ortLog(this.opts.verbose),
+      executionProviders: ['webgpu'], graphOptimizationLevel: 'all', enableMemPattern: false, preferredOutputLocation: loc, ...ortLog(this.opts.verbose), ...externalDataOption(split),
     };
     let placed: { session: ort.InferenceSession; cpuFallback: boolean };
     try {

@@ -2,8 +2,9 @@
 // onnxruntime-node; the CLI, tests and benchmarks go through here.
 import * as ort from 'onnxruntime-node';
 import type { ExecSession, Handle } from '../engine/executor.ts';
-import { encodeModel } from '../onnx/codec.ts';
+import { isSplit, modelBytes, type SessionModel } from '../onnx/external.ts';
 import type { Graph } from '../onnx/ir.ts';
+import { encodeForSession } from '../onnx/session-model.ts';
 import type { Tensor, TypedArray } from '../onnx/tensor.ts';
 
 export type Feeds = Record<string, Tensor>;
@@ -41,12 +42,18 @@ export function fromOrt(t: ort.Tensor): Tensor {
 
 export interface NodeSessionOptions { threads?: number; optimization?: 'disabled' | 'basic' | 'extended' | 'all' }
 
-export async function createSession(model: Graph | Uint8Array, opts: NodeSessionOptions = {}): Promise<ort.InferenceSession> {
-  const bytes = model instanceof Uint8Array ? model : encodeModel(model);
-  return ort.InferenceSession.create(bytes, {
+/** The `externalData` session option of a split model (none for one protobuf). */
+export const externalDataOption = (m: SessionModel): { externalData?: { path: string; data: Uint8Array }[] } =>
+  (isSplit(m) ? { externalData: m.externalData } : {});
+
+/** A session over a graph (split when large: onnx/session-model.ts), ONNX bytes, or a split model. */
+export async function createSession(model: Graph | SessionModel, opts: NodeSessionOptions = {}): Promise<ort.InferenceSession> {
+  const m = model instanceof Uint8Array || 'externalData' in model ? model : encodeForSession(model);
+  return ort.InferenceSession.create(modelBytes(m), {
     graphOptimizationLevel: opts.optimization ?? 'all',
     intraOpNumThreads: opts.threads ?? 0,
     logSeverityLevel: 3,
+    ...externalDataOption(m),
   });
 }
 
@@ -60,7 +67,7 @@ export async function runSession(s: ort.InferenceSession, feeds: Feeds, outputs?
 }
 
 /** Creates a session, runs once, releases it. */
-export async function runGraph(model: Graph | Uint8Array, feeds: Feeds, opts: NodeSessionOptions = {}): Promise<Record<string, Tensor>> {
+export async function runGraph(model: Graph | SessionModel, feeds: Feeds, opts: NodeSessionOptions = {}): Promise<Record<string, Tensor>> {
   const s = await createSession(model, opts);
   try {
     return await runSession(s, feeds);

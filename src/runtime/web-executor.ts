@@ -7,6 +7,7 @@
 // instrumentation). ?ortbuild=plain|jspi|asyncify overrides it.
 import type * as OrtModule from 'onnxruntime-web/webgpu';
 import type { ExecSession, Executor, GpuLimits, Handle } from '../engine/executor.ts';
+import { isSplit, modelBytes, type SessionModel } from '../onnx/external.ts';
 import type { Tensor } from '../onnx/tensor.ts';
 import { createPreferringGpu, NO_CPU_FALLBACK } from './placement.ts';
 import { WASM_HEAP_BYTES } from '../engine/budget.ts';
@@ -192,7 +193,7 @@ export class WebExecutor implements Executor {
     this.memoryCapBytes = caps.ep === 'wasm' ? WASM_HEAP_BYTES : undefined;
   }
 
-  createSession(model: Uint8Array, opts?: { keepOnDevice?: string[] }): Promise<ExecSession> {
+  createSession(model: SessionModel, opts?: { keepOnDevice?: string[] }): Promise<ExecSession> {
     const next = this.creating.then(() => this.create(model, opts));
     this.creating = next.catch(() => undefined);
     return next;
@@ -228,9 +229,13 @@ export class WebExecutor implements Executor {
     return { on: true, detail: `graph capture on (${this.capture.live} sessions): each step is one replay` };
   }
 
-  private async create(model: Uint8Array, opts?: { keepOnDevice?: string[] }): Promise<ExecSession> {
+  private async create(split: SessionModel, opts?: { keepOnDevice?: string[] }): Promise<ExecSession> {
     const gpu = this.caps.ep === 'webgpu';
     const options: OrtModule.InferenceSession.SessionOptions = { executionProviders: [gpu ? 'webgpu' : 'wasm'], graphOptimizationLevel: 'all' };
+    // a graph over protobuf's 2 GiB comes with its weights as data files (onnx/session-model.ts): every session
+    // created below from these options gets them
+    const model = modelBytes(split);
+    if (isSplit(split)) options.externalData = split.externalData;
     if (this.caps.verbose) Object.assign(options, { logSeverityLevel: 0, logVerbosityLevel: 0 });
     // the steps (sessions that keep outputs on the device: train step, accumulate, apply) are captured; evaluation,
     // run once an epoch, is not worth a device of its own (see createCaptured)

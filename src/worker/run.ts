@@ -8,7 +8,7 @@ import { validateConfig, type TrainConfig } from '../engine/config.ts';
 import type { Executor, Handle } from '../engine/executor.ts';
 import { mappingMatrix } from '../engine/mapping.ts';
 import { divergenceMessage, runEval, scoreLogits, train, type Checkpoint, type ImageSource } from '../engine/trainer.ts';
-import { encodeModel } from '../onnx/codec.ts';
+import { encodeForSession } from '../onnx/session-model.ts';
 import type { Tensor } from '../onnx/tensor.ts';
 import type { Dataset } from './dataset.ts';
 import type { EvaluationSummary, Response, RunDone, SampleImage, WireCheckpoint, WireTensor } from './protocol.ts';
@@ -188,7 +188,7 @@ export async function samplesOf(ds: Dataset, indices: number[], L: number): Prom
 export async function evaluate(r: Pick<RunInput, 'executor' | 'backbone' | 'cfg'>, params: Record<string, Tensor>, mapping: Int32Array | undefined, src: ImageSource & { paths: string[] }, L: number, C: number, numSource: number | undefined): Promise<EvaluationSummary> {
   const ex = r.executor;
   const ev = compileEval(r.backbone, r.cfg, C, r.cfg.batchSize, params);
-  const s = await ex.createSession(encodeModel(ev.graph));
+  const s = await ex.createSession(encodeForSession(ev.graph));
   try {
     const feeds: Record<string, Handle> = {};
     for (const k of ev.io.params) feeds[k] = ex.upload(params[k]);

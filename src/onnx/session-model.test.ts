@@ -1,0 +1,61 @@
+// Compiled graphs past the split threshold (protobuf's 2 GiB, lowered here to 1 KiB): the train step, evaluation
+// and apply graphs reach the executor as a small protobuf plus data files, onnxruntime gets them through its
+// `externalData` option, and a run trains exactly as the inline run does (same losses, same tensors).
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { loadCliData } from '../cli/dataset.ts';
+import { DEFAULTS, type TrainConfig } from '../engine/config.ts';
+import type { Executor } from '../engine/executor.ts';
+import { train } from '../engine/trainer.ts';
+import { NodeExecutor } from '../runtime/node-executor.ts';
+import { decodeModel, externalLocations } from './codec.ts';
+import { isSplit, type SessionModel } from './external.ts';
+import { DEFAULT_SPLIT_THRESHOLD, encodeForSession, setSplitThreshold } from './session-model.ts';
+
+const FIX = join(import.meta.dirname, '../../e2e/fixtures');
+
+/** A NodeExecutor that records what each session was created from. */
+function recording(): { ex: Executor; seen: SessionModel[] } {
+  const inner = new NodeExecutor(1), seen: SessionModel[] = [];
+  const ex: Executor = {
+    backend: inner.backend, deviceMemory: false,
+    createSession: (m) => { seen.push(m); return inner.createSession(m); },
+    upload: (t) => inner.upload(t), download: (h) => inner.download(h), dispose: () => undefined,
+  };
+  return { ex, seen };
+}
+
+afterEach(() => { setSplitThreshold(DEFAULT_SPLIT_THRESHOLD); });
+
+describe('split session models', () => {
+  it('stays inline under the threshold and splits over it', () => {
+    const g = decodeModel(new Uint8Array(readFileSync(join(FIX, 'tiny-vit.onnx'))));
+    expect(encodeForSession(g)).toBeInstanceOf(Uint8Array);
+    setSplitThreshold(1024);
+    const m = encodeForSession(g, { prefix: 'step' });
+    expect(isSplit(m) && m.externalData.map((f) => f.path)).toEqual(['step.0.bin']);
+  });
+
+  for (const [method, micro] of [['vpt', 0], ['lorvp', 2]] as const) {
+    it(`a ${method} run${micro ? ' with micro-batches' : ''} trains the same on split graphs as on inline ones`, async () => {
+      const bytes = new Uint8Array(readFileSync(join(FIX, 'tiny-vit.onnx')));
+      const data = await loadCliData(join(FIX, 'shapes'), undefined, 16, 0.2, 3);
+      const cfg: TrainConfig = { ...DEFAULTS, method, tokens: 2, rank: 2, head: 'lp', epochs: 2, batchSize: 4, microBatch: micro, lr: 0.01, augment: false, seed: 5 };
+      const run = async () => {
+        const { ex, seen } = recording();
+        const r = await train({ backbone: bytes, cfg, classes: data.classes, train: data.train, val: data.val, executor: ex });
+        return { r, seen };
+      };
+      const inline = await run();
+      expect(inline.seen.every((m) => m instanceof Uint8Array)).toBe(true);
+      setSplitThreshold(1024);
+      const split = await run();
+      // the graphs that hold the backbone (step or accumulate, evaluation) are split; the apply graph has no weights
+      expect(split.seen.filter(isSplit).length).toBeGreaterThanOrEqual(2);
+      for (const m of split.seen.filter(isSplit)) expect([...new Set(externalLocations(m.model).map((l) => l.location))]).toEqual(m.externalData.map((f) => f.path));
+      expect(split.r.epochs.map((e) => [e.train_loss, e.train_acc, e.val_loss, e.val_acc])).toEqual(inline.r.epochs.map((e) => [e.train_loss, e.train_acc, e.val_loss, e.val_acc]));
+      for (const [k, t] of Object.entries(inline.r.params)) expect([...(split.r.params[k].data as Float32Array)], k).toEqual([...(t.data as Float32Array)]);
+    }, 60_000);
+  }
+});
