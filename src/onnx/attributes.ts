@@ -49,6 +49,8 @@ export const ATTRIBUTES: AttrTable = {
   Reshape: { allowzero: true }, Slice: { starts: true, ends: true, axes: true },
   Squeeze: { axes: true }, Unsqueeze: { axes: true }, Transpose: { perm: true },
   Shape: { start: true, end: true }, ConstantOfShape: { value: true },
+  // folded on the host only (evaluate.ts): the plain overwrite
+  ScatterND: { reduction: ['none'] },
   // folded on the host only (resize.ts): the modes and coordinate transforms it implements; antialias for
   // linear/cubic downscaling as onnxruntime does it; no `axes`; sizes are taken as given (keep_aspect_ratio_policy
   // stretch); extrapolation_value only matters for tf_crop_and_resize, which is refused

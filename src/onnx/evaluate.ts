@@ -2,7 +2,7 @@
 // Unsqueeze, ConstantOfShape, Slice, Range, elementwise maths…). Values are computed in float64 and cast back.
 import type { Node } from './ir.ts';
 import { resizeValues } from './resize.ts';
-import { broadcastShapes, normAxis, sliceRange } from './shapes.ts';
+import { broadcastShapes, normAxis, reducedAxes, sliceRange } from './shapes.ts';
 import { fromNumbers, numel, toNumbers, type DType, type Tensor } from './tensor.ts';
 
 interface NT { dtype: DType; shape: number[]; v: number[] }
@@ -80,6 +80,24 @@ function slice(x: NT, starts: number[], ends: number[], axes: number[], steps: n
   return { dtype: x.dtype, shape, v };
 }
 
+/** ScatterND with reduction 'none': a copy of data with the slices that indices address replaced by updates. */
+function scatterND(n: Node, d: NT, idx: NT, upd: NT): NT {
+  const red = n.attrString('reduction', 'none');
+  if (red !== 'none') throw new Error(`ScatterND '${n.name}': reduction '${red}' is not supported (only 'none')`);
+  const k = idx.shape[idx.shape.length - 1], str = strides(d.shape), inner = numel(d.shape.slice(k));
+  const count = numel(idx.shape.slice(0, -1)), v = [...d.v];
+  for (let c = 0; c < count; c++) {
+    let off = 0;
+    for (let j = 0; j < k; j++) {
+      const i0 = idx.v[c * k + j], i = i0 < 0 ? i0 + d.shape[j] : i0;
+      if (i < 0 || i >= d.shape[j]) throw new Error(`ScatterND '${n.name}': index ${i0} out of range for dimension ${d.shape[j]}`);
+      off += i * str[j];
+    }
+    for (let t = 0; t < inner; t++) v[off + t] = upd.v[c * inner + t];
+  }
+  return { dtype: d.dtype, shape: d.shape, v };
+}
+
 const castTo = (dtype: DType, x: number): number => (dtype === 'bool' ? (x ? 1 : 0) : isInt(dtype) ? Math.trunc(x) : dtype === 'float32' ? Math.fround(x) : x);
 
 const KERNELS: Record<string, Kernel> = {
@@ -128,14 +146,24 @@ const KERNELS: Record<string, Kernel> = {
     const count = Math.max(0, Math.ceil((l!.v[0] - s!.v[0]) / d!.v[0]));
     return [{ dtype: s!.dtype, shape: [count], v: Array.from({ length: count }, (_, i) => s!.v[0] + i * d!.v[0]) }];
   },
+  ScatterND: (n, [d, i, u]) => [scatterND(n, d!, i!, u!)],
   Resize: (n, [x]) => [{ dtype: x!.dtype, shape: n.outputs[0].dims, v: resizeValues(n, x!.v, x!.shape, n.outputs[0].dims) }],
-  ReduceProd: (n, [x]) => [{ dtype: x!.dtype, shape: n.outputs[0].dims, v: reduceAll(n, x!, (a, b) => a * b, 1) }],
-  ReduceSum: (n, [x]) => [{ dtype: x!.dtype, shape: n.outputs[0].dims, v: reduceAll(n, x!, (a, b) => a + b, 0) }],
+  ReduceProd: (n, [x], opset) => [reduce(n, x!, opset, (a, b) => a * b, 1)],
+  ReduceSum: (n, [x], opset) => [reduce(n, x!, opset, (a, b) => a + b, 0)],
 };
 
-function reduceAll(n: Node, x: NT, f: (a: number, b: number) => number, init: number): number[] {
-  if (numel(n.outputs[0].dims) !== 1) throw new Error('only full reductions are folded');
-  return [x.v.reduce(f, init)];
+/** A Reduce* over the node's axes (any subset; keepdims only changes the output shape, taken from inference). */
+function reduce(n: Node, x: NT, opset: number, f: (a: number, b: number) => number, init: number): NT {
+  const set = reducedAxes(n, x.shape.length, opset), shape = n.outputs[0].dims;
+  if (set.size === 0) return { ...x, shape };
+  const kept = x.shape.map((d, i) => (set.has(i) ? 1 : d)), kstr = strides(kept), istr = strides(x.shape);
+  const v = new Array<number>(numel(kept)).fill(init);
+  for (let i = 0; i < x.v.length; i++) {
+    let o = 0;
+    for (let a = 0; a < x.shape.length; a++) if (!set.has(a)) o += (Math.floor(i / istr[a]) % x.shape[a]) * kstr[a];
+    v[o] = f(v[o], x.v[i]);
+  }
+  return { dtype: x.dtype, shape, v };
 }
 
 export const FOLDABLE = new Set(Object.keys(KERNELS));

@@ -68,15 +68,21 @@ function convLike(n: Node, x: Dim[], kernel: number[], ceil: boolean): Dim[] {
   return out;
 }
 
-function reduceRule(n: Node, opset: number): OutInfo[] {
-  const x = shapeOf(n, 0);
+/** The axes a Reduce* node reduces over an input of rank `rank` (empty: a no-op, noop_with_empty_axes). */
+export function reducedAxes(n: Node, rank: number, opset: number): Set<number> {
   const axesFromInput = n.opType === 'ReduceSum' ? opset >= 13 : opset >= 18;
   let axes = axesFromInput ? (n.hasInput(1) ? needInts(n, 1, 'axes') : undefined) : (n.attrs.axes ? n.attrInts('axes') : undefined);
   if (!axes || axes.length === 0) {
-    if (n.attrInt('noop_with_empty_axes', 0)) return same(n);
-    axes = x.map((_, i) => i);
+    if (n.attrInt('noop_with_empty_axes', 0)) return new Set();
+    axes = Array.from({ length: rank }, (_, i) => i);
   }
-  const set = new Set(axes.map((a) => normAxis(a, x.length)));
+  return new Set(axes.map((a) => normAxis(a, rank)));
+}
+
+function reduceRule(n: Node, opset: number): OutInfo[] {
+  const x = shapeOf(n, 0);
+  const set = reducedAxes(n, x.length, opset);
+  if (set.size === 0) return same(n);
   const keep = n.attrInt('keepdims', 1);
   const shape: Dim[] = [];
   x.forEach((d, i) => { if (!set.has(i)) shape.push(d); else if (keep) shape.push(1); });
@@ -147,6 +153,18 @@ function einsumShape(n: Node): Dim[] {
     });
   });
   return [...output].map((l) => size.get(l) ?? fail(n, `output label '${l}' is in no operand`));
+}
+
+/** ScatterND: indices [..., k] address the first k axes of data; updates are indices' leading dims + data's
+ * trailing r − k dims. The output is data's shape. */
+function scatterNDCheck(n: Node, data: Dim[], idx: Dim[], upd: Dim[]): void {
+  const k = idx[idx.length - 1];
+  if (idx.length === 0 || typeof k !== 'number') fail(n, `indices [${idx}] need a static last dim`);
+  if ((k as number) > data.length) fail(n, `indices address ${k} axes of a rank ${data.length} input`);
+  const want = [...idx.slice(0, -1), ...data.slice(k as number)];
+  if (upd.length !== want.length || upd.some((d, i) => typeof d === 'number' && typeof want[i] === 'number' && d !== want[i])) {
+    fail(n, `updates [${upd}] do not match indices [${idx}] and data [${data}] ([${want}] expected)`);
+  }
 }
 
 /** The output shape of DepthToSpace (`up`) or SpaceToDepth on an NCHW input. */
@@ -307,6 +325,7 @@ const RULES: Record<string, ShapeRule> = {
     return [{ dtype: dtypeOf(n, 0), shape: [...x.slice(0, axis), ...idx, ...x.slice(axis + 1)] }];
   },
   GatherElements: (n) => [{ dtype: dtypeOf(n, 0), shape: shapeOf(n, 1) }],
+  ScatterND: (n) => { scatterNDCheck(n, shapeOf(n, 0), shapeOf(n, 1), shapeOf(n, 2)); return same(n); },
   Expand: (n) => [{ dtype: dtypeOf(n, 0), shape: broadcastShapes(shapeOf(n, 0), needInts(n, 1, 'shape')) }],
   Resize: (n, opset) => [{ dtype: dtypeOf(n, 0), shape: resizeShape(n, shapeOf(n, 0), opset) }],
   Tile: (n) => { const r = needInts(n, 1, 'repeats'); return [{ dtype: dtypeOf(n, 0), shape: shapeOf(n, 0).map((d, i) => (typeof d === 'number' ? d * r[i] : d)) }]; },
