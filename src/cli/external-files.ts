@@ -1,12 +1,12 @@
 // The data files of an external-data model on disk (`model.onnx` + `model.onnx_data`, or one file per tensor):
-// each location the model names (onnx/codec.ts externalLocations) is checked as onnx/external.ts confines it
+// each location the model names (onnx/peek.ts externalLocations) is checked as onnx/external.ts confines it
 // (relative, no '..', no backslash or colon), then resolved under the model's folder and realpath-checked so that a
 // symlink cannot leave the folder, and read whole (by chunks: a hub's data file can pass Node's 2 GiB readFile
 // limit). Errors are one line naming the tensor and the location; the caller prefixes the model file.
 import { closeSync, openSync, readSync, realpathSync, statSync } from 'node:fs';
 import { dirname, join, sep } from 'node:path';
-import { externalLocations } from '../onnx/codec.ts';
 import { locationProblem, normalizeLocation, type ExternalFile } from '../onnx/external.ts';
+import { externalLocations } from '../onnx/peek.ts';
 
 const CHUNK = 1 << 30;
 

@@ -52,17 +52,6 @@ export function decodeModel(bytes: Uint8Array, opts: DecodeOptions = {}): Graph 
 const isExternal = (tp: Msg): boolean => tp.dataLocation === 1 || !!tp.externalData?.length;
 const locationOf = (tp: Msg): string => (tp.externalData ?? []).find((e: Msg) => e.key === 'location')?.value ?? '';
 
-/** The data files a model's tensors name (each location once, in order of first use, with the first tensor that
- * names it): what must be found beside the model before it can be decoded. */
-export function externalLocations(bytes: Uint8Array): { location: string; tensor: string }[] {
-  const gp = decodeMessage(bytes).graph ?? {};
-  const seen = new Map<string, string>();
-  const tensors: Msg[] = [...(gp.initializer ?? [])];
-  for (const np of gp.node ?? []) for (const ap of np.attribute ?? []) if (ap.t) tensors.push(ap.t);
-  for (const tp of tensors) if (isExternal(tp) && !seen.has(locationOf(tp))) seen.set(locationOf(tp), tp.name ?? '');
-  return [...seen].map(([location, tensor]) => ({ location, tensor }));
-}
-
 function readGraph(g: Graph, gp: Msg, external: ExternalResolver | undefined): void {
   g.name = gp.name ?? 'graph';
   g.docString = gp.docString ?? '';

@@ -4,9 +4,10 @@
 // and the location, before anything is allocated.
 import { describe, expect, it } from 'vitest';
 import { runGraph } from '../runtime/ort-node.ts';
-import { decodeModel, encodeModel, encodeSplit, externalLocations } from './codec.ts';
+import { decodeModel, encodeModel, encodeSplit } from './codec.ts';
 import { filesResolver, locationProblem, type ExternalFile } from './external.ts';
 import { Graph } from './ir.ts';
+import { externalLocations } from './peek.ts';
 import { fromNumbers } from './tensor.ts';
 
 /** x [2, 8] → Gemm(W [16, 8], b [16]) → Relu → MatMul(V [16, 4]) → y, with a Constant node's tensor too. */

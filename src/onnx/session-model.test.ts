@@ -1,6 +1,7 @@
 // Compiled graphs past the split threshold (protobuf's 2 GiB, lowered here to 1 KiB): the train step, evaluation
 // and apply graphs reach the executor as a small protobuf plus data files, onnxruntime gets them through its
-// `externalData` option, and a run trains exactly as the inline run does (same losses, same tensors).
+// `externalData` option (onnxruntime-node, and onnxruntime-web's wasm EP), and a run trains exactly as the inline
+// run does (same losses, same tensors).
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -9,19 +10,21 @@ import { DEFAULTS, type TrainConfig } from '../engine/config.ts';
 import type { Executor } from '../engine/executor.ts';
 import { train } from '../engine/trainer.ts';
 import { NodeExecutor } from '../runtime/node-executor.ts';
-import { decodeModel, externalLocations } from './codec.ts';
+import { detectCapabilities, WebExecutor } from '../runtime/web-executor.ts';
+import { decodeModel } from './codec.ts';
 import { isSplit, type SessionModel } from './external.ts';
+import { externalLocations } from './peek.ts';
 import { DEFAULT_SPLIT_THRESHOLD, encodeForSession, setSplitThreshold } from './session-model.ts';
 
 const FIX = join(import.meta.dirname, '../../e2e/fixtures');
 
-/** A NodeExecutor that records what each session was created from. */
-function recording(): { ex: Executor; seen: SessionModel[] } {
-  const inner = new NodeExecutor(1), seen: SessionModel[] = [];
+/** An executor that records what each session was created from. */
+function recording(inner: Executor): { ex: Executor; seen: SessionModel[] } {
+  const seen: SessionModel[] = [];
   const ex: Executor = {
-    backend: inner.backend, deviceMemory: false,
-    createSession: (m) => { seen.push(m); return inner.createSession(m); },
-    upload: (t) => inner.upload(t), download: (h) => inner.download(h), dispose: () => undefined,
+    backend: inner.backend, deviceMemory: inner.deviceMemory,
+    createSession: (m, o) => { seen.push(m); return inner.createSession(m, o); },
+    upload: (t) => inner.upload(t), download: (h) => inner.download(h), dispose: (h) => inner.dispose(h),
   };
   return { ex, seen };
 }
@@ -37,13 +40,14 @@ describe('split session models', () => {
     expect(isSplit(m) && m.externalData.map((f) => f.path)).toEqual(['step.0.bin']);
   });
 
-  for (const [method, micro] of [['vpt', 0], ['lorvp', 2]] as const) {
-    it(`a ${method} run${micro ? ' with micro-batches' : ''} trains the same on split graphs as on inline ones`, async () => {
+  const node = async (): Promise<Executor> => new NodeExecutor(1), web = async (): Promise<Executor> => new WebExecutor(await detectCapabilities('wasm'));
+  for (const [method, micro, executor] of [['vpt', 0, node], ['lorvp', 2, node], ['vpt', 0, web]] as const) {
+    it(`a ${method} run${micro ? ' with micro-batches' : ''} trains the same on split graphs as on inline ones (${executor === web ? 'onnxruntime-web, wasm' : 'onnxruntime-node'})`, async () => {
       const bytes = new Uint8Array(readFileSync(join(FIX, 'tiny-vit.onnx')));
       const data = await loadCliData(join(FIX, 'shapes'), undefined, 16, 0.2, 3);
       const cfg: TrainConfig = { ...DEFAULTS, method, tokens: 2, rank: 2, head: 'lp', epochs: 2, batchSize: 4, microBatch: micro, lr: 0.01, augment: false, seed: 5 };
       const run = async () => {
-        const { ex, seen } = recording();
+        const { ex, seen } = recording(await executor());
         const r = await train({ backbone: bytes, cfg, classes: data.classes, train: data.train, val: data.val, executor: ex });
         return { r, seen };
       };
