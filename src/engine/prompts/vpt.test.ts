@@ -117,13 +117,15 @@ describe('VPT helpers', () => {
       .toThrow(/deep tokens must be/);
   });
   it('refuses a model with the sequence length baked into a constant, naming the node, and leaves it intact', () => {
+    // (an additive constant is zero-padded for the prompts, as VPT pads BEiT's relative-position bias; a per-token
+    // scale cannot be extended)
     const g = loadModel(bytes(fixtures[0]), { batch: meta(fixtures[0]).batch });
     const vit = analyze(g).vit!, h = vit.blocks[1], b = new Builder(g);
-    const bias = b.op('Add', [h, b.constF(new Float32Array(h.dims[1] * h.dims[2]), [1, h.dims[1], h.dims[2]])], {}, 'bias');
+    const bias = b.op('Mul', [h, b.constF(new Float32Array(h.dims[1] * h.dims[2]), [1, h.dims[1], h.dims[2]])], {}, 'scale');
     for (const u of [...h.users]) if (u !== bias.producer) u.inputs.forEach((v, i) => { if (v === h) g.setInput(u, i, bias); });
     toposort(g);
     const before = printGraph(g);
-    expect(() => insertVptTokens(g, vit, input(g, 't', [3, vit.width]))).toThrow(/^resizeAxis: cannot re-specialise Add '[^']+': axis 1 mixes/);
+    expect(() => insertVptTokens(g, vit, input(g, 't', [3, vit.width]))).toThrow(/^resizeAxis: cannot re-specialise Mul '[^']+': axis 1 mixes/);
     g.inputs.pop();
     expect(printGraph(g)).toBe(before);
   });

@@ -2,7 +2,8 @@
 // ViT graph. Shallow: h0' = [h0[:, :k], P, h0[:, k:]] where the first block reads the sequence, after the k prefix
 // tokens (CLS; DeiT's distillation token; registers; none in a GAP model) as VPT puts them after CLS (sequence
 // k+T → k+p+T); then the sequence length baked into the exporter's constants downstream is re-specialised
-// (passes/respecialize). Deep: before every block i ≥ 1 the prompt positions are replaced by that block's own
+// (passes/respecialize), an additive constant that carries it (BEiT's relative-position bias [1,heads,S,S]) padded
+// with zeros for the prompt positions, as VPT's code pads it. Deep: before every block i ≥ 1 the prompt positions are replaced by that block's own
 // tokens, h = [h[:, :k], P_i, h[:, k+p:]] (no length change), along the stream's sequence axis (0 for a
 // sequence-first nn.MultiheadAttention stream). Also the paper's init bound and the patch size it needs.
 import { Builder } from '../../onnx/builder.ts';
@@ -91,7 +92,7 @@ export function insertVptTokens(g: Graph, vit: VitStructure, tokens: Value, deep
   const seq = splice(b, h0, tokens, k, k, 1);
   rewire(g, h0, seq, new Set(b.emitted));
   try {
-    resizeAxis(g, seq, 1, s0 + p, s0);
+    resizeAxis(g, seq, 1, s0 + p, s0, { insertAt: k });
   } catch (e) {
     // resizeAxis changed nothing: take the splice out again so the graph is as it was
     rewire(g, seq, h0, new Set());

@@ -159,4 +159,49 @@ describe('resizeAxis', () => {
       expect(Math.abs(got[i * D + d] - m)).toBeLessThan(1e-6);
     }
   });
+
+  it('zero-pads an additive constant that carries the axis at the insertion index (BEiT\'s relative-position bias)', async () => {
+    // scores [N,S,S] + bias [1,S,S] (a folded constant): VPT inserts p tokens after the prefix, and VPT's code pads the
+    // bias with zeros for them; the reference is the same block at S0 + p with that zero-padded bias
+    const s0 = 5, extra = 3, k = 1, bias = rand([1, s0, s0], 11);
+    const padded = (s: number): Tensor => {
+      if (s === s0) return bias;
+      const out = new Float32Array(s * s), src = bias.data as Float32Array, at = (i: number) => (i < k ? i : i + extra);
+      for (let i = 0; i < s0; i++) for (let j = 0; j < s0; j++) out[at(i) * s + at(j)] = src[i * s0 + j];
+      return { dtype: 'float32', shape: [1, s, s], data: out };
+    };
+    const block: Body = (b, x, s) => {
+      const sc = b.add(b.op('MatMul', [x, b.transpose(x, [0, 2, 1])]), b.const(padded(s)));
+      return [b.op('MatMul', [b.op('Softmax', [sc], { axis: -1 }), x])];
+    };
+    const { g, x, b } = graphOf(block, s0);
+    const y = g.value('y'); y.dtype = 'float32'; y.shape = [N, extra, D];
+    g.inputs.push(y);
+    const users = [...x.users];
+    const cat = b.op('Concat', [b.op('Slice', [x, b.constI64([0]), b.constI64([k]), b.constI64([1])]), y, b.op('Slice', [x, b.constI64([k]), b.constI64([s0]), b.constI64([1])])], { axis: 1 });
+    for (const u of users) u.inputs.forEach((v, i) => { if (v === x) g.setInput(u, i, cat); });
+    const before = printGraph(g);
+    // without the insertion index (re-batching) the constant is refused, the graph left as it was
+    expect(() => resizeAxis(g, cat, 1, s0 + extra, s0)).toThrow(/cannot re-specialise Add .*axis 1 mixes \[S\] with \[5\]/);
+    expect(printGraph(g)).toBe(before);
+    const shared = g.nodes.find((n) => n.opType === 'Add')!.inputs.find((v) => v?.constant)!;
+    expect(resizeAxis(g, cat, 1, s0 + extra, s0, { insertAt: k })).toBe(true);
+    expect(shared.constant!.shape).toEqual([1, s0, s0]); // a NEW initializer: the old one is not mutated
+    const xs = rand([N, s0, D], 1), ys = rand([N, extra, D], 2);
+    const got = (await runGraph(g, { x: xs, y: ys }))[g.outputs[0].name].data as Float32Array;
+    const xd = xs.data as Float32Array, yd = ys.data as Float32Array, full = new Float32Array(N * (s0 + extra) * D);
+    for (let i = 0; i < N; i++) for (let t = 0; t < s0 + extra; t++) for (let d = 0; d < D; d++) {
+      full[(i * (s0 + extra) + t) * D + d] = t < k ? xd[(i * s0 + t) * D + d] : t < k + extra ? yd[(i * extra + t - k) * D + d] : xd[(i * s0 + t - extra) * D + d];
+    }
+    const ref = graphOf(block, s0 + extra).g;
+    const want = (await runGraph(ref, { x: { dtype: 'float32', shape: [N, s0 + extra, D], data: full } }))[ref.outputs[0].name].data as Float32Array;
+    for (let i = 0; i < want.length; i++) expect(Math.abs(got[i] - want[i])).toBeLessThan(1e-6);
+  });
+
+  it('pads only additive constants: a multiplicative one with the old length is still refused', () => {
+    const { g, x, b } = graphOf((bb, xx) => [bb.mul(bb.op('MatMul', [xx, bb.transpose(xx, [0, 2, 1])]), bb.const(rand([1, 5, 5], 12)))], 5);
+    const cat = b.op('Concat', [x, b.const(rand([N, 1, D], 7))], { axis: 1 });
+    for (const u of [...x.users]) if (u !== cat.producer) u.inputs.forEach((v, i) => { if (v === x) g.setInput(u, i, cat); });
+    expect(() => resizeAxis(g, cat, 1, 6, 5, { insertAt: 5 })).toThrow(/cannot re-specialise Mul .*mixes \[S\] with \[5\]/);
+  });
 });

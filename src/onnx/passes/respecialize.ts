@@ -6,6 +6,9 @@
 // equal cumulative products of the old shapes) against the old output dims, and S lands in exactly one output
 // dim (a dim whose boundary would cut S is refused). Shape-carrying constants (Reshape targets, Slice
 // starts/ends, Expand shapes) are replaced by NEW initializers; shared initializers are never mutated.
+// When the caller says where the new positions sit (`insertAt`: VPT's prompts after the prefix), an additive
+// float constant that carries the whole axis at its old length (BEiT's relative-position bias [1,heads,S,S] added
+// to the scores) is padded with zeros for them, as VPT's code pads the bias: the new tokens get no bias.
 // Invariants after: toposorted, every node re-inferred, each re-specialised value has its predicted shape
 // (its old dims with S0 → S1), everything else keeps its shape, `assertValid` holds. An op on the path that
 // cannot be re-specialised throws one line naming the node, before anything was changed. Returns whether any
@@ -13,8 +16,14 @@
 import { assertValid } from '../checker.ts';
 import type { Dim, Graph, Node, Value } from '../ir.ts';
 import { constInts, inferNode, normAxis, sliceRange } from '../shapes.ts';
-import { fromNumbers, numel } from '../tensor.ts';
+import { fromNumbers, isFloat, numel, toNumbers, type Tensor } from '../tensor.ts';
 import { toposort } from './toposort.ts';
+
+export interface ResizeOptions {
+  /** Where the new positions sit on the axis (they are inserted at this index); enables zero-padding additive
+   * constants that carry the axis. Undefined (re-batching): such a constant is refused. */
+  insertAt?: number;
+}
 
 /** One dim as its factors, outer to inner: constants > 1 and the symbol 'S'; [] is a dim of size 1. */
 type Factors = (number | 'S')[];
@@ -49,7 +58,7 @@ function norm(f: Factors): Factors {
  * `oldLen`. Propagates the change through every value downstream of `at`, rewrites the constants that carry it,
  * re-infers all shapes and checks the graph.
  */
-export function resizeAxis(g: Graph, at: Value, axis: number, newLen: number, oldLen: number): boolean {
+export function resizeAxis(g: Graph, at: Value, axis: number, newLen: number, oldLen: number, opts: ResizeOptions = {}): boolean {
   const dims0 = at.dims;
   const ax = normAxis(axis, dims0.length);
   if (dims0[ax] !== newLen) throw new Error(`resizeAxis: '${at.name}' has length ${dims0[ax]} on axis ${ax}, ${newLen} expected`);
@@ -68,7 +77,7 @@ export function resizeAxis(g: Graph, at: Value, axis: number, newLen: number, ol
       if (!n.inputs.some((v) => v && lay.has(v))) continue;
       const fail = (msg: string): never => { throw new Error(`resizeAxis: cannot re-specialise ${n.opType} '${n.name}': ${msg}`); };
       if (n.domain !== '' && n.domain !== 'ai.onnx') fail('custom domain');
-      const outs = propagate(g, n, L, oldDims, S0, S1, fail, pending);
+      const outs = propagate(g, n, L, oldDims, S0, S1, fail, pending, opts);
       touched.push(n);
       n.outputs.forEach((o, i) => { const l = outs[i]; if (l && l.some(hasS)) lay.set(o, l.map(norm)); });
     }
@@ -92,6 +101,40 @@ export function resizeAxis(g: Graph, at: Value, axis: number, newLen: number, ol
   return touched.length > 0;
 }
 
+/**
+ * An additive float constant operand of `n` (Add, Sub) whose dim is the old length S0 where another operand's dim
+ * is exactly the axis (not merged with other factors) gets S1 − S0 zeros inserted at `at` on each such dim (a
+ * NEW initializer); its layout in `lays` then carries the axis there.
+ */
+function padAdditive(g: Graph, n: Node, ins: Value[], lays: Layout[], S0: number, S1: number, at: number, pending: (() => void)[]): void {
+  if (S0 === 1) return;
+  const r = Math.max(...lays.map((l) => l.length));
+  ins.forEach((v, k) => {
+    const t = v.constant;
+    if (!t || !isFloat(t.dtype) || lays[k].some(hasS)) return;
+    const off = r - t.shape.length;
+    const axes = t.shape.flatMap((d, j) => (d === S0 && lays.some((l, o) => o !== k && eq(l[j + off - (r - l.length)] ?? [], ['S'])) ? [j] : []));
+    if (axes.length === 0) return;
+    lays[k] = t.shape.map((d, j) => (axes.includes(j) ? ['S'] : constF(d)));
+    pending.push(() => g.setInput(n, n.inputs.indexOf(v), g.addInitializer(`${v.name}_padded`, padZeros(t, axes, at, S1 - S0))));
+  });
+}
+
+/** `t` with `count` zeros inserted at index `at` of each of `axes`. */
+function padZeros(t: Tensor, axes: number[], at: number, count: number): Tensor {
+  const shape = t.shape.map((d, j) => (axes.includes(j) ? d + count : d)), src = toNumbers(t);
+  const out = new Array<number>(numel(shape)).fill(0), r = shape.length;
+  for (let i = 0; i < src.length; i++) {
+    let rem = i, o = 0, mul = 1;
+    for (let j = r - 1; j >= 0; j--) {
+      const c = rem % t.shape[j]; rem = Math.floor(rem / t.shape[j]);
+      o += (axes.includes(j) && c >= at ? c + count : c) * mul; mul *= shape[j];
+    }
+    out[o] = src[i];
+  }
+  return fromNumbers(t.dtype, shape, out);
+}
+
 /** Broadcasts layouts right-aligned; S must meet S (or 1), never a fixed length. */
 function broadcast(ls: Layout[], olds: number[][], fail: (m: string) => never): Layout {
   const r = Math.max(...ls.map((l) => l.length));
@@ -111,7 +154,7 @@ function broadcast(ls: Layout[], olds: number[][], fail: (m: string) => never): 
 }
 
 function propagate(g: Graph, n: Node, L: (v: Value) => Layout, oldDims: (v: Value) => number[], S0: number, S1: number,
-  fail: (m: string) => never, pending: (() => void)[]): (Layout | undefined)[] {
+  fail: (m: string) => never, pending: (() => void)[], opts: ResizeOptions): (Layout | undefined)[] {
   const op = n.opType, x = n.inputs[0] ? L(n.input(0)) : [];
   const ints = (i: number, what: string): number[] => constInts(n.inputs[i]) ?? fail(`${what} (input ${i}) is not a constant`);
   const rewrite = (i: number, values: number[]) => {
@@ -123,8 +166,9 @@ function propagate(g: Graph, n: Node, L: (v: Value) => Layout, oldDims: (v: Valu
   };
   if (UNARY.has(op)) return n.outputs.map(() => x);
   if (ELEMENTWISE.has(op)) {
-    const ins = n.inputs.filter((v): v is Value => !!v);
-    return [broadcast(ins.map(L), ins.map(oldDims), fail)];
+    const ins = n.inputs.filter((v): v is Value => !!v), lays = ins.map(L);
+    if (opts.insertAt !== undefined && (op === 'Add' || op === 'Sub')) padAdditive(g, n, ins, lays, S0, S1, opts.insertAt, pending);
+    return [broadcast(lays, ins.map(oldDims), fail)];
   }
   switch (op) {
     case 'LayerNormalization': {
