@@ -2,7 +2,7 @@
 // when it is over, picks the largest micro-batch (gradient accumulation) whose step fits. The studio applies it
 // on WebGPU (a laptop GPU or its share of system memory, and a tab's limits); the CLI with --memory-budget.
 import type { Tensor } from '../onnx/tensor.ts';
-import { compileAccumulate, compileTrainStep } from './compile.ts';
+import { backboneInfo, batchFor, compileAccumulate, compileTrainStep } from './compile.ts';
 import type { TrainConfig } from './config.ts';
 import { chooseMicroBatch, estimateMemory, formatBytes } from './memory.ts';
 
@@ -42,6 +42,12 @@ export interface BatchPlan {
  * into more micro-batches until every tensor fits, or refused naming the tensor when one image's is over it.
  */
 export function planBatch(bytes: Uint8Array, cfg: TrainConfig, numClasses: number, params: Record<string, Tensor>, budgetBytes: number, maxBindingBytes = Infinity): BatchPlan {
+  // a fixed batch that cannot be re-batched: micro-batches of it, whatever the budget (its loading note says so)
+  const forced = batchFor(backboneInfo(bytes), cfg.batchSize);
+  if (forced !== cfg.batchSize) {
+    const e = estimateMemory(compileAccumulate(bytes, cfg, numClasses, forced, params).graph);
+    return { microBatch: forced, peakBytes: e.peakBytes, fullPeakBytes: NaN, largestTensorBytes: e.largestTensorBytes, note: undefined };
+  }
   const plan = planByPeak(bytes, cfg, numClasses, params, budgetBytes);
   if (plan.largestTensorBytes <= maxBindingBytes) return plan;
   const B = cfg.batchSize;

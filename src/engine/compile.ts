@@ -10,6 +10,7 @@ import { decodeModel, encodeModel } from '../onnx/codec.ts';
 import { Graph, type Value } from '../onnx/ir.ts';
 import { loadRecord } from '../onnx/backbone.ts';
 import { prepareGraph } from '../onnx/load.ts';
+import { rebatchRefusal } from '../onnx/passes/rebatch.ts';
 import { removeDeadNodes } from '../onnx/passes/dce.ts';
 import { outputsByKernel } from '../onnx/passes/output-kernels.ts';
 import { fuseGelu, lowerGelu } from '../onnx/passes/fuse-gelu.ts';
@@ -31,6 +32,9 @@ export interface BackboneInfo {
   inputSize: number;
   /** Batch size baked into the export, if any. */
   fixedBatch: number | undefined;
+  /** Why that fixed batch cannot be re-specialised (the node that mixes it), or undefined: then every graph is
+   * compiled at the fixed batch and a batch runs as micro-batches of it (`batchFor`). */
+  rebatchRefusal?: string;
   numSourceClasses: number | undefined;
   featureWidth: number | undefined;
   /** Set for a feature extractor (no classifier): what the lp head reads. */
@@ -64,6 +68,7 @@ export function describeBackbone(bytes: Uint8Array): { info: BackboneInfo; graph
   const record = loadRecord(raw);
   const info: BackboneInfo = {
     family: a.family, inputName: x.name, inputSize: s[2], fixedBatch,
+    rebatchRefusal: fixedBatch === undefined ? undefined : rebatchRefusal(decodeModel(bytes)),
     numSourceClasses: out && out.length === 2 && !a.featureSource ? (out[1] as number) : undefined,
     featureWidth: a.featureWidth,
     featureSource: a.featureSource,
@@ -75,6 +80,10 @@ export function describeBackbone(bytes: Uint8Array): { info: BackboneInfo; graph
   infoCache.set(bytes, info);
   return { info, graph: g, analysis: a };
 }
+
+/** The batch a graph of this backbone is compiled at to run batches of `want`: `want`, or the file's fixed batch
+ * when it cannot be re-batched (the caller runs micro-batches of it). */
+export const batchFor = (info: BackboneInfo, want: number): number => (info.rebatchRefusal ? info.fixedBatch! : want);
 
 /** What validateConfig needs to know of a backbone. */
 export const configBackbone = (info: BackboneInfo) => ({ family: info.family, inputSize: info.inputSize, numSourceClasses: info.numSourceClasses, hasFeatures: !!info.featureWidth, featureExtractor: !!info.featureSource });

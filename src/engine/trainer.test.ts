@@ -8,7 +8,10 @@ import { NodeExecutor } from '../runtime/node-executor.ts';
 import { compileEval, describeBackbone, initParams } from './compile.ts';
 import { DEFAULTS, type TrainConfig } from './config.ts';
 import { exploded, runEval, scoreLogits, train } from './trainer.ts';
+import { Builder } from '../onnx/builder.ts';
 import { encodeModel } from '../onnx/codec.ts';
+import { Graph } from '../onnx/ir.ts';
+import { Rng } from './init.ts';
 
 const FIX = join(import.meta.dirname, '../../e2e/fixtures');
 
@@ -90,5 +93,38 @@ describe('trainer metrics', () => {
       b.forEach((v, i) => expect(v).toBeCloseTo(7 * a[i], 6));
     }
     for (const k of ['head.weight', 'head.bias']) expect(fast[k].data).toEqual(same[k].data);
+  });
+});
+
+describe('a fixed-batch backbone that cannot be re-batched', () => {
+  // batch 1 with a channel mean that would mix the batch at any other size ([C,B,H,W] → [C,B·H·W]): re-batching is
+  // refused, so batches run as micro-batches of 1 — exactly what the same network with a plain average pool trains
+  // to with --micro-batch 1
+  const net = (mixing: boolean): Uint8Array => {
+    const g = new Graph();
+    const x = g.value('x'); x.dtype = 'float32'; x.shape = [1, 3, 16, 16];
+    g.inputs = [x];
+    const b = new Builder(g), r = new Rng(4), w = (shape: number[]) => b.constF(Float32Array.from({ length: shape.reduce((a, c) => a * c, 1) }, () => r.next() - 0.5), shape);
+    const h = b.op('Relu', [b.op('Conv', [x, w([4, 3, 3, 3]), w([4])], { pads: [1, 1, 1, 1] })]);
+    const pooled = mixing ? b.op('ReduceMean', [b.transpose(b.reshape(b.transpose(h, [1, 0, 2, 3]), [4, 256]), [1, 0])], { axes: [0], keepdims: 1 })
+      : b.op('Flatten', [b.op('GlobalAveragePool', [h])], { axis: 1 });
+    g.outputs = [b.op('Gemm', [pooled, w([10, 4]), w([10])], { transB: 1 })];
+    return encodeModel(g);
+  };
+
+  it('trains in micro-batches of its batch, as --micro-batch 1 trains the re-batchable twin', async () => {
+    const data = await loadCliData(join(FIX, 'shapes'), undefined, 16, 0.2, 3);
+    const mixing = net(true);
+    expect(describeBackbone(mixing).info.rebatchRefusal).toMatch(/^cannot re-specialise Reshape '[^']+': factors left over$/);
+    expect(describeBackbone(net(false)).info.rebatchRefusal).toBeUndefined();
+    const cfg: TrainConfig = { ...DEFAULTS, method: 'lorvp', head: 'lp', rank: 2, init: 'normal,normal', epochs: 1, batchSize: 4, lr: 0.05, augment: false, seed: 2 };
+    const run = (bytes: Uint8Array, microBatch: number) => train({ backbone: bytes, cfg: { ...cfg, microBatch }, classes: data.classes, train: data.train, val: data.val, executor: new NodeExecutor(1) });
+    const [got, want] = [await run(mixing, 0), await run(net(false), 1)];
+    expect(got.epochs[0].train_loss).toBeCloseTo(want.epochs[0].train_loss, 5);
+    expect(got.epochs[0].val_acc).toBe(want.epochs[0].val_acc);
+    for (const [k, t] of Object.entries(want.params)) {
+      const a = got.params[k].data as Float32Array, e = t.data as Float32Array;
+      a.forEach((v, i) => expect(Math.abs(v - e[i]), k).toBeLessThan(1e-5));
+    }
   });
 });

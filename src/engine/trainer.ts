@@ -4,7 +4,7 @@
 // recomputes label mappings (flm once, ilm every mapping_freq epochs), and reports per-step and per-epoch metrics.
 import { encodeForSession } from '../onnx/session-model.ts';
 import type { Tensor } from '../onnx/tensor.ts';
-import { compileAccumulate, compileApply, compileEval, compileFeatures, compileHeadStep, compileTrainStep, backboneInfo, deviceOutputs, initParams, optimSettings, type BackboneInfo, type Compiled } from './compile.ts';
+import { batchFor, compileAccumulate, compileApply, compileEval, compileFeatures, compileHeadStep, compileTrainStep, backboneInfo, deviceOutputs, initParams, optimSettings, type BackboneInfo, type Compiled } from './compile.ts';
 import { lrAt, type TrainConfig } from './config.ts';
 import type { ExecSession, Executor, Handle } from './executor.ts';
 import { Rng } from './init.ts';
@@ -156,7 +156,9 @@ export async function train(o: TrainOptions): Promise<TrainResult> {
   const info = backboneInfo(o.backbone);
   const L = info.inputSize, B = cfg.batchSize, per = 3 * L * L;
   const params = mergeInit(initParams(cfg, info, C), o.init);
-  const micro = cfg.microBatch && cfg.microBatch < B ? cfg.microBatch : 0;
+  // a fixed-batch file that cannot be re-batched runs as micro-batches of its own batch (gradients accumulated)
+  const forced = batchFor(info, B) !== B ? batchFor(info, B) : 0;
+  const micro = forced || (cfg.microBatch && cfg.microBatch < B ? cfg.microBatch : 0);
   // method none without augmentation: the backbone's output never changes, so compute the head's input once
   const caching = cfg.method === 'none' && !cfg.augment && !micro && (cfg.head === 'lp' || cfg.head === 'fm');
   const tStart = performance.now();

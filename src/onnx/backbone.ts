@@ -5,8 +5,9 @@
 // passes/ with its invariants; this file only orders them, picks L and records what loading did — as lines for
 // `inspect` and the studio, and in the model's metadata so that a canonical model is recognised (and kept as is)
 // when it is loaded again. A fixed batch dimension is kept here and re-specialised per compiled batch size in
-// load.ts (passes/rebatch). A model with external data (weights in data files beside it) is read through the
-// resolver of those files and comes back self-contained.
+// load.ts (passes/rebatch), or, where it cannot be, said so (batches then run as micro-batches of it). A model
+// with external data (weights in data files beside it) is read through the resolver of those files and comes back
+// self-contained.
 import { decodeModel, encodeModel } from './codec.ts';
 import type { ExternalResolver } from './external.ts';
 import type { Graph } from './ir.ts';
@@ -17,6 +18,7 @@ import { removeDeadNodes } from './passes/dce.ts';
 import { dequantize, isQuantized } from './passes/dequantize.ts';
 import { featureOutput } from './passes/feature-output.ts';
 import { nativeInputSize, pinInput } from './passes/pin-input.ts';
+import { rebatchRefusal } from './passes/rebatch.ts';
 import { toposort } from './passes/toposort.ts';
 import { hasFloat16, upcastFloat16 } from './passes/upcast-fp16.ts';
 import { upgradeOpset } from './passes/upgrade-opset.ts';
@@ -114,7 +116,13 @@ export function loadBackbone(bytes: Uint8Array, o: BackboneLoadOptions = {}): Lo
   const size = chooseSize(g, o);
   if (pinInput(g, size.size)) notes.push(`input '${x.name}' ${before} pinned to [${x.shape![0]},3,${size.size},${size.size}] (L = ${size.size} from ${size.why})`);
   else notes.push(`input '${x.name}' ${before} (L = ${size.size} from ${size.why})`);
-  if (typeof x.shape![0] === 'number') notes.push(`fixed batch ${x.shape![0]} in the file: re-specialised to each batch size when compiled`);
+  const fixed = x.shape![0];
+  if (typeof fixed === 'number') {
+    // asked of a copy: re-batching folds and rewrites the graph
+    const why = rebatchRefusal(decodeModel(encodeModel(g)));
+    notes.push(why === undefined ? `fixed batch ${fixed} in the file: re-specialised to each batch size when compiled`
+      : `fixed batch ${fixed} in the file cannot be re-specialised (${why}): batches run as micro-batches of ${fixed}, gradients accumulated`);
+  }
   removeDeadNodes(g);
   auditAttributes(g);
   toposort(g);

@@ -3,7 +3,7 @@
 // messages, then a final validation pass for per-class accuracy, the confusion matrix and sample images.
 import { BROWSER_BUDGET_BYTES, cappedStepBudget, planBatch, type BatchPlan } from '../engine/budget.ts';
 import { formatBytes } from '../engine/memory.ts';
-import { backboneInfo, compileEval, configBackbone, initParams, type BackboneInfo } from '../engine/compile.ts';
+import { backboneInfo, batchFor, compileEval, configBackbone, initParams, type BackboneInfo } from '../engine/compile.ts';
 import { validateConfig, type TrainConfig } from '../engine/config.ts';
 import type { Executor, Handle } from '../engine/executor.ts';
 import { mappingMatrix } from '../engine/mapping.ts';
@@ -187,7 +187,7 @@ export async function samplesOf(ds: Dataset, indices: number[], L: number): Prom
 
 export async function evaluate(r: Pick<RunInput, 'executor' | 'backbone' | 'cfg'>, params: Record<string, Tensor>, mapping: Int32Array | undefined, src: ImageSource & { paths: string[] }, L: number, C: number, numSource: number | undefined): Promise<EvaluationSummary> {
   const ex = r.executor;
-  const ev = compileEval(r.backbone, r.cfg, C, r.cfg.batchSize, params);
+  const ev = compileEval(r.backbone, r.cfg, C, batchFor(backboneInfo(r.backbone), r.cfg.batchSize), params);
   const s = await ex.createSession(encodeForSession(ev.graph));
   try {
     const feeds: Record<string, Handle> = {};

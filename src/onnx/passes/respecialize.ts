@@ -292,13 +292,14 @@ function reshapeLayout(x: Layout, inOld: number[], outOld: number[], S0: number,
   const out: Layout = [];
   let i = 0, j = 0;
   while (i < inOld.length || j < outOld.length) {
-    // one group: the shortest prefixes with equal products (size-1 dims join the current group)
+    // one group: the shortest non-empty prefixes with equal products (size-1 dims join the current group, so a
+    // batch of 1 that merges with the dims after it — [1,8,8,7,7,C] → [64,7,7,C], B·nW — lands in their group)
     let pi = 1, pj = 1;
     const gi: number[] = [], gj: number[] = [];
     do {
       if ((pi <= pj && i < inOld.length) || j >= outOld.length) { pi *= inOld[i]; gi.push(i++); }
       else { pj *= outOld[j]; gj.push(j++); }
-    } while (pi !== pj || (i < inOld.length && inOld[i] === 1) || (j < outOld.length && outOld[j] === 1));
+    } while (pi !== pj || (i < inOld.length && (inOld[i] === 1 || gi.length === 0)) || (j < outOld.length && (outOld[j] === 1 || gj.length === 0)));
     const factors = norm(gi.flatMap((k) => x[k]));
     if (!factors.some((f) => f === 'S')) { for (const k of gj) out.push(constF(outOld[k])); continue; }
     for (const k of gj) {
