@@ -9,7 +9,7 @@ import { basename, dirname, join } from 'node:path';
 import { checkLoad } from '../engine/load-check.ts';
 import { parseModelMeta, type ModelMeta } from '../engine/model-meta.ts';
 import { loadBackbone, type BackboneLoadOptions, type InputSize } from '../onnx/backbone.ts';
-import { filesResolver, type ExternalFile } from '../onnx/external.ts';
+import { externalNote, filesResolver, type ExternalFile } from '../onnx/external.ts';
 import { runGraph } from '../runtime/ort-node.ts';
 import { readExternalFiles } from './external-files.ts';
 import { CliError, readFileOrFail } from './util.ts';
@@ -28,10 +28,6 @@ export interface CliBackbone {
 }
 
 const MODEL_FILES = ['model.onnx', 'onnx/model.onnx'];
-const mb = (n: number) => (n < 2 ** 20 ? `${(n / 1024).toFixed(1)} KiB` : `${(n / 2 ** 20).toFixed(1)} MiB`);
-/** 'model.onnx_data (189.2 KiB)', or '40 data files (294.1 KiB)'. */
-const externalNote = (files: ExternalFile[]) =>
-  (files.length <= 2 ? files.map((f) => `${f.path} (${mb(f.data.length)})`).join(', ') : `${files.length} data files (${mb(files.reduce((n, f) => n + f.data.length, 0))})`);
 
 /** model.onnx (or onnx/model.onnx); else the folder's only .onnx file (model_fp16.onnx, model_quantized.onnx, …). */
 function findModelFile(dir: string): string {
@@ -74,7 +70,7 @@ export async function readBackbone(path: string, o: { inputSize?: string; keepOu
     const external = readExternalFiles(file, original);
     const loaded = loadBackbone(original, { ...opts, external: external.length ? filesResolver(external) : undefined });
     const notes = [...meta.notes, ...loaded.notes];
-    if (external.length) notes.push(`external data: ${externalNote(external)} read into memory`);
+    if (external.length) notes.push(externalNote(external));
     if (loaded.bytes !== original) notes.push((await checkLoad(original, loaded.bytes, loaded.tolerance, (m, feeds) => runGraph(m, feeds), external)).note);
     return { bytes: loaded.bytes, original, external, path: file, meta, notes, inputSize: loaded.inputSize };
   } catch (e) {

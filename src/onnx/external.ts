@@ -34,6 +34,15 @@ export function locationProblem(location: string): string | undefined {
   return undefined;
 }
 
+const size = (n: number) => (n < 2 ** 20 ? `${(n / 1024).toFixed(1)} KiB` : `${(n / 2 ** 20).toFixed(1)} MiB`);
+
+/** The line of "what loading did" for a model read with its data files: 'external data: model.onnx_data
+ * (189.2 KiB) read into memory', or '… 40 data files (294.1 KiB) …'. */
+export function externalNote(files: readonly ExternalFile[]): string {
+  const what = files.length <= 2 ? files.map((f) => `${f.path} (${size(f.data.length)})`).join(', ') : `${files.length} data files (${size(files.reduce((n, f) => n + f.data.length, 0))})`;
+  return `external data: ${what} read into memory`;
+}
+
 /** A resolver over files held in memory (studio drops, downloads, tests). */
 export function filesResolver(files: readonly ExternalFile[]): ExternalResolver {
   const byPath = new Map(files.map((f) => [normalizeLocation(f.path), f.data]));

@@ -2,7 +2,8 @@
 //   vps/v1/run/<id>       RunRecord (settings, classes, backbone identity, metrics, evaluation) — written as it goes
 //   vps/v1/tensors/<id>   the trained tensors (+ mapping) of a finished or stopped run
 //   vps/v1/checkpoint/<id> the last end-of-epoch checkpoint (tensors, optimiser state, rng), to resume a run
-//   vps/v1/backbone/<sha> bytes of a dropped or downloaded backbone, so saved runs can be exported after a reload
+//   vps/v1/backbone/<sha> bytes of a dropped or downloaded backbone (and its external data files, if it has any),
+//                         so saved runs can be exported after a reload
 //   vps/v1/backbone/url:<url>  the sha256 of a downloaded catalogue backbone (so it downloads once)
 //   vps/v1/webcam         frames collected from the webcam, by class
 // A memory implementation of the same interface serves tests in Node.
@@ -10,6 +11,7 @@ import { createStore, del, entries, get, set, type UseStore } from 'idb-keyval';
 import type { BackboneInfo } from '../engine/compile.ts';
 import type { TrainConfig } from '../engine/config.ts';
 import type { EpochMetrics } from '../engine/trainer.ts';
+import type { ExternalFile } from '../onnx/external.ts';
 import type { EvaluationSummary, SampleImage, SkippedFile, WireCheckpoint, WireTensor } from '../worker/protocol.ts';
 
 export const KEY_VERSION = 'v1';
@@ -45,6 +47,9 @@ export interface RunRecord {
 
 export interface WebcamFrame { id: string; cls: string; blob: Blob }
 
+/** A cached backbone: the model file and, for a model with external data, its data files. */
+export interface StoredBackbone { name: string; bytes: Uint8Array; externalData?: ExternalFile[] }
+
 export interface RunsRepo {
   list(): Promise<RunRecord[]>;
   save(r: RunRecord): Promise<void>;
@@ -53,15 +58,18 @@ export interface RunsRepo {
   saveCheckpoint(id: string, c: WireCheckpoint): Promise<void>;
   checkpoint(id: string): Promise<WireCheckpoint | undefined>;
   remove(id: string): Promise<void>;
-  saveBackbone(sha: string, name: string, bytes: Uint8Array): Promise<void>;
+  saveBackbone(sha: string, name: string, bytes: Uint8Array, externalData?: ExternalFile[]): Promise<void>;
   /** Webcam frames collected in the studio, by class (saved with the project's data, removable one by one). */
   webcamFrames(): Promise<WebcamFrame[]>;
   saveWebcamFrames(frames: WebcamFrame[]): Promise<void>;
   /** Makes `alias` (e.g. "url:<download URL>") another key of a stored backbone. */
   linkBackbone(alias: string, sha: string): Promise<void>;
   /** A stored backbone by sha256 or alias. */
-  backbone(key: string): Promise<{ name: string; bytes: Uint8Array } | undefined>;
+  backbone(key: string): Promise<StoredBackbone | undefined>;
 }
+
+const stored = (name: string, bytes: Uint8Array, externalData: ExternalFile[] | undefined): StoredBackbone =>
+  (externalData?.length ? { name, bytes, externalData } : { name, bytes });
 
 const byCreated = (a: RunRecord, b: RunRecord) => b.created.localeCompare(a.created);
 
@@ -78,13 +86,13 @@ export function idbRepo(store: UseStore = createStore('vp-studio', 'kv')): RunsR
     saveCheckpoint: (id, c) => set(K.checkpoint(id), c, store),
     checkpoint: (id) => get<WireCheckpoint>(K.checkpoint(id), store),
     async remove(id) { await del(K.run(id), store); await del(K.tensors(id), store); await del(K.checkpoint(id), store); },
-    saveBackbone: (sha, name, bytes) => set(K.backbone(sha), { name, bytes }, store),
+    saveBackbone: (sha, name, bytes, externalData) => set(K.backbone(sha), stored(name, bytes, externalData), store),
     webcamFrames: async () => (await get<WebcamFrame[]>(`vps/${KEY_VERSION}/webcam`, store)) ?? [],
     saveWebcamFrames: (frames) => set(`vps/${KEY_VERSION}/webcam`, frames, store),
     linkBackbone: (alias, sha) => set(K.backbone(alias), sha, store),
     async backbone(key) {
-      const v = await get<{ name: string; bytes: Uint8Array } | string>(K.backbone(key), store);
-      return typeof v === 'string' ? get<{ name: string; bytes: Uint8Array }>(K.backbone(v), store) : v;
+      const v = await get<StoredBackbone | string>(K.backbone(key), store);
+      return typeof v === 'string' ? get<StoredBackbone>(K.backbone(v), store) : v;
     },
   };
 }
@@ -93,7 +101,7 @@ export function memoryRepo(): RunsRepo {
   const runs = new Map<string, RunRecord>();
   const tensors = new Map<string, Record<string, WireTensor>>();
   const checkpoints = new Map<string, WireCheckpoint>();
-  const backbones = new Map<string, { name: string; bytes: Uint8Array } | string>();
+  const backbones = new Map<string, StoredBackbone | string>();
   let webcam: WebcamFrame[] = [];
   return {
     list: async () => [...runs.values()].map((r) => structuredClone(r)).sort(byCreated),
@@ -103,10 +111,10 @@ export function memoryRepo(): RunsRepo {
     saveCheckpoint: async (id, c) => { checkpoints.set(id, c); },
     checkpoint: async (id) => checkpoints.get(id),
     remove: async (id) => { runs.delete(id); tensors.delete(id); checkpoints.delete(id); },
-    saveBackbone: async (sha, name, bytes) => { backbones.set(sha, { name, bytes }); },
+    saveBackbone: async (sha, name, bytes, externalData) => { backbones.set(sha, stored(name, bytes, externalData)); },
     webcamFrames: async () => [...webcam],
     saveWebcamFrames: async (frames) => { webcam = [...frames]; },
     linkBackbone: async (alias, sha) => { backbones.set(alias, sha); },
-    backbone: async (key) => { const v = backbones.get(key); return typeof v === 'string' ? (backbones.get(v) as { name: string; bytes: Uint8Array } | undefined) : v; },
+    backbone: async (key) => { const v = backbones.get(key); return typeof v === 'string' ? (backbones.get(v) as StoredBackbone | undefined) : v; },
   };
 }

@@ -1,6 +1,7 @@
 // The backbone catalogue: bundled starters (models/starters.json) and downloadable backbones
 // (models/catalog.json), parsed tolerantly (a list, {starters|models|backbones: [...]}, or a record by id), and the
-// normalisation guess for a backbone (a catalogue entry's own statistics, else the family's usual ones).
+// normalisation guess for a backbone (a catalogue entry's own statistics, else the family's usual ones). An entry
+// for a model with external data lists its data files (`dataFiles`), downloaded beside the model.
 import type { BackboneInfo } from '../engine/compile.ts';
 
 export interface CatalogEntry {
@@ -21,9 +22,14 @@ export interface CatalogEntry {
   /** URLs of the model's own config.json / preprocessor_config.json (class names, normalisation, input size). */
   config?: string;
   preprocessor?: string;
+  /** The data files of a model with external data (model.onnx_data …): where to download each, and the location
+   * the model names it with (`path`, default: the URL's file name). */
+  dataFiles?: DataFileEntry[];
   /** Learning rates measured to work for this backbone (bundled starters), with why. */
   recommended?: { lr: number; promptLr: number; why: string };
 }
+
+export interface DataFileEntry { url: string; path: string; sha256?: string; sizeBytes?: number }
 
 export interface Normalisation { mean: number[]; std: number[]; why: string }
 
@@ -42,6 +48,23 @@ function entriesOf(raw: unknown): Array<[string | undefined, Record<string, unkn
   return Object.entries(raw).filter((e): e is [string, Record<string, unknown>] => isObj(e[1]));
 }
 
+/** A URL of the catalogue: absolute, or a file relative to `base`. */
+const resolveUrl = (file: string, base: string) => (/^(https?:|blob:|data:|\/)/.test(file) ? file : base + file.replace(/^(\.\/)?(models\/)?/, ''));
+
+/** `dataFiles`: [{url, path?, sha256?, sizeBytes?}] or URLs; entries without a URL are dropped. */
+function dataFilesOf(raw: unknown, base: string): DataFileEntry[] | undefined {
+  if (!Array.isArray(raw)) return undefined;
+  const out: DataFileEntry[] = [];
+  for (const d of raw) {
+    const o: Record<string, unknown> = isObj(d) ? d : { url: d };
+    const file = str(o.url) ?? str(o.file);
+    if (!file) continue;
+    const url = resolveUrl(file, base);
+    out.push({ url, path: str(o.path) ?? str(o.location) ?? decodeURIComponent(url.split(/[?#]/)[0].split('/').pop() ?? ''), sha256: str(o.sha256), sizeBytes: num(o.sizeBytes) ?? num(o.bytes) ?? num(o.size_bytes) });
+  }
+  return out.length ? out : undefined;
+}
+
 /** Catalogue entries with a model URL (relative files resolve against `base`, e.g. "/models/"). */
 export function parseCatalog(raw: unknown, base: string, bundled: boolean): CatalogEntry[] {
   const out: CatalogEntry[] = [];
@@ -49,7 +72,7 @@ export function parseCatalog(raw: unknown, base: string, bundled: boolean): Cata
     const norm = isObj(e.normalization) ? e.normalization : isObj(e.normalisation) ? e.normalisation : isObj(e.preprocessing) ? e.preprocessing : e;
     const file = str(e.url) ?? str(e.file) ?? str(e.path) ?? str(e.onnx) ?? str(e.model);
     if (!file) continue;
-    const url = /^(https?:|blob:|data:|\/)/.test(file) ? file : base + file.replace(/^(\.\/)?(models\/)?/, '');
+    const url = resolveUrl(file, base);
     const id = str(e.id) ?? key ?? file;
     out.push({
       id, url, bundled: e.source === 'bundled' || (bundled && !/^https?:/.test(file)) || !/^(https?:|blob:|data:)/.test(url),
@@ -63,6 +86,7 @@ export function parseCatalog(raw: unknown, base: string, bundled: boolean): Cata
       sizeBytes: num(e.bytes) ?? num(e.sizeBytes) ?? num(e.size_bytes),
       mirrors: Array.isArray(e.mirrors) ? e.mirrors.filter((m): m is string => typeof m === 'string') : undefined,
       config: str(e.config), preprocessor: str(e.preprocessor),
+      dataFiles: dataFilesOf(e.dataFiles ?? e.data_files ?? e.externalData, base),
       recommended: isObj(e.recommended) && num(e.recommended.lr) ? { lr: num(e.recommended.lr)!, promptLr: num(e.recommended.promptLr) ?? 0, why: str(e.recommended.why) ?? '' } : undefined,
     });
   }

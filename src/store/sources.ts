@@ -1,13 +1,15 @@
 // Store actions that bring in a backbone (bundled starter, downloaded catalogue model cached in IndexedDB, or a
-// dropped .onnx) and a dataset (dropped/picked folders or the bundled demo). Every load takes a ticket so a slow
+// dropped .onnx — with its external data files, if it keeps its weights in them) and a dataset (dropped/picked folders or the bundled demo). Every load takes a ticket so a slow
 // earlier load never overwrites a later choice; the worker describes and decodes, the store keeps the summary.
 import type { StoreApi } from 'zustand/vanilla';
 import type { RunsRepo } from '../persist/runs.ts';
 import type { WorkerClient } from '../worker/client.ts';
+import type { ExternalFile } from '../onnx/external.ts';
 import type { DataFile } from '../worker/protocol.ts';
 import { parseModelMeta, type ModelMeta } from '../engine/model-meta.ts';
-import { download } from './download.ts';
+import { download, type DownloadProgress } from './download.ts';
 import { catalogEntryOf, parseCatalog, suggestNormalisation, type CatalogEntry, type Normalisation } from './catalog.ts';
+import { downloadDataFiles, droppedDataFiles, type DroppedFile } from './data-files.ts';
 import type { StudioState } from './state.ts';
 
 export interface Fetcher { (url: string): Promise<Response> }
@@ -41,10 +43,10 @@ export function sourceActions(store: StoreApi<StudioState>, d: SourceDeps) {
     set({ backbone: working ? { ...working, error: msg } : { ...get().backbone, status: 'error', error: msg, progress: undefined } });
   };
 
-  async function useBackbone(name: string, bytes: Uint8Array, url: string | undefined, ticket: number, meta?: ModelMeta, shaSource?: 'published' | 'recorded'): Promise<void> {
+  async function useBackbone(name: string, bytes: Uint8Array, url: string | undefined, ticket: number, meta?: ModelMeta, shaSource?: 'published' | 'recorded', external: ExternalFile[] = []): Promise<void> {
     if (ticket !== backboneTicket) return;
     try {
-      const r = await d.client.backbone(name, bytes, { preprocessorSize: meta?.size });
+      const r = await d.client.backbone(name, bytes, { preprocessorSize: meta?.size }, external);
       if (ticket !== backboneTicket) return;
       const norm: Normalisation = meta?.mean && meta.std ? { mean: meta.mean, std: meta.std, why: "from the model's preprocessor_config.json" } : suggestNormalisation(r.info, r.sha256, name, get().catalog, url);
       const cfg = { ...get().cfg, mean: norm.mean, std: norm.std };
@@ -53,10 +55,10 @@ export function sourceActions(store: StoreApi<StudioState>, d: SourceDeps) {
       // learning rates measured for this backbone (the starters), said in the Method panel
       const rec = catalogEntryOf(get().catalog, { url, sha256: r.sha256 })?.recommended;
       if (rec) { cfg.lr = rec.lr; cfg.promptLr = rec.promptLr; }
-      working = { status: 'ready', name, url, progress: undefined, sha256: r.sha256, info: r.info, warnings: r.warnings, error: undefined, norm, bytes: bytes.length, meta, shaSource };
+      working = { status: 'ready', name, url, progress: undefined, sha256: r.sha256, info: r.info, warnings: r.warnings, error: undefined, norm, bytes: external.reduce((n, f) => n + f.data.length, bytes.length), meta, shaSource };
       set({ cfg, backbone: working });
       if (!url || /^https?:/.test(url)) {
-        void d.repo.saveBackbone(r.sha256, name, bytes).then(() => (url ? d.repo.linkBackbone(`url:${url}`, r.sha256) : undefined)).catch(() => undefined);
+        void d.repo.saveBackbone(r.sha256, name, bytes, external).then(() => (url ? d.repo.linkBackbone(`url:${url}`, r.sha256) : undefined)).catch(() => undefined);
       }
       await d.refreshPlan();
     } catch (e) {
@@ -65,12 +67,12 @@ export function sourceActions(store: StoreApi<StudioState>, d: SourceDeps) {
   }
 
   /** A dropped model (with what came with it, read by `read`, which may throw): loading state, then useBackbone. */
-  async function loadDropped(name: string, read: () => { bytes: Uint8Array; meta?: ModelMeta }): Promise<void> {
+  async function loadDropped(name: string, read: () => Promise<{ bytes: Uint8Array; meta?: ModelMeta; external?: ExternalFile[] }>): Promise<void> {
     const ticket = ++backboneTicket;
     set({ backbone: { ...get().backbone, status: 'loading', name, url: undefined, progress: undefined, error: undefined } });
     try {
-      const { bytes, meta } = read();
-      await useBackbone(name, bytes, undefined, ticket, meta);
+      const { bytes, meta, external } = await read();
+      await useBackbone(name, bytes, undefined, ticket, meta, undefined, external);
     } catch (e) {
       if (ticket === backboneTicket) failed(e);
     }
@@ -164,8 +166,9 @@ export function sourceActions(store: StoreApi<StudioState>, d: SourceDeps) {
       return all;
     },
 
-    loadBackboneFile(name: string, bytes: Uint8Array): Promise<void> {
-      return loadDropped(name, () => ({ bytes }));
+    /** A model file (with its external data files, if it has any: a cached backbone). */
+    loadBackboneFile(name: string, bytes: Uint8Array, external?: ExternalFile[]): Promise<void> {
+      return loadDropped(name, async () => ({ bytes, external }));
     },
 
     async loadCatalogEntry(entry: CatalogEntry): Promise<void> {
@@ -173,30 +176,41 @@ export function sourceActions(store: StoreApi<StudioState>, d: SourceDeps) {
       const name = entry.url.split('/').pop() ?? entry.name;
       set({ backbone: { ...get().backbone, status: 'loading', name, url: entry.url, progress: undefined, error: undefined } });
       try {
-        // downloaded models are cached in IndexedDB (by sha256, with the URL as an alias) by useBackbone
-        let bytes = entry.bundled ? undefined : (await d.repo.backbone(entry.sha256 ?? `url:${entry.url}`).catch(() => undefined))?.bytes;
+        // downloaded models are cached in IndexedDB (by sha256, with the URL as an alias) by useBackbone, with the
+        // data files of a model with external data
+        const cached = entry.bundled ? undefined : await d.repo.backbone(entry.sha256 ?? `url:${entry.url}`).catch(() => undefined);
+        const complete = cached && (cached.externalData?.length ?? 0) >= (entry.dataFiles?.length ?? 0);
+        let bytes = complete ? cached.bytes : undefined, external = complete ? cached.externalData ?? [] : [];
         if (!bytes) {
+          const onProgress = (p: DownloadProgress) => { if (ticket === backboneTicket) set({ backbone: { ...get().backbone, progress: p } }); };
+          const sizes = [entry.sizeBytes, ...(entry.dataFiles ?? []).map((f) => f.sizeBytes)];
+          const total = sizes.every((n) => n !== undefined) ? sizes.reduce((a: number, n) => a + n!, 0) : undefined;
           const got = await download([entry.url, ...(entry.mirrors ?? [])], {
             fetch: d.fetch, sha256: entry.sha256, sizeBytes: entry.sizeBytes,
-            onProgress: (p) => { if (ticket === backboneTicket) set({ backbone: { ...get().backbone, progress: p } }); },
+            onProgress: entry.dataFiles ? (p) => onProgress({ ...p, total, eta: total ? Math.max(0, (total - p.received) / p.rate) : undefined }) : onProgress,
           });
           bytes = got.bytes;
+          if (entry.dataFiles) external = await downloadDataFiles(entry.dataFiles, { fetch: d.fetch, onProgress, before: bytes.length, total });
         }
         const meta = await entryMeta(entry);
-        await useBackbone(name, bytes, entry.url, ticket, meta, entry.sha256 ? 'published' : 'recorded');
+        await useBackbone(name, bytes, entry.url, ticket, meta, entry.sha256 ? 'published' : 'recorded', external);
       } catch (e) {
         if (ticket === backboneTicket) failed(e);
       }
     },
 
-    /** A dropped model with the hub files that came with it (config.json, preprocessor_config.json). */
-    loadBackboneFiles(files: { name: string; bytes: Uint8Array }[]): Promise<void> {
+    /** A dropped model with the hub files that came with it (config.json, preprocessor_config.json, and the
+     * external data files it names: model.onnx_data, or one file per tensor). */
+    loadBackboneFiles(files: DroppedFile[]): Promise<void> {
       const model = files.find((f) => f.name.toLowerCase().endsWith('.onnx'));
-      const text = (n: string) => { const f = files.find((x) => x.name === n); return f && new TextDecoder().decode(f.bytes); };
-      return loadDropped(model?.name ?? files[0]?.name ?? '', () => {
+      const bytesOf = async (f: DroppedFile) => f.bytes ?? (f.read ? await f.read() : new Uint8Array());
+      const text = async (n: string) => { const f = files.find((x) => x.name === n); return f && new TextDecoder().decode(await bytesOf(f)); };
+      return loadDropped(model?.name ?? files[0]?.name ?? '', async () => {
         if (!model) throw new Error(`no .onnx file among ${files.map((f) => f.name).join(', ')}`);
-        const meta = parseModelMeta({ config: text('config.json'), preprocessor: text('preprocessor_config.json') });
-        return { bytes: model.bytes, meta: meta.notes.length ? meta : undefined };
+        const bytes = await bytesOf(model);
+        const external = await droppedDataFiles(model.name, bytes, files.filter((f) => f !== model));
+        const meta = parseModelMeta({ config: await text('config.json'), preprocessor: await text('preprocessor_config.json') });
+        return { bytes, meta: meta.notes.length ? meta : undefined, external };
       });
     },
 

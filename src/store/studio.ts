@@ -65,7 +65,7 @@ export function createStudio(deps: StudioDeps) {
   const ensureBackbone = async (r: RunRecord) => {
     if (r.backbone.sha256 === get().backbone.sha256) return;
     const cached = await deps.repo.backbone(r.backbone.sha256).catch(() => undefined);
-    if (cached) await sources.loadBackboneFile(cached.name, cached.bytes);
+    if (cached) await sources.loadBackboneFile(cached.name, cached.bytes, cached.externalData);
     else {
       const entry = catalogEntryOf(get().catalog, r.backbone) ?? get().catalog.find((c) => c.url.split('/').pop() === r.backbone.name);
       if (entry) await sources.loadCatalogEntry(entry);
@@ -193,7 +193,7 @@ export function createStudio(deps: StudioDeps) {
       const starter = get().catalog.find((c) => c.bundled);
       const folder = saved?.data?.kind === 'folder' ? saved.data.name : undefined;
       const pickBackbone = get().backbone.status !== 'none' ? undefined
-        : entry ? sources.loadCatalogEntry(entry) : cached ? sources.loadBackboneFile(cached.name, cached.bytes) : starter ? sources.loadCatalogEntry(starter) : undefined;
+        : entry ? sources.loadCatalogEntry(entry) : cached ? sources.loadBackboneFile(cached.name, cached.bytes, cached.externalData) : starter ? sources.loadCatalogEntry(starter) : undefined;
       await Promise.all([pickBackbone, get().data.status === 'none' && !folder ? sources.loadDemo() : undefined]);
       if (saved?.backbone?.inputSize && get().backbone.info && !get().backbone.info!.inputSizeFixed) await sources.setInputSize(saved.backbone.inputSize);
       if (saved) actions.setCfg({ ...get().cfg, ...saved.cfg });

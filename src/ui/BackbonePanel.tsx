@@ -1,6 +1,6 @@
 // Backbone: pick a bundled starter or a catalogue model (downloaded with a progress bar, cached in IndexedDB),
 // or drop / choose any .onnx file — with the hub's config.json / preprocessor_config.json beside it for class names,
-// normalisation and input size. Shows what the worker detected and what loading did to the file, lets the user
+// normalisation and input size, and its external data files (model.onnx_data …) when it keeps its weights there. Shows what the worker detected and what loading did to the file, lets the user
 // pick the input size L where the graph leaves it free, and edit the normalisation. On WebGPU: the adapter, its
 // buffer limits and how a step of the current settings will run (whole batch or micro-batches, under the budget);
 // on wasm the same plan under the heap's 4 GiB cap.
@@ -25,10 +25,11 @@ export function BackbonePanel() {
   const a = useActions();
 
   const loadFiles = async (list: File[]) => {
-    const files = list.filter((f) => /\.onnx$|^(config|preprocessor_config)\.json$/i.test(f.name));
-    if (!files.length && list.length) files.push(list[0]);
-    if (!files.length) return;
-    await a.loadBackboneFiles(await Promise.all(files.map(async (f) => ({ name: f.name, bytes: new Uint8Array(await f.arrayBuffer()) }))));
+    if (!list.length) return;
+    // the model and its config files are read now; any other file (external data) only if the model names it
+    const now = (f: File) => list.length === 1 || /\.onnx$|^(config|preprocessor_config)\.json$/i.test(f.name);
+    const read = async (f: File) => new Uint8Array(await f.arrayBuffer());
+    await a.loadBackboneFiles(await Promise.all(list.map(async (f) => (now(f) ? { name: f.name, bytes: await read(f) } : { name: f.name, read: () => read(f) }))));
   };
   const info = b.info;
   // the catalogue entry that is loaded (by the URL it came from, or its sha256), so the select shows it
@@ -47,9 +48,9 @@ export function BackbonePanel() {
           {catalog.map((c) => <option key={c.id} value={c.id}>{c.name}{c.bundled ? ' (bundled)' : ' (download)'}</option>)}
         </select>
       </div>
-      <DropZone label="backbone drop zone: drop an .onnx file (with config.json and preprocessor_config.json), or press Enter to choose files"
-        accept=".onnx,.json" multiple testId="model-input" pickLabel="choose files" onFiles={(f) => void loadFiles(f)} onDrop={(dt) => void loadFiles([...dt.files])}>
-        Drop an <b>.onnx</b> backbone here (with its <code>config.json</code> and <code>preprocessor_config.json</code> if it came with them), or
+      <DropZone label="backbone drop zone: drop an .onnx file (with config.json, preprocessor_config.json and its data files), or press Enter to choose files"
+        multiple testId="model-input" pickLabel="choose files" onFiles={(f) => void loadFiles(f)} onDrop={(dt) => void loadFiles([...dt.files])}>
+        Drop an <b>.onnx</b> backbone here (with its <code>config.json</code> and <code>preprocessor_config.json</code> if it came with them, and its <code>model.onnx_data</code> if its weights are kept there), or
       </DropZone>
       {b.status === 'loading' && (
         <div className="muted" role="status">Loading {b.name}… {b.progress && (

@@ -2,6 +2,7 @@
 // events to listeners, the run controls, and the step benchmark. Takes any Worker-like port, so the store can be
 // tested in Node against a Handler wired back-to-back.
 import type { TrainConfig } from '../engine/config.ts';
+import type { ExternalFile } from '../onnx/external.ts';
 import { scopeMemory } from './memory.ts';
 import { isResponse, type BackendChoice, type BenchResult, type DataFile, type Request, type Response, type ResponseOf, type RuntimeOptions, type WireCheckpoint, type WireTensor } from './protocol.ts';
 
@@ -52,10 +53,11 @@ export class WorkerClient {
   }
 
   init(backend: BackendChoice, options: RuntimeOptions = { verbose: false }) { return this.call((id) => ({ type: 'init', id, backend, options }), 'ready'); }
-  /** Sends a copy of the backbone bytes (the caller keeps its own). */
-  backbone(name: string, bytes: Uint8Array, sizes: { inputSize?: number; preprocessorSize?: number } = {}) {
+  /** Sends a copy of the backbone bytes and of its external data files, if any (the caller keeps its own). */
+  backbone(name: string, bytes: Uint8Array, sizes: { inputSize?: number; preprocessorSize?: number } = {}, external: readonly ExternalFile[] = []) {
     const copy = bytes.slice().buffer;
-    return this.call((id) => ({ type: 'backbone', id, name, bytes: copy, ...sizes }), 'backbone', [copy]);
+    const externalData = external.map((f) => ({ path: f.path, data: f.data.slice().buffer }));
+    return this.call((id) => ({ type: 'backbone', id, name, bytes: copy, ...(externalData.length ? { externalData } : {}), ...sizes }), 'backbone', [copy, ...externalData.map((f) => f.data)]);
   }
   /** Re-loads the current backbone at input size L. */
   backboneSize(inputSize: number) { return this.call((id) => ({ type: 'backbone-size', id, inputSize }), 'backbone'); }

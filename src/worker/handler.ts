@@ -8,6 +8,7 @@ import type { ImageCodec } from '../data/decode-browser.ts';
 import { benchStep } from '../engine/bench.ts';
 import { checkLoad, executorRunner } from '../engine/load-check.ts';
 import { loadBackbone } from '../onnx/backbone.ts';
+import { externalNote, filesResolver, type ExternalFile } from '../onnx/external.ts';
 import { backboneInfo, configBackbone, describeBackbone, exportDeployable, initParams, type BackboneInfo } from '../engine/compile.ts';
 import { ConfigError, validateConfig, type TrainConfig } from '../engine/config.ts';
 import type { Executor } from '../engine/executor.ts';
@@ -37,8 +38,9 @@ export class Handler {
   private backend: Backend | undefined;
   private backendChoice: BackendChoice = 'auto';
   private runtimeOptions: RuntimeOptions = { verbose: false };
-  /** The canonical backbone (onnx/backbone.ts) and the file it came from, kept to re-pin another input size. */
-  private backbone: { bytes: Uint8Array; info: BackboneInfo; name: string; original: Uint8Array; sha256: string; preprocessorSize?: number } | undefined;
+  /** The canonical backbone (onnx/backbone.ts) and the file it came from (with its external data files), kept to
+   * re-pin another input size. */
+  private backbone: { bytes: Uint8Array; info: BackboneInfo; name: string; original: Uint8Array; external: ExternalFile[]; sha256: string; preprocessorSize?: number } | undefined;
   private dataset: Dataset | undefined;
   private control: RunControl | undefined;
   private benching = false;
@@ -81,21 +83,23 @@ export class Handler {
         const original = msg.type === 'backbone' ? new Uint8Array(msg.bytes) : prev!.original;
         const name = msg.type === 'backbone' ? msg.name : prev!.name;
         const preprocessorSize = msg.type === 'backbone' ? msg.preprocessorSize : prev!.preprocessorSize;
-        const loaded = loadBackbone(original, { inputSize: msg.inputSize, preprocessorSize });
+        const external = msg.type === 'backbone' ? (msg.externalData ?? []).map((f) => ({ path: f.path, data: new Uint8Array(f.data) })) : prev!.external;
+        const loaded = loadBackbone(original, { inputSize: msg.inputSize, preprocessorSize, external: external.length ? filesResolver(external) : undefined });
         const bytes = loaded.bytes;
         const described = describeBackbone(bytes), graph = described.graph;
         let info = described.info;
+        if (external.length) info = { ...info, loadNotes: [...info.loadNotes, externalNote(external)] };
         if (bytes !== original) {
           // the model we will train must compute what the file computes: run both on the training backend
           const { executor } = await this.ensureBackend();
           const tol = executor.deviceMemory ? { ...loaded.tolerance, rel: Math.max(loaded.tolerance.rel, 1e-3), why: `${loaded.tolerance.why} on the GPU` } : loaded.tolerance;
-          info = { ...info, loadNotes: [...info.loadNotes, (await checkLoad(original, bytes, tol, executorRunner(executor))).note] };
+          info = { ...info, loadNotes: [...info.loadNotes, (await checkLoad(original, bytes, tol, executorRunner(executor), external)).note] };
         }
         const sha256 = msg.type === 'backbone' ? await sha256Hex(original) : prev!.sha256;
         const missing = [...new Set(graph.nodes.map((n) => n.opType))].filter((o) => !getRule(o)).sort();
         const warnings = missing.length ? [`no gradient rule for ${missing.join(', ')}: prompts placed before these ops cannot be trained`] : [];
         if (!info.featureWidth && !info.numSourceClasses) throw new Error('no classifier head found: the model output is not a [N, classes] tensor and no final linear layer was found');
-        this.backbone = { bytes, info, name, original, sha256, preprocessorSize };
+        this.backbone = { bytes, info, name, original, external, sha256, preprocessorSize };
         this.post({ type: 'backbone', id: msg.id, name, sha256, info, warnings });
         return;
       }

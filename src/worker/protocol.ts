@@ -12,6 +12,9 @@ export type BackendChoice = 'auto' | 'webgpu' | 'wasm';
 /** A named float32/int32 tensor as it crosses the worker boundary. */
 export interface WireTensor { dtype: 'float32' | 'int32'; shape: number[]; data: Float32Array | Int32Array }
 
+/** A data file of a model with external data (model.onnx_data …), by the location the model names it with. */
+export interface WireDataFile { path: string; data: ArrayBuffer }
+
 /** A dropped file (or, with `emptyDir`, an empty folder: its path, so an empty class folder can be reported). */
 export interface DataFile { path: string; blob: Blob; emptyDir?: boolean }
 
@@ -84,8 +87,9 @@ export interface RuntimeOptions { verbose: boolean; threads?: number; build?: 'p
 export type Request =
   | { type: 'init'; id: number; backend: BackendChoice; options: RuntimeOptions }
   /** `inputSize`: the user's L for a backbone whose graph leaves it free; `preprocessorSize`: L from the model's
-   * preprocessor_config.json (onnx/backbone.ts picks: inputSize, the graph's own, preprocessorSize, 224). */
-  | { type: 'backbone'; id: number; name: string; bytes: ArrayBuffer; inputSize?: number; preprocessorSize?: number }
+   * preprocessor_config.json (onnx/backbone.ts picks: inputSize, the graph's own, preprocessorSize, 224);
+   * `externalData`: the data files a model with external data keeps its weights in. */
+  | { type: 'backbone'; id: number; name: string; bytes: ArrayBuffer; externalData?: WireDataFile[]; inputSize?: number; preprocessorSize?: number }
   /** Re-load the current backbone at another input size L (answered by a 'backbone' response). */
   | { type: 'backbone-size'; id: number; inputSize: number }
   | { type: 'data'; id: number; files: DataFile[] }
