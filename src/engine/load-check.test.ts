@@ -32,7 +32,9 @@ function model(features: boolean): Uint8Array {
   g.addNode('Transpose', [v('pos_flat')], [v('pos')], { perm: ints([0, 2, 1]) });
   g.addNode('Add', [v('tokens'), v('pos')], [v('last_hidden_state')], {}, { name: 'add_pos' });
   if (features) {
-    g.addNode('ReduceMean', [v('last_hidden_state'), init('ax', [1], [1], 'int64')], [v('pooler_output')], { keepdims: int(0) });
+    // a BERT-style pooler (tanh), which no image classifier reads: the features are the CLS token
+    g.addNode('ReduceMean', [v('last_hidden_state'), init('ax', [1], [1], 'int64')], [v('mean')], { keepdims: int(0) });
+    g.addNode('Tanh', [v('mean')], [v('pooler_output')]);
     g.outputs = [v('last_hidden_state'), v('pooler_output')];
     g.outputs[0].shape = ['batch', n * n, D]; g.outputs[1].shape = ['batch', D];
     for (const o of g.outputs) o.dtype = 'float32';

@@ -11,6 +11,7 @@ import { filesResolver, type ExternalFile, type SessionModel } from '../onnx/ext
 import type { Graph, Value } from '../onnx/ir.ts';
 import { prepareGraph } from '../onnx/load.ts';
 import { FEATURES_REF_KEY } from '../onnx/passes/feature-output.ts';
+import { LAYOUT_KEY } from '../onnx/passes/nhwc-input.ts';
 import { encodeForSession } from '../onnx/session-model.ts';
 import type { Tensor } from '../onnx/tensor.ts';
 import type { Executor } from './executor.ts';
@@ -40,9 +41,22 @@ function relError(got: Float32Array, want: Float32Array): number {
   return d / (m || 1);
 }
 
+interface Ref { output: string; token?: number }
+const refOf = (loaded: Graph): Ref => (loaded.metadata[FEATURES_REF_KEY] ? JSON.parse(loaded.metadata[FEATURES_REF_KEY]) as Ref : { output: loaded.outputs[0].name });
+
+/** The file to run: as it is, or with the value the features were taken from (an embedding model's projection
+ * input) made an output. */
+function fileToRun(file: SessionModel, g: Graph, ref: Ref): SessionModel {
+  if (g.outputs.some((o) => o.name === ref.output)) return file;
+  const v = g.values.get(ref.output);
+  if (!v?.producer) throw new Error(`load check: the file has no value '${ref.output}'`);
+  v.dtype = 'float32';
+  g.outputs = [...g.outputs, v];
+  return encodeForSession(g);
+}
+
 /** The part of the file's outputs the loaded output stands for. */
-function reference(loaded: Graph, outs: Record<string, Tensor>): { name: string; data: Float32Array } {
-  const ref = loaded.metadata[FEATURES_REF_KEY] ? JSON.parse(loaded.metadata[FEATURES_REF_KEY]) as { output: string; token?: number } : { output: loaded.outputs[0].name };
+function reference(ref: Ref, outs: Record<string, Tensor>): { name: string; data: Float32Array } {
   const t = outs[ref.output];
   if (!t) throw new Error(`load check: the file has no output '${ref.output}'`);
   const data = t.data as Float32Array;
@@ -52,8 +66,15 @@ function reference(loaded: Graph, outs: Record<string, Tensor>): { name: string;
   return { name: `${ref.output}[:, ${ref.token}]`, data: out };
 }
 
+/** [N, C, H, W] → [N, H, W, C]: the batch as a channels-last file takes it. */
+function toNhwc(t: Tensor): Tensor {
+  const [n, c, h, w] = t.shape, src = t.data as Float32Array, out = new Float32Array(src.length);
+  for (let b = 0; b < n; b++) for (let k = 0; k < c; k++) for (let i = 0; i < h * w; i++) out[(b * h * w + i) * c + k] = src[(b * c + k) * h * w + i];
+  return { dtype: 'float32', shape: [n, h, w, c], data: out };
+}
+
 /** The first value (in the compiled graph's order) that both graphs compute under the same name and that differs. */
-async function firstDifference(file: Graph, prepared: Graph, x: Tensor, run: RunModel, tol: number): Promise<string | undefined> {
+async function firstDifference(file: Graph, prepared: Graph, x: Tensor, xFile: Tensor, run: RunModel, tol: number): Promise<string | undefined> {
   const fileValues = new Map<string, Value>();
   for (const n of file.nodes) for (const o of n.outputs) fileValues.set(o.name, o);
   const common = prepared.nodes.flatMap((n) => n.outputs).filter((o) => o.dtype === 'float32' && fileValues.get(o.name)?.producer);
@@ -61,7 +82,7 @@ async function firstDifference(file: Graph, prepared: Graph, x: Tensor, run: Run
   for (const o of common) { const f = fileValues.get(o.name)!; f.dtype = 'float32'; }
   file.outputs = common.map((o) => fileValues.get(o.name)!);
   prepared.outputs = common;
-  const [a, b] = [await run(encodeForSession(file), { [file.inputs[0].name]: x }), await run(encodeForSession(prepared), { [prepared.inputs[0].name]: x })];
+  const [a, b] = [await run(encodeForSession(file), { [file.inputs[0].name]: xFile }), await run(encodeForSession(prepared), { [prepared.inputs[0].name]: x })];
   for (const o of common) {
     const p = a[o.name], q = b[o.name];
     if (p && q && p.data.length === q.data.length && relError(q.data as Float32Array, p.data as Float32Array) > tol) return `${o.producer!.opType} '${o.producer!.name}' (output '${o.name}')`;
@@ -77,16 +98,17 @@ export async function checkLoad(file: Uint8Array, loaded: Uint8Array, tolerance:
   const lg = decodeModel(loaded), shape = lg.inputs[0].shape!;
   const batch = typeof shape[0] === 'number' ? shape[0] : 2;
   const prepared = prepareGraph(lg, { batch });
-  const x = randomBatch(prepared.inputs[0].dims);
+  const x = randomBatch(prepared.inputs[0].dims), xFile = lg.metadata[LAYOUT_KEY] === 'NHWC' ? toNhwc(x) : x;
   const resolver = external.length ? filesResolver(external) : undefined;
   const fileGraph = decodeModel(file, { external: resolver });
+  const ref = refOf(lg);
   const fileModel: SessionModel = external.length ? { model: file, externalData: external } : file;
-  const want = reference(lg, await run(fileModel, { [fileGraph.inputs[0].name]: x }));
+  const want = reference(ref, await run(fileToRun(fileModel, decodeModel(file, { external: resolver }), ref), { [fileGraph.inputs[0].name]: xFile }));
   const got = (await run(encodeForSession(prepared), { [prepared.inputs[0].name]: x }))[prepared.outputs[0].name];
   if (!got || got.data.length !== want.data.length) throw new Error(`the loaded model's output [${got?.shape}] does not match the file's '${want.name}' (${want.data.length} values)`);
   const e = relError(got.data as Float32Array, want.data);
   if (!(e <= tolerance.rel)) {
-    const at = await firstDifference(fileGraph, prepareGraph(decodeModel(loaded), { batch }), x, run, tolerance.rel).catch(() => undefined);
+    const at = await firstDifference(fileGraph, prepareGraph(decodeModel(loaded), { batch }), x, xFile, run, tolerance.rel).catch(() => undefined);
     throw new Error(`the loaded model does not compute what the file computes: '${want.name}' differs by ${fmt(e)} (max rel. error; allowed ${fmt(tolerance.rel)}, ${tolerance.why})${at ? `; first at ${at}` : ''}`);
   }
   return { relError: e, tolerance, batch, note: `checked against the file on a random batch of ${batch}: max rel. error ${fmt(e)} (allowed ${fmt(tolerance.rel)}: ${tolerance.why})` };

@@ -17,6 +17,7 @@ import { convHeadToGemm } from './passes/conv-head.ts';
 import { removeDeadNodes } from './passes/dce.ts';
 import { dequantize, isQuantized } from './passes/dequantize.ts';
 import { featureOutput } from './passes/feature-output.ts';
+import { nhwcInput } from './passes/nhwc-input.ts';
 import { nativeInputSize, pinInput } from './passes/pin-input.ts';
 import { rebatchRefusal } from './passes/rebatch.ts';
 import { toposort } from './passes/toposort.ts';
@@ -97,9 +98,12 @@ export function loadBackbone(bytes: Uint8Array, o: BackboneLoadOptions = {}): Lo
   toposort(g);
   canonicalize(g);
   if (isQuantized(g)) {
-    const count = g.nodes.filter((n) => n.opType === 'MatMulInteger' || n.opType === 'ConvInteger' || n.opType === 'DequantizeLinear').length;
+    // weights: the integer products (dynamic quantization) and the DequantizeLinear of a constant (QDQ); activations:
+    // DynamicQuantizeLinear, and QDQ's QuantizeLinear of a computed value
+    const count = g.nodes.filter((n) => n.opType === 'MatMulInteger' || n.opType === 'ConvInteger' || (n.opType === 'DequantizeLinear' && n.inputs[0]?.constant)).length;
+    const acts = g.nodes.filter((n) => n.opType === 'DynamicQuantizeLinear' || (n.opType === 'QuantizeLinear' && !n.inputs[0]?.constant)).length;
     dequantize(g);
-    notes.push(`dequantized: ${count} quantized weights rewritten as float32 MatMul/Conv (activation quantization dropped)`);
+    notes.push(`dequantized: ${count} quantized weights rewritten as float32 MatMul/Conv; ${acts} activation quantizations dropped`);
     // measured 5.6e-3 on the 2-layer quantized ViT stand-in; deeper files round their activations more often
     tolerance = { rel: 0.2, why: 'activation quantization dropped' };
   }
@@ -110,6 +114,7 @@ export function loadBackbone(bytes: Uint8Array, o: BackboneLoadOptions = {}): Lo
   }
   const opset = g.opset;
   if (upgradeOpset(g)) notes.push(`upgraded opset ${opset} → ${g.opset}`);
+  notes.push(...nhwcInput(g));
   if (convHeadToGemm(g)) notes.push('head: the 1×1 Conv classifier read as a linear layer (Gemm)');
   const features = o.keepOutputs ? undefined : featureOutput(g);
   if (features) notes.push(`features for lp: ${features} (no classifier: fm, flm and ilm need one)`);

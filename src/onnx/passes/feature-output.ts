@@ -31,12 +31,11 @@ function embeddingProjection(g: Graph): { out: Value; input: Value } | undefined
   return undefined;
 }
 
-/** Whether `v` is computed from `from` through a normalisation (LayerNormalization, or a decomposed one's
- * ReduceMean) and no Tanh (BERT-style poolers: tanh(dense(CLS)), which no image classifier reads). */
-function normalisedFrom(v: Value, from: Value): boolean {
-  let norm = false;
+/** How `v` is computed from `from`: through a LayerNormalization ('norm'), else a mean ('mean', a decomposed norm
+ * or a mean-pool), and never a Tanh (BERT-style poolers: tanh(dense(CLS)), which no image classifier reads). */
+function pooledFrom(v: Value, from: Value): 'norm' | 'mean' | undefined {
+  let norm = false, mean = false, reached = false;
   const seen = new Set<Value>(), stack = [v];
-  let reached = false;
   while (stack.length && seen.size < 64) {
     const x = stack.pop()!;
     if (seen.has(x)) continue;
@@ -44,11 +43,13 @@ function normalisedFrom(v: Value, from: Value): boolean {
     if (x === from) { reached = true; continue; }
     const n = x.producer;
     if (!n) continue;
-    if (n.opType === 'Tanh') return false;
-    if (n.opType === 'LayerNormalization' || n.opType === 'ReduceMean') norm = true;
+    if (n.opType === 'Tanh') return undefined;
+    // a LayerNormalization, fused or decomposed (x − ReduceMean(x))
+    if (n.opType === 'LayerNormalization' || (n.opType === 'Sub' && n.inputs[1]?.producer?.opType === 'ReduceMean' && n.inputs[1].producer.inputs[0] === n.inputs[0])) norm = true;
+    if (n.opType === 'ReduceMean') mean = true;
     for (const i of n.inputs) if (i && !i.constant) stack.push(i);
   }
-  return reached && norm;
+  return !reached ? undefined : norm ? 'norm' : mean ? 'mean' : undefined;
 }
 
 export function isFeatureExtractor(g: Graph): boolean {
@@ -71,10 +72,12 @@ export function featureOutput(g: Graph): string | undefined {
     feat = embedding.input;
     ref = { output: feat.name };
     what = `'${feat.name}', the input of the projection to the embedding '${embedding.out.name}' (an embedding model: no classes; CLIP's linear probes read these features)`;
-  } else if (tokens && pooler && normalisedFrom(pooler, tokens)) {
+  } else if (tokens && pooler && pooledFrom(pooler, tokens)) {
     feat = pooler;
     ref = { output: pooler.name };
-    what = `'${pooler.name}': the CLS token after the final LayerNorm (which '${tokens.name}' precedes; what CLIP's linear probes read)`;
+    what = pooledFrom(pooler, tokens) === 'norm'
+      ? `'${pooler.name}': the CLS token after the final LayerNorm (which '${tokens.name}' precedes; what CLIP's linear probes read)`
+      : `'${pooler.name}': the model's own pooled features (a mean over '${tokens.name}', which its classifier reads)`;
   } else if (tokens) {
     ref = { output: tokens.name, token: 0 };
     feat = g.newValue('vp_features');
