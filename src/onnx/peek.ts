@@ -17,9 +17,9 @@ function fields(buf: Uint8Array, start: number, end: number, want: number): Uint
     else if (wire === 1) i += 8;
     else if (wire === 5) i += 4;
     else if (wire === 2) { const n = varint(); if (field === want) found.push(buf.subarray(i, i + n)); i += n; }
-    else throw new Error(`not an ONNX model (protobuf wire type ${wire})`);
+    else throw new Error(`not a valid ONNX model (protobuf wire type ${wire})`);
   }
-  if (i > end) throw new Error('not an ONNX model (truncated protobuf)');
+  if (i > end) throw new Error('not a valid ONNX model (truncated protobuf)');
   return found;
 }
 
