@@ -7,9 +7,10 @@
 // when it is loaded again. A fixed batch dimension is kept here and re-specialised per compiled batch size in
 // load.ts (passes/rebatch), or, where it cannot be, said so (batches then run as micro-batches of it). A model
 // with external data (weights in data files beside it) is read through the resolver of those files and comes back
-// self-contained.
-import { decodeModel, encodeModel } from './codec.ts';
+// self-contained (over protobuf's 2 GiB: its weights kept in memory, onnx/session-model.ts encodeInProcess).
+import { decodeModel } from './codec.ts';
 import type { ExternalResolver } from './external.ts';
+import { encodeInProcess } from './session-model.ts';
 import type { Graph } from './ir.ts';
 import { auditAttributes } from './passes/audit-attributes.ts';
 import { canonicalize } from './passes/canonicalize.ts';
@@ -87,7 +88,7 @@ export function loadBackbone(bytes: Uint8Array, o: BackboneLoadOptions = {}): Lo
     const size = done.inputSize;
     if (o.inputSize === undefined || o.inputSize === size.size) {
       // a canonical model with external data comes back self-contained (the engine compiles bytes alone)
-      const inline = usedExternal ? encodeModel(g) : bytes;
+      const inline = usedExternal ? encodeInProcess(g) : bytes;
       return { bytes: inline, notes: done.notes, inputSize: size, tolerance: EXACT_TOLERANCE };
     }
     if (size.fixed) throw new Error(`input size ${o.inputSize} does not fit this backbone: its ${size.why} fix it at ${size.size}`);
@@ -124,7 +125,7 @@ export function loadBackbone(bytes: Uint8Array, o: BackboneLoadOptions = {}): Lo
   const fixed = x.shape![0];
   if (typeof fixed === 'number') {
     // asked of a copy: re-batching folds and rewrites the graph
-    const why = rebatchRefusal(decodeModel(encodeModel(g)));
+    const why = rebatchRefusal(decodeModel(encodeInProcess(g)));
     notes.push(why === undefined ? `fixed batch ${fixed} in the file: re-specialised to each batch size when compiled`
       : `fixed batch ${fixed} in the file cannot be re-specialised (${why}): batches run as micro-batches of ${fixed}, gradients accumulated`);
   }
@@ -133,5 +134,5 @@ export function loadBackbone(bytes: Uint8Array, o: BackboneLoadOptions = {}): Lo
   toposort(g);
   g.metadata[NOTES_KEY] = JSON.stringify(notes);
   g.metadata[SIZE_KEY] = JSON.stringify(size);
-  return { bytes: encodeModel(g), notes, inputSize: size, tolerance };
+  return { bytes: encodeInProcess(g), notes, inputSize: size, tolerance };
 }

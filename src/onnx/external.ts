@@ -3,8 +3,11 @@
 // relative path inside the model's folder: no '..' segment, no absolute path, no backslash, drive letter or colon)
 // and the bounds of a slice (offset + length inside the file, length = numel × element size), checked before
 // anything is allocated; and the in-memory files that carry data beside a model to onnxruntime (its `externalData`
-// session option). Browser-safe: reading data files from a folder (with the realpath check) is
-// src/cli/external-files.ts.
+// session option). Also owns the data this process keeps in memory for graphs too large for one protobuf (a loaded
+// ViT-H backbone): registered under unguessable `vp-memory:` locations for as long as the model bytes live, read
+// back by the codec and handed to onnxruntime by every executor. Browser-safe: reading data files from a folder
+// (with the realpath check) is src/cli/external-files.ts.
+import { externalLocations } from './peek.ts';
 
 /** The bytes of an external data file, by the location the model names (undefined: not there). */
 export type ExternalResolver = (location: string) => Uint8Array | undefined;
@@ -54,6 +57,26 @@ export function normalizeLocation(location: string): string {
   return location.split('/').filter((s) => s !== '' && s !== '.').join('/');
 }
 
+const MEMORY = 'vp-memory:';
+const kept = new Map<string, Uint8Array>();
+const forget = typeof FinalizationRegistry === 'function' ? new FinalizationRegistry<string[]>((ls) => { for (const l of ls) kept.delete(l); }) : undefined;
+
+/** A fresh location prefix for data kept in memory (never a file name: it holds a colon and a random id). */
+export const memoryPrefix = (): string => `${MEMORY}${crypto.randomUUID()}/`;
+
+/** Keeps `files` (named by memoryPrefix locations) in memory for as long as `owner` (the model bytes) lives. */
+export function keepInMemory(owner: Uint8Array, files: readonly ExternalFile[]): void {
+  for (const f of files) kept.set(f.path, f.data);
+  forget?.register(owner, files.map((f) => f.path));
+}
+
+/** Model bytes as a session model: with the data this process keeps in memory for them, if they name any. */
+export function withKeptData(m: SessionModel): SessionModel {
+  if (isSplit(m)) return m;
+  const locations = externalLocations(m).map((l) => l.location).filter((l) => kept.has(l));
+  return locations.length ? { model: m, externalData: locations.map((path) => ({ path, data: kept.get(path)! })) } : m;
+}
+
 const count = (s: string | undefined): number | undefined => (s !== undefined && /^\d+$/.test(s) && Number.isSafeInteger(Number(s)) ? Number(s) : undefined);
 
 /**
@@ -66,11 +89,14 @@ export function externalBytes(name: string, entries: readonly { key?: string; va
   const location = kv.get('location');
   if (location === undefined) throw new Error(`tensor '${name}' uses external data but names no location`);
   const at = `tensor '${name}' (external data '${location}')`;
-  const bad = locationProblem(location);
-  if (bad) throw new Error(`${at}: the location must be a file inside the model's folder, but ${bad}`);
-  if (!resolve) throw new Error(`${at}: the model's data files were not given (load the model from its folder, or drop the data files with it)`);
-  const file = resolve(location);
-  if (!file) throw new Error(`${at}: the data file '${location}' is missing (it must be beside the model)`);
+  let file = location.startsWith(MEMORY) ? kept.get(location) : undefined;
+  if (!file) {
+    const bad = locationProblem(location);
+    if (bad) throw new Error(`${at}: the location must be a file inside the model's folder, but ${bad}`);
+    if (!resolve) throw new Error(`${at}: the model's data files were not given (load the model from its folder, or drop the data files with it)`);
+    file = resolve(location);
+    if (!file) throw new Error(`${at}: the data file '${location}' is missing (it must be beside the model)`);
+  }
   const offset = count(kv.get('offset') ?? '0');
   if (offset === undefined) throw new Error(`${at}: offset '${kv.get('offset')}' is not a byte count`);
   const length = kv.has('length') ? count(kv.get('length')) : Math.max(0, file.length - offset);

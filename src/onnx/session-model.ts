@@ -1,9 +1,11 @@
 // How a graph is handed to onnxruntime: one protobuf while its initializers stay under SPLIT_THRESHOLD, else the
 // protobuf with its weights in data files beside it (onnxruntime's `externalData` session option) — protobuf cannot
 // hold a model over 2 GiB (a ViT-H/14's compiled train step is 2.5 GB). Every place that creates a session from a
-// graph encodes it here; the threshold can be lowered for tests (setSplitThreshold).
+// graph encodes it here; the threshold can be lowered for tests (setSplitThreshold). A graph the engine keeps as
+// bytes (the loaded backbone every step is compiled from) is split the same way over the threshold, its weights
+// kept in this process's memory (encodeInProcess).
 import { encodeModel, encodeSplit } from './codec.ts';
-import type { SessionModel } from './external.ts';
+import { keepInMemory, memoryPrefix, type SessionModel } from './external.ts';
 import type { Graph } from './ir.ts';
 import type { TypedArray } from './tensor.ts';
 
@@ -23,6 +25,17 @@ export function initializerBytes(g: Graph): number {
   let n = 0;
   for (const v of g.initializers()) if (v.constant && v.constant.dtype !== 'string') n += (v.constant.data as TypedArray).byteLength;
   return n;
+}
+
+/** The graph as bytes for this process: inline under the threshold; over it, a small protobuf whose weights stay in
+ * memory for as long as the bytes live (decodeModel reads them back, the executors hand them to onnxruntime). The
+ * bytes must be kept as they are (a copy does not keep the weights). */
+export function encodeInProcess(g: Graph): Uint8Array {
+  if (initializerBytes(g) <= threshold) return encodeModel(g);
+  const prefix = memoryPrefix();
+  const split = encodeSplit(g, { fileName: (i) => `${prefix}${i}` });
+  keepInMemory(split.model, split.externalData);
+  return split.model;
 }
 
 /** The graph as onnxruntime gets it: inline, or split when its initializers pass the threshold. */

@@ -1,7 +1,7 @@
 // Executor over onnxruntime-node (CPU): handles are ort.Tensors in host memory.
 import * as ort from 'onnxruntime-node';
 import type { ExecSession, Executor, Handle } from '../engine/executor.ts';
-import { modelBytes, type SessionModel } from '../onnx/external.ts';
+import { modelBytes, withKeptData, type SessionModel } from '../onnx/external.ts';
 import type { Tensor } from '../onnx/tensor.ts';
 import { execSession, externalDataOption, fromOrt, ortLog, toOrt, unwrap, wrap } from './ort-node.ts';
 
@@ -12,7 +12,8 @@ export class NodeExecutor implements Executor {
    *  @param verbose onnxruntime's verbose log on stderr */
   constructor(private threads = 0, private profilePrefix?: string, private verbose = false) {}
 
-  async createSession(model: SessionModel): Promise<ExecSession> {
+  async createSession(given: SessionModel): Promise<ExecSession> {
+    const model = withKeptData(given);
     // no memory pattern: onnxruntime would plan a second copy of every step's activations on the second run
     // (measured: +100% of the first run's growth), which a train step run thousands of times never needs
     const profile = this.profilePrefix ? { enableProfiling: true, profileFilePrefix: this.profilePrefix } : {};

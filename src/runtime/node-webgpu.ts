@@ -13,7 +13,7 @@
 import * as ort from 'onnxruntime-node';
 import type { ExecSession, Executor, Handle } from '../engine/executor.ts';
 import { elementwiseModel } from '../onnx/tiny.ts';
-import { modelBytes, type SessionModel } from '../onnx/external.ts';
+import { modelBytes, withKeptData, type SessionModel } from '../onnx/external.ts';
 import { outputNames } from '../onnx/peek.ts';
 import type { DType, Tensor } from '../onnx/tensor.ts';
 import { execSession, externalDataOption, fromOrt, ortLog, toOrt, unwrap, wrap } from './ort-node.ts';
@@ -68,7 +68,8 @@ export class NodeWebGpuExecutor implements Executor {
     return next;
   }
 
-  private async create(split: SessionModel, opts?: { keepOnDevice?: string[] }): Promise<ExecSession> {
+  private async create(given: SessionModel, opts?: { keepOnDevice?: string[] }): Promise<ExecSession> {
+    const split = withKeptData(given);
     const keep = new Set(opts?.keepOnDevice ?? []);
     const loc: Record<string, 'gpu-buffer' | 'cpu'> = {};
     const model = modelBytes(split);

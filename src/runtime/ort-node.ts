@@ -2,7 +2,7 @@
 // onnxruntime-node; the CLI, tests and benchmarks go through here.
 import * as ort from 'onnxruntime-node';
 import type { ExecSession, Handle } from '../engine/executor.ts';
-import { isSplit, modelBytes, type SessionModel } from '../onnx/external.ts';
+import { isSplit, modelBytes, withKeptData, type SessionModel } from '../onnx/external.ts';
 import type { Graph } from '../onnx/ir.ts';
 import { encodeForSession } from '../onnx/session-model.ts';
 import type { Tensor, TypedArray } from '../onnx/tensor.ts';
@@ -48,7 +48,7 @@ export const externalDataOption = (m: SessionModel): { externalData?: { path: st
 
 /** A session over a graph (split when large: onnx/session-model.ts), ONNX bytes, or a split model. */
 export async function createSession(model: Graph | SessionModel, opts: NodeSessionOptions = {}): Promise<ort.InferenceSession> {
-  const m = model instanceof Uint8Array || 'externalData' in model ? model : encodeForSession(model);
+  const m = withKeptData(model instanceof Uint8Array || 'externalData' in model ? model : encodeForSession(model));
   return ort.InferenceSession.create(modelBytes(m), {
     graphOptimizationLevel: opts.optimization ?? 'all',
     intraOpNumThreads: opts.threads ?? 0,

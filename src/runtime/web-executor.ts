@@ -7,7 +7,7 @@
 // instrumentation). ?ortbuild=plain|jspi|asyncify overrides it.
 import type * as OrtModule from 'onnxruntime-web/webgpu';
 import type { ExecSession, Executor, GpuLimits, Handle } from '../engine/executor.ts';
-import { isSplit, modelBytes, type SessionModel } from '../onnx/external.ts';
+import { isSplit, modelBytes, withKeptData, type SessionModel } from '../onnx/external.ts';
 import type { Tensor } from '../onnx/tensor.ts';
 import { createPreferringGpu, NO_CPU_FALLBACK } from './placement.ts';
 import { WASM_HEAP_BYTES } from '../engine/budget.ts';
@@ -229,7 +229,8 @@ export class WebExecutor implements Executor {
     return { on: true, detail: `graph capture on (${this.capture.live} sessions): each step is one replay` };
   }
 
-  private async create(split: SessionModel, opts?: { keepOnDevice?: string[] }): Promise<ExecSession> {
+  private async create(given: SessionModel, opts?: { keepOnDevice?: string[] }): Promise<ExecSession> {
+    const split = withKeptData(given);
     const gpu = this.caps.ep === 'webgpu';
     const options: OrtModule.InferenceSession.SessionOptions = { executionProviders: [gpu ? 'webgpu' : 'wasm'], graphOptimizationLevel: 'all' };
     // a graph over protobuf's 2 GiB comes with its weights as data files (onnx/session-model.ts): every session
