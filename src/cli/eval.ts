@@ -21,6 +21,8 @@ import { folderSource } from './dataset.ts';
 import { lazyProgress } from './progress.ts';
 import { readTensors, sha256, type Manifest } from './run-files.ts';
 import { readBackbone } from './model.ts';
+import { readExternalFiles } from './external-files.ts';
+import { filesResolver, type ExternalFile } from '../onnx/external.ts';
 import { CliError, readFileOrFail } from './util.ts';
 
 const EVAL_BATCH = 32;
@@ -137,11 +139,13 @@ export async function predictCommand(runDir: string, images: string[], o: { top:
   const m = readManifest(runDir);
   const modelPath = join(runDir, 'model.onnx');
   const bytes = readFileOrFail(modelPath, 'model');
-  const g = decodeModel(bytes);
+  let external: ExternalFile[];
+  try { external = readExternalFiles(modelPath, bytes); } catch (e) { throw new CliError(`${modelPath}: ${(e as Error).message}`); }
+  const g = decodeModel(bytes, { external: filesResolver(external) });
   const B = typeof g.inputs[0].shape?.[0] === 'number' ? (g.inputs[0].shape[0] as number) : 1;
   const L = m.preprocessing.inputSize, k = Math.min(Number(o.top) || 3, m.classes.length);
   const ex = new NodeExecutor();
-  const s = await ex.createSession(bytes);
+  const s = await ex.createSession(external.length ? { model: bytes, externalData: external } : bytes);
   const loader = new ImageLoader({ cacheBytes: 0 });
   const out: unknown[] = [];
   for (const path of images) {

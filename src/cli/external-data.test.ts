@@ -3,6 +3,8 @@
 // the forward of the loaded backbone against torch's output, `grad` against torch's gradient, one `train` epoch;
 // and the refusals, each one line naming the model file, the tensor and the location: a location that leaves the
 // folder ('../x', '/etc/passwd'), a data file that is a symlink out of the folder, a missing or truncated data file.
+// Over the split threshold (lowered to 1 KiB) the whole pipeline stays split — the loaded backbone, the compiled
+// steps, and the deployable model written as model.onnx + model.onnx_data — and predicts what the inline run does.
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -13,6 +15,7 @@ import { filesResolver } from '../onnx/external.ts';
 import { runGraph } from '../runtime/ort-node.ts';
 import { relErr, runCli as cli } from './cli-harness.ts';
 import { readBackbone } from './model.ts';
+import { DEFAULT_SPLIT_THRESHOLD, setSplitThreshold } from '../onnx/session-model.ts';
 
 const REPO = join(import.meta.dirname, '../..');
 const ONE = join(REPO, 'tests/fixtures/hub-next/vit-external-data');
@@ -97,4 +100,28 @@ describe.skipIf(!existsSync(ONE))('external data (CLI)', () => {
     const short = variant('short', 'model.onnx_data', { truncate: 100 });
     expect(await refuse(short)).toMatch(/: tensor '[^']+' \(external data 'model\.onnx_data'\): bytes \d+\.\.\d+ are past the end of the file \(\d+ bytes\)$/);
   });
+
+  it('over the split threshold, train writes model.onnx + model.onnx_data and predict reads them: as inline', async () => {
+    const run = async (name: string) => {
+      const out = join(tmp, name);
+      const t = await cli(['train', '--model', ONE, '--data', join(DATA, 'train'), '--val', join(DATA, 'val'), '--method', 'lorvp', '--head', 'fm',
+        '--epochs', '1', '--batch-size', '8', '--lr', '1e-4', '--quiet', '--out', out]);
+      expect(t.err).toBe('');
+      const p = await cli(['predict', '--run', out, join(DATA, 'val', 'a_circle', '000.png'), join(DATA, 'val', 'b_square', '000.png')]);
+      expect(p.err).toBe('');
+      return { out, metrics: readFileSync(join(out, 'metrics.jsonl'), 'utf8'), predictions: p.out };
+    };
+    const inline = await run('inline');
+    expect(existsSync(join(inline.out, 'model.onnx_data'))).toBe(false);
+    setSplitThreshold(1024);
+    try {
+      const split = await run('split');
+      expect(readFileSync(join(split.out, 'model.onnx')).length).toBeLessThan(readFileSync(join(inline.out, 'model.onnx')).length / 2);
+      expect(readFileSync(join(split.out, 'model.onnx_data')).length).toBeGreaterThan(190_000);
+      expect(split.metrics.replace(/"(images_per_s|seconds)":[\d.e+-]+/g, '')).toBe(inline.metrics.replace(/"(images_per_s|seconds)":[\d.e+-]+/g, ''));
+      expect(split.predictions).toBe(inline.predictions);
+    } finally {
+      setSplitThreshold(DEFAULT_SPLIT_THRESHOLD);
+    }
+  }, 120_000);
 });

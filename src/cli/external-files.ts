@@ -2,10 +2,11 @@
 // each location the model names (onnx/peek.ts externalLocations) is checked as onnx/external.ts confines it
 // (relative, no '..', no backslash or colon), then resolved under the model's folder and realpath-checked so that a
 // symlink cannot leave the folder, and read whole (by chunks: a hub's data file can pass Node's 2 GiB readFile
-// limit). Errors are one line naming the tensor and the location; the caller prefixes the model file.
-import { closeSync, openSync, readSync, realpathSync, statSync } from 'node:fs';
+// limit). Errors are one line naming the tensor and the location; the caller prefixes the model file. Also writes
+// a model with its data files (a deployable model over 2 GiB: model.onnx + model.onnx_data).
+import { closeSync, openSync, readSync, realpathSync, statSync, writeSync } from 'node:fs';
 import { dirname, join, sep } from 'node:path';
-import { locationProblem, normalizeLocation, type ExternalFile } from '../onnx/external.ts';
+import { isSplit, locationProblem, modelBytes, normalizeLocation, type ExternalFile, type SessionModel } from '../onnx/external.ts';
 import { externalLocations } from '../onnx/peek.ts';
 
 const CHUNK = 1 << 30;
@@ -23,6 +24,22 @@ function readWhole(path: string, size: number): Uint8Array {
     closeSync(fd);
   }
   return out;
+}
+
+/** Writes bytes by chunks (one write of more than 2 GiB fails in Node). */
+function writeWhole(path: string, bytes: Uint8Array): void {
+  const fd = openSync(path, 'w');
+  try {
+    for (let at = 0; at < bytes.length;) at += writeSync(fd, bytes, at, Math.min(CHUNK, bytes.length - at));
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** Writes `modelFile` and, for a split model, its data files beside it. */
+export function writeModelFiles(modelFile: string, m: SessionModel): void {
+  writeWhole(modelFile, modelBytes(m));
+  if (isSplit(m)) for (const f of m.externalData) writeWhole(join(dirname(modelFile), f.path), f.data);
 }
 
 /** Every data file the model at `modelFile` names, read from its folder (none for a self-contained model). */

@@ -5,9 +5,11 @@ import { appendFileSync, existsSync, mkdirSync, readFileSync, renameSync, writeF
 import { join } from 'node:path';
 import { readSafetensors, writeSafetensors } from '../io/safetensors.ts';
 import type { HostTensor } from '../io/types.ts';
+import type { SessionModel } from '../onnx/external.ts';
 import type { Tensor } from '../onnx/tensor.ts';
 import type { Manifest } from '../engine/manifest.ts';
 import type { Checkpoint, EpochMetrics } from '../engine/trainer.ts';
+import { writeModelFiles } from './external-files.ts';
 
 export type { Manifest };
 
@@ -53,8 +55,9 @@ export class RunWriter {
   manifest(m: Manifest): void {
     writeFileSync(join(this.dir, 'manifest.json'), JSON.stringify(m, null, 2) + '\n');
   }
-  model(bytes: Uint8Array): void {
-    writeFileSync(join(this.dir, 'model.onnx'), bytes);
+  /** The deployable model (over 2 GiB of weights: with model.onnx_data beside it). */
+  model(m: SessionModel): void {
+    writeModelFiles(join(this.dir, 'model.onnx'), m);
   }
 }
 

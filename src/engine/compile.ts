@@ -6,7 +6,9 @@
 import { backward } from '../autodiff/backward.ts';
 import { Builder } from '../onnx/builder.ts';
 import { assertValid } from '../onnx/checker.ts';
-import { decodeModel, encodeModel } from '../onnx/codec.ts';
+import { decodeModel } from '../onnx/codec.ts';
+import type { SessionModel } from '../onnx/external.ts';
+import { encodeFile } from '../onnx/session-model.ts';
 import { Graph, type Value } from '../onnx/ir.ts';
 import { loadRecord } from '../onnx/backbone.ts';
 import { prepareGraph } from '../onnx/load.ts';
@@ -286,8 +288,9 @@ export function compileEval(bytes: Uint8Array, c: TrainConfig, numClasses: numbe
   return { graph: g, batch, io: { images: 'images', mapping: f.mapping?.name, params: [...f.params.keys()], states: [], logits: 'logits', sourceLogits: f.sourceLogits ? 'source_logits' : undefined, newParams: {}, newStates: {} } };
 }
 
-/** Deployable model: [0,1] images → the user's class logits, with prompt, head and mapping baked in. */
-export function exportDeployable(bytes: Uint8Array, c: TrainConfig, numClasses: number, params: Record<string, Tensor>, mapping: Int32Array | undefined, numSource: number | undefined, batch?: number): Uint8Array {
+/** Deployable model: [0,1] images → the user's class logits, with prompt, head and mapping baked in (over 2 GiB of
+ * weights: model.onnx + model.onnx_data, onnx/session-model.ts encodeFile). */
+export function exportDeployable(bytes: Uint8Array, c: TrainConfig, numClasses: number, params: Record<string, Tensor>, mapping: Int32Array | undefined, numSource: number | undefined, batch?: number): SessionModel {
   batch ??= backboneInfo(bytes).fixedBatch ?? 1;
   const { graph: g } = compileEval(bytes, c, numClasses, batch, params);
   for (const v of [...g.inputs]) {
@@ -305,7 +308,7 @@ export function exportDeployable(bytes: Uint8Array, c: TrainConfig, numClasses: 
   g.outputs = g.outputs.filter((o) => o.name === 'logits');
   removeDeadNodes(g);
   g.docString = `Visual Prompt Studio: ${c.method} + ${c.head}, ${numClasses} classes; input [N,3,L,L] in [0,1]`;
-  return encodeModel(g);
+  return encodeFile(g);
 }
 
 /** The last pass of every compiled graph: outputs written by kernels (passes/output-kernels.ts: graph capture

@@ -38,6 +38,12 @@ export function encodeInProcess(g: Graph): Uint8Array {
   return split.model;
 }
 
+/** A model file to hand out (the deployable model.onnx): one protobuf, or over the threshold the hubs' layout of
+ * `model.onnx` + one data file beside it (`dataFile`, default model.onnx_data). */
+export function encodeFile(g: Graph, dataFile = 'model.onnx_data'): SessionModel {
+  return initializerBytes(g) > threshold ? encodeSplit(g, { fileName: () => dataFile, fileBytes: Infinity }) : encodeModel(g);
+}
+
 /** The graph as onnxruntime gets it: inline, or split when its initializers pass the threshold. */
 export function encodeForSession(g: Graph, o: { prefix?: string } = {}): SessionModel {
   return initializerBytes(g) > threshold ? encodeSplit(g, { prefix: o.prefix }) : encodeModel(g);

@@ -2,7 +2,8 @@
 // and -multi), store + a real worker Handler back-to-back: a dropped model.onnx with its model.onnx_data (or its
 // per-tensor files, read only when named) loads, is cached with its data files and reloads from the cache; a
 // model.onnx dropped alone gets one line naming the missing file; a catalogue entry's `dataFiles` are downloaded
-// beside the model (with the progress of all of them) and cached.
+// beside the model (with the progress of all of them) and cached; a deployable model over the split threshold
+// (lowered here) comes with its model.onnx_data to save beside it.
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -12,7 +13,10 @@ import { parseCatalog } from './catalog.ts';
 import type { DroppedFile } from './data-files.ts';
 import type { Fetcher } from './sources.ts';
 import { createStudio } from './studio.ts';
-import { backToBack, notFound } from './test-harness.ts';
+import { backToBack, notFound, ready, until } from './test-harness.ts';
+import { decodeModel } from '../onnx/codec.ts';
+import { filesResolver } from '../onnx/external.ts';
+import { DEFAULT_SPLIT_THRESHOLD, setSplitThreshold } from '../onnx/session-model.ts';
 
 const HUB = join(import.meta.dirname, '../../tests/fixtures/hub-next');
 const ONE = join(HUB, 'vit-external-data'), MULTI = join(HUB, 'vit-external-data-multi');
@@ -96,4 +100,21 @@ describe.skipIf(!existsSync(ONE))('external data in the studio', () => {
     await s.actions.loadCatalogEntry(entry);
     expect(s.store.getState().backbone.error).toBe('cannot use model.onnx: data file model.onnx_data: could not download the model (https://hub.example/v/model.onnx_data: HTTP 404)');
   });
+
+  it('a deployable model over the split threshold is exported with its model.onnx_data', async () => {
+    const s = await ready();
+    await s.actions.start();
+    await until(s, (x) => x.run.phase === 'done' && x.runs.some((r) => r.status === 'done'));
+    const inline = await s.actions.exportModel();
+    expect(inline.alongside).toBeUndefined();
+    setSplitThreshold(1024);
+    try {
+      const split = await s.actions.exportModel();
+      expect(split.alongside?.map((f) => f.name)).toEqual(['model.onnx_data']);
+      const files = split.alongside!.map((f) => ({ path: f.name, data: f.bytes }));
+      expect(decodeModel(split.bytes, { external: filesResolver(files) }).outputs[0].name).toBe('logits');
+    } finally {
+      setSplitThreshold(DEFAULT_SPLIT_THRESHOLD);
+    }
+  }, 60_000);
 });

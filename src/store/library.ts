@@ -16,7 +16,8 @@ export interface LibraryDeps {
   ensureBackbone: (r: RunRecord) => Promise<void>;
 }
 
-export interface FileOut { name: string; bytes: Uint8Array; mime: string }
+/** A file to save; `alongside`: files that must be saved next to it (a large model's data file). */
+export interface FileOut { name: string; bytes: Uint8Array; mime: string; alongside?: FileOut[] }
 
 export function libraryActions(store: StoreApi<StudioState>, d: LibraryDeps) {
   const set = store.setState, get = store.getState;
@@ -82,7 +83,8 @@ export function libraryActions(store: StoreApi<StudioState>, d: LibraryDeps) {
       const v = viewed();
       await d.ensureBackbone(v.record);
       const r = await d.client.exportModel(v.record.cfg, v.record.classes.length, v.params, v.record.mapping);
-      return { name: 'model.onnx', bytes: new Uint8Array(r.bytes), mime: 'application/octet-stream' };
+      const alongside = (r.externalData ?? []).map((f) => ({ name: f.path, bytes: new Uint8Array(f.data), mime: 'application/octet-stream' }));
+      return { name: 'model.onnx', bytes: new Uint8Array(r.bytes), mime: 'application/octet-stream', ...(alongside.length ? { alongside } : {}) };
     },
   };
 }

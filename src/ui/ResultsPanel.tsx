@@ -3,6 +3,7 @@
 import { useState } from 'react';
 import { catalogEntryOf } from '../store/catalog.ts';
 import { useActions, useStudio } from '../store/hooks.ts';
+import type { FileOut } from '../store/library.ts';
 import type { ResultView } from '../store/state.ts';
 import { PromptPictures, VptNorms } from './Pictures.tsx';
 import { BlobImage, download, Panel, pct } from './widgets.tsx';
@@ -54,9 +55,12 @@ export function ResultsPanel() {
   if (!view) return <Panel title="5 · Results"><div className="muted">Train a run (or open a saved one) to see what the prompt learned.</div></Panel>;
   const r = view.record, ev = r.evaluation;
   const sourceNames = (loaded.sha256 === r.backbone.sha256 ? loaded.meta?.labels : undefined) ?? catalogEntryOf(catalog, r.backbone)?.classes;
-  const save = async (f: () => { name: string; bytes: Uint8Array; mime: string } | Promise<{ name: string; bytes: Uint8Array; mime: string }>) => {
+  const save = async (f: () => FileOut | Promise<FileOut>) => {
     setError(undefined);
-    try { const out = await f(); download(out.name, out.bytes, out.mime); } catch (e) { setError(e instanceof Error ? e.message : String(e)); }
+    try {
+      const out = await f();
+      for (const o of [out, ...(out.alongside ?? [])]) download(o.name, o.bytes, o.mime);   // a large model's data file beside it
+    } catch (e) { setError(e instanceof Error ? e.message : String(e)); }
   };
   return (
     <Panel title="5 · Results" aside={<span className="muted">{r.name}</span>}>

@@ -8,7 +8,7 @@ import type { ImageCodec } from '../data/decode-browser.ts';
 import { benchStep } from '../engine/bench.ts';
 import { checkLoad, executorRunner } from '../engine/load-check.ts';
 import { loadBackbone } from '../onnx/backbone.ts';
-import { externalNote, filesResolver, type ExternalFile } from '../onnx/external.ts';
+import { externalNote, filesResolver, isSplit, modelBytes, type ExternalFile } from '../onnx/external.ts';
 import { backboneInfo, configBackbone, describeBackbone, exportDeployable, initParams, type BackboneInfo } from '../engine/compile.ts';
 import { ConfigError, validateConfig, type TrainConfig } from '../engine/config.ts';
 import type { Executor } from '../engine/executor.ts';
@@ -147,9 +147,10 @@ export class Handler {
         return;
       case 'export-model': {
         if (!this.backbone) throw new Error('the backbone of this run is not loaded');
-        const bytes = exportDeployable(this.backbone.bytes, msg.cfg, msg.numClasses, paramsFromWire(msg.params), msg.mapping && Int32Array.from(msg.mapping), this.backbone.info.numSourceClasses);
-        const buf = bytes.slice().buffer;
-        this.post({ type: 'model', id: msg.id, bytes: buf }, [buf]);
+        const m = exportDeployable(this.backbone.bytes, msg.cfg, msg.numClasses, paramsFromWire(msg.params), msg.mapping && Int32Array.from(msg.mapping), this.backbone.info.numSourceClasses);
+        const buf = modelBytes(m).slice().buffer;
+        const externalData = isSplit(m) ? m.externalData.map((f) => ({ path: f.path, data: f.data.slice().buffer })) : [];
+        this.post({ type: 'model', id: msg.id, bytes: buf, ...(externalData.length ? { externalData } : {}) }, [buf, ...externalData.map((f) => f.data)]);
         return;
       }
       case 'evaluate': {

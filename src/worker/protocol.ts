@@ -124,7 +124,8 @@ export type Response =
   | { type: 'checkpoint'; runId: string; checkpoint: WireCheckpoint }
   | { type: 'state'; runId: string; state: 'paused' | 'running' | 'stopping' | 'evaluating' }
   | { type: 'done'; result: RunDone }
-  | { type: 'model'; id: number; bytes: ArrayBuffer }
+  /** A deployable model; over 2 GiB of weights with its data file (model.onnx_data) beside it. */
+  | { type: 'model'; id: number; bytes: ArrayBuffer; externalData?: WireDataFile[] }
   | { type: 'evaluated'; id: number; evaluation: EvaluationSummary; samples: SampleImage[] }
   | { type: 'classified'; id: number; probabilities: number[]; preview: SampleImage }
   | { type: 'bench-result'; id: number; result: BenchResult }
