@@ -52,7 +52,7 @@ describe.skipIf(!existsSync(ONE))('external data (CLI)', () => {
   it('the loaded backbone computes what torch computed (train-free forward)', async () => {
     for (const dir of [ONE, MULTI]) {
       const bb = await readBackbone(dir);
-      expect(bb.external.length).toBe(dir === ONE ? 1 : 40);
+      expect(bb.dataFiles).toBe(dir === ONE ? 1 : 40);
       const x = readNpy(readFileSync(join(dir, 'x.npy'))), want = readNpy(readFileSync(join(dir, 'output.npy'))).data as Float32Array;
       const got = Object.values(await runGraph(bb.bytes, { pixel_values: { dtype: 'float32', shape: x.shape, data: x.data as Float32Array } }))[0].data as Float32Array;
       expect(relErr(got, want)).toBeLessThan(1e-4);

@@ -9,7 +9,7 @@ import { basename, dirname, join } from 'node:path';
 import { checkLoad } from '../engine/load-check.ts';
 import { parseModelMeta, type ModelMeta } from '../engine/model-meta.ts';
 import { loadBackbone, type BackboneLoadOptions, type InputSize } from '../onnx/backbone.ts';
-import { externalNote, filesResolver, type ExternalFile } from '../onnx/external.ts';
+import { externalNote, filesResolver } from '../onnx/external.ts';
 import { runGraph } from '../runtime/ort-node.ts';
 import { readExternalFiles } from './external-files.ts';
 import { CliError, readFileOrFail } from './util.ts';
@@ -19,8 +19,9 @@ export interface CliBackbone {
   bytes: Uint8Array;
   /** The file as it was read (its sha256 identifies the download). */
   original: Uint8Array;
-  /** The data files the file keeps its weights in (external data), by the location it names them with. */
-  external: ExternalFile[];
+  /** How many data files the file keeps its weights in (external data; read, checked, then let go: the loaded
+   * backbone holds the weights). */
+  dataFiles: number;
   path: string;
   meta: ModelMeta;
   notes: string[];
@@ -72,7 +73,7 @@ export async function readBackbone(path: string, o: { inputSize?: string; keepOu
     const notes = [...meta.notes, ...loaded.notes];
     if (external.length) notes.push(externalNote(external));
     if (loaded.bytes !== original) notes.push((await checkLoad(original, loaded.bytes, loaded.tolerance, (m, feeds) => runGraph(m, feeds), external)).note);
-    return { bytes: loaded.bytes, original, external, path: file, meta, notes, inputSize: loaded.inputSize };
+    return { bytes: loaded.bytes, original, dataFiles: external.length, path: file, meta, notes, inputSize: loaded.inputSize };
   } catch (e) {
     throw new CliError(`${file}: ${(e as Error).message.split('\n')[0]}`);
   }
