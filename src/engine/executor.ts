@@ -22,7 +22,9 @@ export interface Executor {
   /** Handles live in device (GPU) memory: reading one back waits for the device to finish its queued work. */
   readonly deviceMemory: boolean;
   /** A session over ONNX bytes, or (a graph over protobuf's 2 GiB) bytes with their data files. */
-  createSession(model: SessionModel, opts?: { keepOnDevice?: string[] }): Promise<ExecSession>;
+  /** `host`: run on the CPU (wasm in the browser) — reference runs such as the load check, which must not touch the
+   * GPU's memory or its node placement; executors that are on the CPU already ignore it. */
+  createSession(model: SessionModel, opts?: { keepOnDevice?: string[]; host?: boolean }): Promise<ExecSession>;
   upload(t: Tensor): Handle;
   download(h: Handle): Promise<Tensor>;
   /** Frees a handle's device memory (no-op on the host). */

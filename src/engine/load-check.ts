@@ -115,10 +115,10 @@ export async function checkLoad(file: Uint8Array, loaded: Uint8Array, tolerance:
   return { relError: e, tolerance, batch, note: `checked against the file on a random batch of ${batch}: max rel. error ${fmt(e)} (allowed ${fmt(tolerance.rel)}: ${tolerance.why})` };
 }
 
-/** A RunModel over an Executor (the studio's worker: the backend it trains on). */
+/** A RunModel over an Executor's CPU sessions (the studio's worker: wasm beside its WebGPU steps). */
 export function executorRunner(ex: Executor): RunModel {
   return async (model, feeds) => {
-    const s = await ex.createSession(model);
+    const s = await ex.createSession(model, { host: true });
     const handles = Object.fromEntries(Object.entries(feeds).map(([k, v]) => [k, ex.upload(v)]));
     try {
       const out = await s.run(handles);

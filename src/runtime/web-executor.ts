@@ -193,7 +193,7 @@ export class WebExecutor implements Executor {
     this.memoryCapBytes = caps.ep === 'wasm' ? WASM_HEAP_BYTES : undefined;
   }
 
-  createSession(model: SessionModel, opts?: { keepOnDevice?: string[] }): Promise<ExecSession> {
+  createSession(model: SessionModel, opts?: { keepOnDevice?: string[]; host?: boolean }): Promise<ExecSession> {
     const next = this.creating.then(() => this.create(model, opts));
     this.creating = next.catch(() => undefined);
     return next;
@@ -229,15 +229,15 @@ export class WebExecutor implements Executor {
     return { on: true, detail: `graph capture on (${this.capture.live} sessions): each step is one replay` };
   }
 
-  private async create(given: SessionModel, opts?: { keepOnDevice?: string[] }): Promise<ExecSession> {
+  private async create(given: SessionModel, opts?: { keepOnDevice?: string[]; host?: boolean }): Promise<ExecSession> {
     const split = withKeptData(given);
-    const gpu = this.caps.ep === 'webgpu';
+    const gpu = this.caps.ep === 'webgpu' && !opts?.host;
     const options: OrtModule.InferenceSession.SessionOptions = { executionProviders: [gpu ? 'webgpu' : 'wasm'], graphOptimizationLevel: 'all' };
     // a graph over protobuf's 2 GiB comes with its weights as data files (onnx/session-model.ts): every session
     // created below from these options gets them
     const model = modelBytes(split);
     if (isSplit(split)) options.externalData = split.externalData;
-    if (this.caps.verbose) Object.assign(options, { logSeverityLevel: 0, logVerbosityLevel: 0 });
+    if (this.caps.verbose && !opts?.host) Object.assign(options, { logSeverityLevel: 0, logVerbosityLevel: 0 });
     // the steps (sessions that keep outputs on the device: train step, accumulate, apply) are captured; evaluation,
     // run once an epoch, is not worth a device of its own (see createCaptured)
     if (gpu && this.caps.capture !== 'off' && (opts?.keepOnDevice?.length ?? 0) > 0) {
@@ -322,7 +322,7 @@ export class WebExecutor implements Executor {
   }
 
   private async createPlain(model: Uint8Array, options: OrtModule.InferenceSession.SessionOptions, opts?: { keepOnDevice?: string[] }): Promise<ExecSession> {
-    const gpu = this.caps.ep === 'webgpu';
+    const gpu = options.executionProviders?.[0] === 'webgpu';
     if (gpu) {
       // The outputs the caller names (updated parameters and optimiser state) stay on the GPU; the rest (loss,
       // logits) come back to the CPU with the run.

@@ -90,9 +90,10 @@ export class Handler {
         let info = described.info;
         if (external.length) info = { ...info, loadNotes: [...info.loadNotes, externalNote(external)] };
         if (bytes !== original) {
-          // the model we will train must compute what the file computes: run both on the training backend
+          // the model we will train must compute what the file computes: run both on the CPU (wasm) sessions of the
+          // training backend, off the GPU
           const { executor } = await this.ensureBackend();
-          const tol = executor.deviceMemory ? { ...loaded.tolerance, rel: Math.max(loaded.tolerance.rel, 1e-3), why: `${loaded.tolerance.why} on the GPU` } : loaded.tolerance;
+          const tol = loaded.tolerance;
           info = { ...info, loadNotes: [...info.loadNotes, (await checkLoad(original, bytes, tol, executorRunner(executor), external)).note] };
         }
         const sha256 = msg.type === 'backbone' ? await sha256Hex(original) : prev!.sha256;
