@@ -1366,26 +1366,36 @@ FIXTURES = collections.OrderedDict([
 ])
 
 
-def main(argv=None):
-    p = argparse.ArgumentParser(description="Write random-weight stand-ins of real model-hub ONNX files.")
-    p.add_argument("--out", default="tests/fixtures/hub", help="output root (one folder per fixture)")
+def run_cli(fixtures, description, default_out, argv=None, readme=None):
+    """The command line of the stand-in scripts: --out, --only, --list (and --no-readme when `readme`, a
+    function (out, names) that rewrites the folder's README block, is given); writes each fixture afresh."""
+    p = argparse.ArgumentParser(description=description)
+    p.add_argument("--out", default=default_out, help="output root (one folder per fixture)")
     p.add_argument("--only", nargs="+", metavar="NAME", help="write only these fixtures")
     p.add_argument("--list", action="store_true", help="list fixture names and exit")
+    if readme:
+        p.add_argument("--no-readme", action="store_true", help="do not touch <out>/README.md")
     a = p.parse_args(argv)
     if a.list:
-        print("\n".join(FIXTURES))
+        print("\n".join(fixtures))
         return 0
-    names = a.only or list(FIXTURES)
-    unknown = [n for n in names if n not in FIXTURES]
+    names = a.only or list(fixtures)
+    unknown = [n for n in names if n not in fixtures]
     if unknown:
-        p.error(f"unknown fixture(s): {', '.join(unknown)}; known: {', '.join(FIXTURES)}")
+        p.error(f"unknown fixture(s): {', '.join(unknown)}; known: {', '.join(fixtures)}")
     torch.set_num_threads(1)  # reproducible float summation order
     for n in names:
         d = os.path.join(a.out, n)
         if os.path.isdir(d):
             shutil.rmtree(d)
-        FIXTURES[n](d, n)
+        fixtures[n](d, n)
+    if readme and not a.no_readme:
+        readme(a.out, names)
     return 0
+
+
+def main(argv=None):
+    return run_cli(FIXTURES, "Write random-weight stand-ins of real model-hub ONNX files.", "tests/fixtures/hub", argv)
 
 
 if __name__ == "__main__":

@@ -36,14 +36,12 @@ torchvision 0.14 / onnx 1.12 / numpy, node and node_modules/onnxruntime-node.
 """
 from __future__ import annotations
 
-import argparse
 import collections
 import copy
 import io
 import math
 import os
 import re
-import shutil
 import sys
 import warnings
 
@@ -1416,28 +1414,7 @@ FIXTURES = collections.OrderedDict([
 
 
 def main(argv=None):
-    p = argparse.ArgumentParser(description="Write more random-weight stand-ins of real model-hub ONNX files.")
-    p.add_argument("--out", default="tests/fixtures/hub-next", help="output root (one folder per fixture)")
-    p.add_argument("--only", nargs="+", metavar="NAME", help="write only these fixtures")
-    p.add_argument("--list", action="store_true", help="list fixture names and exit")
-    p.add_argument("--no-readme", action="store_true", help="do not touch <out>/README.md")
-    a = p.parse_args(argv)
-    if a.list:
-        print("\n".join(FIXTURES))
-        return 0
-    names = a.only or list(FIXTURES)
-    unknown = [n for n in names if n not in FIXTURES]
-    if unknown:
-        p.error(f"unknown fixture(s): {', '.join(unknown)}; known: {', '.join(FIXTURES)}")
-    torch.set_num_threads(1)  # reproducible float summation order
-    for n in names:
-        d = os.path.join(a.out, n)
-        if os.path.isdir(d):
-            shutil.rmtree(d)
-        FIXTURES[n](d, n)
-    if not a.no_readme:
-        update_readme(a.out, names)
-    return 0
+    return mhs.run_cli(FIXTURES, "Write more random-weight stand-ins of real model-hub ONNX files.", "tests/fixtures/hub-next", argv, readme=update_readme)
 
 
 if __name__ == "__main__":

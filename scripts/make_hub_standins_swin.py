@@ -40,12 +40,10 @@ Requires Debian's torch 1.13 / onnx 1.12 / numpy, node + node_modules/onnxruntim
 """
 from __future__ import annotations
 
-import argparse
 import collections
 import json
 import math
 import os
-import shutil
 import sys
 
 import numpy as np
@@ -1307,28 +1305,7 @@ FIXTURES = collections.OrderedDict([
 
 
 def main(argv=None):
-    p = argparse.ArgumentParser(description="Write random-weight stand-ins of hub Swin / BEiT ONNX files.")
-    p.add_argument("--out", default="tests/fixtures/hub-next", help="output root (one folder per fixture)")
-    p.add_argument("--only", nargs="+", metavar="NAME", help="write only these fixtures")
-    p.add_argument("--list", action="store_true", help="list fixture names and exit")
-    p.add_argument("--no-readme", action="store_true", help="do not touch <out>/README.md")
-    a = p.parse_args(argv)
-    if a.list:
-        print("\n".join(FIXTURES))
-        return 0
-    names = a.only or list(FIXTURES)
-    unknown = [n for n in names if n not in FIXTURES]
-    if unknown:
-        p.error(f"unknown fixture(s): {', '.join(unknown)}; known: {', '.join(FIXTURES)}")
-    torch.set_num_threads(1)  # reproducible float summation order
-    for n in names:
-        d = os.path.join(a.out, n)
-        if os.path.isdir(d):
-            shutil.rmtree(d)
-        FIXTURES[n](d, n)
-    if not a.no_readme:
-        update_readme(a.out)
-    return 0
+    return mhs.run_cli(FIXTURES, "Write random-weight stand-ins of hub Swin / BEiT ONNX files.", "tests/fixtures/hub-next", argv, readme=lambda out, names: update_readme(out))
 
 
 if __name__ == "__main__":

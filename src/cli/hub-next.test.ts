@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { readNpy } from '../io/npy.ts';
-import { main } from './main.ts';
+import { relErr, runCli as cli } from './cli-harness.ts';
 
 const REPO = join(import.meta.dirname, '../..');
 const HUB = join(REPO, 'tests/fixtures/hub-next');
@@ -37,26 +37,7 @@ const CASES: Record<string, { features?: RegExp; grad?: string; loading?: RegExp
   },
 };
 
-async function cli(args: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '', err = '';
-  const o = process.stdout.write.bind(process.stdout), e = process.stderr.write.bind(process.stderr);
-  process.stdout.write = ((s: string) => { out += s; return true }) as typeof process.stdout.write;
-  process.stderr.write = ((s: string) => { err += s; return true }) as typeof process.stderr.write;
-  const log = console.log;
-  console.log = (...a: unknown[]) => { out += a.join(' ') + '\n'; };
-  try {
-    return { code: await main(args), out, err };
-  } finally {
-    process.stdout.write = o; process.stderr.write = e; console.log = log;
-  }
-}
-
 const npy = (p: string) => readNpy(new Uint8Array(readFileSync(p))).data as Float32Array;
-const relErr = (a: Float32Array, b: Float32Array) => {
-  let d = 0, m = 0;
-  for (let i = 0; i < a.length; i++) { d = Math.max(d, Math.abs(a[i] - b[i])); m = Math.max(m, Math.abs(b[i])); }
-  return d / m;
-};
 
 describe.runIf(existsSync(HUB))('hub stand-ins, second round', () => {
   for (const [name, c] of Object.entries(CASES)) {

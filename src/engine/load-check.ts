@@ -8,6 +8,7 @@
 // data runs with its data files (onnxruntime's `externalData`); graphs too large for one protobuf run split.
 import { decodeModel } from '../onnx/codec.ts';
 import { filesResolver, type ExternalFile, type SessionModel } from '../onnx/external.ts';
+import type { LoadTolerance } from '../onnx/backbone.ts';
 import type { Graph, Value } from '../onnx/ir.ts';
 import { prepareGraph } from '../onnx/load.ts';
 import { FEATURES_REF_KEY } from '../onnx/passes/feature-output.ts';
@@ -16,10 +17,9 @@ import { encodeForSession } from '../onnx/session-model.ts';
 import type { Tensor } from '../onnx/tensor.ts';
 import type { Executor } from './executor.ts';
 
-export interface Tolerance { rel: number; why: string }
 /** Runs an ONNX model (bytes, or bytes with data files) on host tensors; returns every graph output. */
 export type RunModel = (model: SessionModel, feeds: Record<string, Tensor>) => Promise<Record<string, Tensor>>;
-export interface LoadCheck { relError: number; tolerance: Tolerance; batch: number; note: string }
+export interface LoadCheck { relError: number; tolerance: LoadTolerance; batch: number; note: string }
 
 const fmt = (x: number) => (x === 0 ? '0' : x.toExponential(1));
 
@@ -94,7 +94,7 @@ async function firstDifference(file: Graph, prepared: Graph, x: Tensor, xFile: T
  * Runs the file and the loaded backbone on one random batch; returns the agreement, or throws one line when they
  * differ beyond `tolerance`. `batch`: the loaded model's fixed batch, else 2. `external`: the file's data files.
  */
-export async function checkLoad(file: Uint8Array, loaded: Uint8Array, tolerance: Tolerance, run: RunModel, external: ExternalFile[] = []): Promise<LoadCheck> {
+export async function checkLoad(file: Uint8Array, loaded: Uint8Array, tolerance: LoadTolerance, run: RunModel, external: ExternalFile[] = []): Promise<LoadCheck> {
   const lg = decodeModel(loaded), shape = lg.inputs[0].shape!;
   const batch = typeof shape[0] === 'number' ? shape[0] : 2;
   const prepared = prepareGraph(lg, { batch });

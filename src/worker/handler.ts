@@ -93,8 +93,7 @@ export class Handler {
           // the model we will train must compute what the file computes: run both on the CPU (wasm) sessions of the
           // training backend, off the GPU
           const { executor } = await this.ensureBackend();
-          const tol = loaded.tolerance;
-          info = { ...info, loadNotes: [...info.loadNotes, (await checkLoad(original, bytes, tol, executorRunner(executor), external)).note] };
+          info = { ...info, loadNotes: [...info.loadNotes, (await checkLoad(original, bytes, loaded.tolerance, executorRunner(executor), external)).note] };
         }
         const sha256 = msg.type === 'backbone' ? await sha256Hex(original) : prev!.sha256;
         const missing = [...new Set(graph.nodes.map((n) => n.opType))].filter((o) => !getRule(o)).sort();

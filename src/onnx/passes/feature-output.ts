@@ -68,14 +68,15 @@ export function featureOutput(g: Graph): string | undefined {
   let feat: Value, what: string, ref: { output: string; token?: number };
   const embedding = embeddingProjection(g);
   const pooler = g.outputs.find((o) => o.name.includes('pooler_output') && o.shape?.length === 2);
+  const pooling = tokens && pooler ? pooledFrom(pooler, tokens) : undefined;
   if (embedding) {
     feat = embedding.input;
     ref = { output: feat.name };
     what = `'${feat.name}', the input of the projection to the embedding '${embedding.out.name}' (an embedding model: no classes; CLIP's linear probes read these features)`;
-  } else if (tokens && pooler && pooledFrom(pooler, tokens)) {
+  } else if (tokens && pooler && pooling) {
     feat = pooler;
     ref = { output: pooler.name };
-    what = pooledFrom(pooler, tokens) === 'norm'
+    what = pooling === 'norm'
       ? `'${pooler.name}': the CLS token after the final LayerNorm (which '${tokens.name}' precedes; what CLIP's linear probes read)`
       : `'${pooler.name}': the model's own pooled features (a mean over '${tokens.name}', which its classifier reads)`;
   } else if (tokens) {

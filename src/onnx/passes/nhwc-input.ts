@@ -5,12 +5,10 @@
 // (tf2onnx keeps the classifier's softmax) is not class scores for a head to train on: the output becomes its input,
 // the logits. Detection: a rank-4 input with 3 as its last dim and not as its second; an output made by Softmax over
 // its last axis (behind reshapes). Invariants after: the first input is [N, 3, H, W]; `vp.input_layout` = NHWC records that the
-// file itself takes NHWC (the load check transposes its batch), `vp.output_softmax` the output whose softmax the
-// file returned. Returns what it did, one line each.
+// file itself takes NHWC (the load check transposes its batch). Returns what it did, one line each.
 import type { Graph } from '../ir.ts';
 
 export const LAYOUT_KEY = 'vp.input_layout';
-export const SOFTMAX_KEY = 'vp.output_softmax';
 
 export function nhwcInput(g: Graph): string[] {
   const notes: string[] = [];
@@ -34,7 +32,6 @@ export function nhwcInput(g: Graph): string[] {
       let logits = sm.input(0);
       while (logits.producer && (logits.producer.opType === 'Flatten' || logits.producer.opType === 'Reshape')) logits = logits.producer.input(0);
       g.outputs = [logits];
-      g.metadata[SOFTMAX_KEY] = out.name;
       notes.push(`output '${out.name}' is a Softmax: the head reads the logits before it ('${g.outputs[0].name}')`);
     }
   }
