@@ -18,7 +18,7 @@ const METHOD_NOTES: Record<Method, { trains: string; where: string; paper: strin
     where: "added to every image before normalisation: x' = normalise(x + B·A) — the backbone itself never changes",
     paper: 'Jin et al., "LoR-VP: Low-Rank Visual Prompting", ICLR 2025' },
   vpt: { trains: 'p extra tokens of the ViT\'s width',
-    where: 'inserted after the CLS token, before the patch tokens, at the first transformer block: [CLS, p₁…pₚ, patches]',
+    where: 'inserted after the CLS token (and any distillation or register tokens), before the patch tokens, at the first transformer block: [CLS, p₁…pₚ, patches]',
     paper: 'Jia et al., "Visual Prompt Tuning", ECCV 2022' },
   'vpt-deep': { trains: 'p extra tokens for every transformer block',
     where: 'the prompt tokens are replaced by a new learned set before each block',
