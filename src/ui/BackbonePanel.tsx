@@ -8,9 +8,9 @@ import { useActions, useStudio } from '../store/hooks.ts';
 import { catalogEntryOf } from '../store/catalog.ts';
 import { formatProgress } from '../store/download.ts';
 import type { MemoryPlan } from '../worker/protocol.ts';
-import { DropZone, Field, fmtInt, NumberInput, Panel } from './widgets.tsx';
+import { fmtInt, fmtMiB as mib, fmtNum } from './format.ts';
+import { DropZone, Field, NumberInput, Panel } from './widgets.tsx';
 
-const mib = (bytes: number) => `${fmtInt(Math.max(1, Math.round(bytes / 2 ** 20)))} MiB`;
 
 /** Input sizes offered where the graph leaves L free (multiples of 32: every CNN stride divides them). */
 const SIZES = [64, 96, 128, 160, 192, 224, 256, 288, 320, 384, 448, 512];
@@ -62,7 +62,7 @@ export function BackbonePanel() {
         <>
           <table className="kv" data-testid="backbone-info">
             <tbody>
-              <tr><th>file</th><td>{b.name} <span className="muted">({(b.bytes / 2 ** 20).toFixed(1)} MiB)</span></td></tr>
+              <tr><th>file</th><td>{b.name} <span className="muted">({fmtNum(b.bytes / 2 ** 20)} MiB)</span></td></tr>
               <tr><th>family</th><td>{info.family}{info.vit && ` · ${info.vit.depth} blocks, width ${info.vit.width}, patch ${info.vit.patch}`}</td></tr>
               <tr><th>input</th><td>
                 {info.inputSizeFixed ? `${info.inputSize}×${info.inputSize} (fixed by the model)` : (

@@ -4,6 +4,7 @@ import { memo, useEffect, useRef, useState } from 'react';
 import { CartesianGrid, Legend, Line, LineChart, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
 import type { EpochMetrics } from '../engine/trainer.ts';
 import type { StepPoint } from '../persist/runs.ts';
+import { fmtNum, niceAxis } from './format.ts';
 
 const MAX_POINTS = 400;
 export function thin<T>(xs: T[]): T[] {
@@ -12,29 +13,19 @@ export function thin<T>(xs: T[]): T[] {
   return xs.filter((_, i) => i % every === 0 || i === xs.length - 1);
 }
 
-/** Compact tick labels that fit the axis: 0.0199 → "0.02", 1200000 → "1.2M", 2e-5 → "2e-5". */
-export function tick(v: number): string {
-  if (!Number.isFinite(v)) return String(v);
-  const a = Math.abs(v);
-  if (a === 0) return '0';
-  if (a >= 1e6) return `${+(v / 1e6).toPrecision(3)}M`;
-  if (a >= 1e4) return `${+(v / 1e3).toPrecision(3)}k`;
-  if (a < 1e-3) return v.toExponential(0).replace('e-', 'e-');
-  return String(+v.toPrecision(3));
-}
-
 function Chart(p: { title: string; data: object[]; x: string; lines: { key: string; color: string; name: string }[]; domain?: [number, number]; testId?: string }) {
   const last = p.data[p.data.length - 1] as Record<string, number> | undefined;
-  const summary = last ? p.lines.map((l) => `${l.name} ${tick(last[l.key])}`).join(', ') : 'no data yet';
+  const summary = last ? p.lines.map((l) => `${l.name} ${fmtNum(last[l.key])}`).join(', ') : 'no data yet';
+  const y = niceAxis(p.data.flatMap((d) => p.lines.map((l) => (d as Record<string, number>)[l.key])), 5, p.domain);
   return (
     <figure className="chart" data-testid={p.testId} role="img" aria-label={`${p.title} chart: latest ${summary}`}>
       <figcaption>{p.title}</figcaption>
       <ResponsiveContainer width="100%" height={170}>
         <LineChart data={p.data} margin={{ top: 4, right: 12, bottom: 0, left: 0 }} accessibilityLayer={false}>
           <CartesianGrid strokeDasharray="3 3" stroke="#e3e6ea" />
-          <XAxis dataKey={p.x} tick={{ fontSize: 11 }} tickFormatter={tick} />
-          <YAxis tick={{ fontSize: 11 }} width={52} domain={p.domain ?? ['auto', 'auto']} tickFormatter={tick} />
-          <Tooltip />
+          <XAxis dataKey={p.x} tick={{ fontSize: 11 }} tickFormatter={(v: number) => fmtNum(v)} />
+          <YAxis tick={{ fontSize: 11 }} width={52} domain={y.domain} ticks={y.ticks} interval={0} tickFormatter={y.label} allowDataOverflow />
+          <Tooltip formatter={(v) => fmtNum(Number(v), 4)} labelFormatter={(l) => `${p.x} ${String(l)}`} />
           {p.lines.length > 1 && <Legend wrapperStyle={{ fontSize: 11 }} />}
           {p.lines.map((l) => <Line key={l.key} type="linear" dataKey={l.key} name={l.name} stroke={l.color} dot={p.data.length < 30} isAnimationActive={false} />)}
         </LineChart>

@@ -5,9 +5,9 @@ import { INITS, type HeadKind, type InitKind, type Method, type OptimizerKind, t
 import { useActions, useStudio } from '../store/hooks.ts';
 import { catalogEntryOf } from '../store/catalog.ts';
 import { PRESETS } from '../store/presets.ts';
-import { Field, fmtInt, NumberInput, Panel, Select } from './widgets.tsx';
+import { fmtInt, fmtMiB, fmtNum } from './format.ts';
+import { Field, NumberInput, Panel, Select } from './widgets.tsx';
 
-const fmtMiB = (bytes: number) => `${fmtInt(Math.round(bytes / 2 ** 20))} MiB`;
 
 const METHOD_LABELS: Record<Method, string> = { lorvp: 'LoR-VP (low-rank prompt)', vpt: 'VPT shallow', 'vpt-deep': 'VPT deep', pad: 'Pad prompt', none: 'None (linear probe)' };
 const HEAD_LABELS: Record<HeadKind, string> = { lp: 'lp — new linear head on features', fm: 'fm — linear map of source logits', flm: 'flm — frequency label mapping', ilm: 'ilm — iterative label mapping' };
@@ -112,7 +112,7 @@ export function MethodPanel() {
       </details>
       <div className="count" data-testid="trainable-count">
         {plan?.error ? <span className="error">{plan.error}</span>
-          : plan ? <><b>{fmtInt(plan.trainable)}</b> trainable parameters{info && <> next to the backbone's {fmtInt(info.params)} ({share! < 0.01 ? share!.toExponential(1) : share!.toFixed(2)}%)</>}
+          : plan ? <><b>{fmtInt(plan.trainable)}</b> trainable parameters{info && <> next to the backbone's {fmtInt(info.params)} ({fmtNum(share)}%)</>}
             <span className="muted"> · {Object.entries(plan.shapes).map(([k, s]) => `${k} [${s.join('×')}]`).join(', ')}</span></>
             : <span className="muted">choose a backbone to see the trainable parameters</span>}
       </div>

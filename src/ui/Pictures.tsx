@@ -4,6 +4,7 @@ import { useMemo } from 'react';
 import type { RunRecord } from '../persist/runs.ts';
 import { addPrompt, lorvpPrompt, padPrompt, toPixelSpace, visiblePrompt, vptTokenNorms } from '../store/visuals.ts';
 import type { WireTensor } from '../worker/protocol.ts';
+import { fmtNum } from './format.ts';
 import { PlanesImage } from './widgets.tsx';
 
 function promptOf(record: RunRecord, params: Record<string, WireTensor>): Float32Array | undefined {
@@ -25,7 +26,7 @@ export function PromptPictures(p: { record: RunRecord; params: Record<string, Wi
     <div className="pictures" data-testid="prompt-picture">
       <figure>
         <PlanesImage data={vis.image} size={L} title="prompt (grey = 0)" />
-        <figcaption>{p.record.cfg.method === 'lorvp' ? 'prompt P = B·A' : 'pad prompt (pixel units)'}<br /><span className="muted">max |P| = {vis.maxAbs >= 0.01 || vis.maxAbs === 0 ? vis.maxAbs.toFixed(3) : vis.maxAbs.toExponential(2)}</span></figcaption>
+        <figcaption>{p.record.cfg.method === 'lorvp' ? 'prompt P = B·A' : 'pad prompt (pixel units)'}<br /><span className="muted">max |P| = {fmtNum(vis.maxAbs)}</span></figcaption>
       </figure>
       {samples.map((s) => (
         <figure key={s.path}>
@@ -51,7 +52,7 @@ export function VptNorms(p: { params: Record<string, WireTensor> }) {
           {rows.map((r, l) => (
             <tr key={l}>
               <th>{l === 0 ? 'input' : `block ${l}`}</th>
-              {r.map((v, k) => <td key={k} style={{ background: `rgba(25, 113, 194, ${(0.1 + 0.8 * v / max).toFixed(3)})` }}>{v.toFixed(2)}</td>)}
+              {r.map((v, k) => <td key={k} style={{ background: `rgba(25, 113, 194, ${(0.1 + 0.8 * v / max).toFixed(3)})` }}>{fmtNum(v)}</td>)}
             </tr>
           ))}
         </tbody>

@@ -6,7 +6,8 @@ import { useActions, useStudio } from '../store/hooks.ts';
 import type { FileOut } from '../store/library.ts';
 import type { ResultView } from '../store/state.ts';
 import { PromptPictures, VptNorms } from './Pictures.tsx';
-import { BlobImage, download, Panel, pct } from './widgets.tsx';
+import { fmtDuration, fmtPct } from './format.ts';
+import { BlobImage, download, Panel } from './widgets.tsx';
 
 function Confusion(p: { view: ResultView }) {
   const ev = p.view.record.evaluation;
@@ -72,7 +73,7 @@ export function ResultsPanel() {
         {error && <span className="error">{error}</span>}
       </div>
       <div className="muted">
-        {r.status} · final val acc <b data-testid="final-val-acc">{pct(ev?.accuracy)}</b> · {r.epochs.length} epoch{r.epochs.length === 1 ? '' : 's'} in {r.seconds.toFixed(1)} s on {r.backend}
+        {r.status} · final val acc <b data-testid="final-val-acc">{fmtPct(ev?.accuracy)}</b> · {r.epochs.length} epoch{r.epochs.length === 1 ? '' : 's'} in {fmtDuration(r.seconds)} on {r.backend}
       </div>
       <PromptPictures record={r} params={view.params} />
       <VptNorms params={view.params} />
@@ -83,7 +84,7 @@ export function ResultsPanel() {
             <table className="bars" data-testid="per-class">
               <tbody>
                 {r.classes.map((c, i) => (
-                  <tr key={c}><td>{c}</td><td><span className="bar" style={{ width: `${Math.round(100 * ev.perClass[i])}%` }} /></td><td>{pct(ev.perClass[i])}</td></tr>
+                  <tr key={c}><td>{c}</td><td><span className="bar" style={{ width: `${Math.round(100 * ev.perClass[i])}%` }} /></td><td>{fmtPct(ev.perClass[i])}</td></tr>
                 ))}
               </tbody>
             </table>

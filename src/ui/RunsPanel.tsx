@@ -4,8 +4,11 @@ import { CartesianGrid, Legend, Line, LineChart, ResponsiveContainer, Tooltip, X
 import type { RunRecord } from '../persist/runs.ts';
 import { useActions, useStudio } from '../store/hooks.ts';
 import { isActive } from '../store/state.ts';
-import { FilePick, fmtDuration, fmtInt, Panel, pct } from './widgets.tsx';
+import { fmtDuration, fmtInt, fmtNum, fmtPct, niceAxis } from './format.ts';
+import { FilePick, Panel } from './widgets.tsx';
 
+/** Validation accuracy's axis: 0 to 1 in quarters. */
+const ACC = niceAxis([], 5, [0, 1]);
 const COLORS = ['#1971c2', '#d9480f', '#2f9e44', '#7048e8', '#c2255c', '#0c8599', '#e67700'];
 
 function Overlay(p: { runs: RunRecord[] }) {
@@ -17,9 +20,9 @@ function Overlay(p: { runs: RunRecord[] }) {
       <ResponsiveContainer width="100%" height={200}>
         <LineChart data={data} accessibilityLayer={false}>
           <CartesianGrid strokeDasharray="3 3" stroke="#e3e6ea" />
-          <XAxis dataKey="epoch" tick={{ fontSize: 11 }} />
-          <YAxis domain={[0, 1]} tick={{ fontSize: 11 }} width={40} />
-          <Tooltip />
+          <XAxis dataKey="epoch" tick={{ fontSize: 11 }} tickFormatter={(v: number) => fmtNum(v)} />
+          <YAxis domain={ACC.domain} ticks={ACC.ticks} interval={0} tickFormatter={ACC.label} tick={{ fontSize: 11 }} width={40} />
+          <Tooltip formatter={(v) => fmtPct(Number(v))} labelFormatter={(l) => `epoch ${String(l)}`} />
           <Legend wrapperStyle={{ fontSize: 11 }} />
           {p.runs.map((r, i) => <Line key={r.id} dataKey={r.id} name={r.name} stroke={COLORS[i % COLORS.length]} isAnimationActive={false} connectNulls />)}
         </LineChart>
@@ -55,10 +58,10 @@ export function RunsPanel() {
                   <td title={r.created}>{r.name}<div className="muted">{new Date(r.created).toLocaleString()} · {r.backend}</div></td>
                   <td>{r.status}</td>
                   <td>{fmtInt(r.trainable)}</td>
-                  <td>{best >= 0 ? pct(best) : '–'}</td>
-                  <td>{pct(r.evaluation?.accuracy ?? r.epochs[r.epochs.length - 1]?.val_acc)}</td>
+                  <td>{best >= 0 ? fmtPct(best) : '–'}</td>
+                  <td>{fmtPct(r.evaluation?.accuracy ?? r.epochs[r.epochs.length - 1]?.val_acc)}</td>
                   <td>{fmtDuration(r.seconds)}</td>
-                  <td>{r.epochs.length ? (r.epochs.reduce((t, e) => t + e.seconds, 0) / r.epochs.length).toFixed(1) : '–'}</td>
+                  <td>{r.epochs.length ? fmtNum(r.epochs.reduce((t, e) => t + e.seconds, 0) / r.epochs.length) : '–'}</td>
                   <td className="actions">
                     <button disabled={r.status !== 'done' && r.status !== 'stopped' && r.status !== 'diverged'} onClick={() => void a.openRun(r.id)}>open</button>
                     <button disabled={r.status !== 'done' && r.status !== 'stopped'} title="train further from this run's tensors" onClick={() => void a.continueRun(r.id)}>continue</button>

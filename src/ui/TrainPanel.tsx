@@ -5,7 +5,8 @@ import { useActions, useStudio } from '../store/hooks.ts';
 import { isActive } from '../store/state.ts';
 import { cannotStart } from '../store/training.ts';
 import { TrainingCharts } from './Charts.tsx';
-import { fmtDuration, Panel, pct } from './widgets.tsx';
+import { fmtDuration, fmtNum, fmtPct } from './format.ts';
+import { Panel } from './widgets.tsx';
 
 export function TrainPanel() {
   const run = useStudio((s) => s.run);
@@ -57,9 +58,9 @@ export function TrainPanel() {
       </div>
       <div className="metrics">
         <span>epoch <b>{last ? last.epoch + 1 : '–'}</b></span>
-        <span>loss <b data-testid="loss">{last ? last.loss.toFixed(4) : '–'}</b></span>
-        <span>val acc <b data-testid="val-acc" data-value={lastVal ?? ''}>{lastVal === null ? '–' : lastVal.toFixed(4)}</b> <span className="muted">{lastVal !== null && pct(lastVal)}</span></span>
-        <span>images/s <b data-testid="ips">{last && last.ips > 0 ? last.ips.toFixed(1) : '–'}</b></span>
+        <span>loss <b data-testid="loss">{last ? fmtNum(last.loss) : '–'}</b></span>
+        <span>val acc <b data-testid="val-acc" data-value={lastVal ?? ''}>{lastVal === null ? '–' : fmtNum(lastVal)}</b> <span className="muted">{lastVal !== null && fmtPct(lastVal)}</span></span>
+        <span>images/s <b data-testid="ips">{last && last.ips > 0 ? fmtNum(last.ips) : '–'}</b></span>
         {run.capture && <span className="muted" data-testid="capture" data-on={run.capture.on ? '1' : '0'} title={run.capture.detail}>{run.capture.on ? 'graph-captured' : 'not captured'}</span>}
       </div>
       {run.error && <div className="error" data-testid="run-error">{run.error}</div>}

@@ -2,7 +2,8 @@
 // showing what the backbone sees (the resized input) and the top classes.
 import { useEffect, useRef, useState } from 'react';
 import { useActions, useStudio } from '../store/hooks.ts';
-import { DropZone, Panel, PlanesImage, pct } from './widgets.tsx';
+import { fmtPct } from './format.ts';
+import { DropZone, Panel, PlanesImage } from './widgets.tsx';
 
 function Webcam(p: { onFrame: (b: Blob) => void; onError: (message: string) => void }) {
   const video = useRef<HTMLVideoElement>(null);
@@ -56,7 +57,7 @@ export function TryPanel() {
           <div className="tryresult" data-testid="try-result">
             <PlanesImage data={t.preview.data} size={t.preview.size} title="what the backbone sees (before the prompt)" />
             <table className="bars">
-              <tbody>{top.map(({ p, i }) => <tr key={i}><td>{classes[i]}</td><td><span className="bar" style={{ width: `${Math.round(100 * p)}%` }} /></td><td>{pct(p)}</td></tr>)}</tbody>
+              <tbody>{top.map(({ p, i }) => <tr key={i}><td>{classes[i]}</td><td><span className="bar" style={{ width: `${Math.round(100 * p)}%` }} /></td><td>{fmtPct(p)}</td></tr>)}</tbody>
             </table>
           </div>
         )}

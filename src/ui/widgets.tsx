@@ -126,12 +126,3 @@ export function download(name: string, bytes: Uint8Array, mime: string): void {
   a.remove();
   setTimeout(() => URL.revokeObjectURL(url), 10_000);
 }
-
-export const pct = (x: number | null | undefined) => (x === null || x === undefined ? '–' : `${(100 * x).toFixed(1)}%`);
-export const fmtInt = (n: number) => n.toLocaleString('en-US');
-export function fmtDuration(s: number): string {
-  if (!Number.isFinite(s) || s < 0) return '–';
-  if (s < 60) return `${s.toFixed(0)} s`;
-  const m = Math.floor(s / 60);
-  return m < 60 ? `${m} min ${Math.round(s % 60)} s` : `${Math.floor(m / 60)} h ${m % 60} min`;
-}
