@@ -24,13 +24,14 @@ import { readBackbone } from './model.ts';
 import { readExternalFiles } from './external-files.ts';
 import { filesResolver, type ExternalFile } from '../onnx/external.ts';
 import { CliError, readFileOrFail } from './util.ts';
+import { readManifestJson } from '../io/schemas/manifest.ts';
 
 const EVAL_BATCH = 32;
 
 export function readManifest(runDir: string): Manifest {
   const p = join(runDir, 'manifest.json');
   if (!existsSync(p)) throw new CliError(`--run ${runDir}: no manifest.json (not a vp-studio run directory)`);
-  return JSON.parse(readFileSync(p, 'utf8')) as Manifest;
+  return readManifestJson(readFileSync(p), p);
 }
 
 /** The backbone of a run: --model if given, else the path recorded in the manifest; its sha256 must match. */

@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { readSafetensors } from '../io/safetensors.ts';
+import { sampleCheckpoint } from '../io/schemas/test-samples.ts';
 import { readCheckpoint, RunWriter } from './run-files.ts';
 
 const REPO = join(import.meta.dirname, '../..');
@@ -44,9 +45,9 @@ describe('vp-studio train --resume', () => {
   it('a kill between the checkpoint\'s two renames, or mid-line in metrics.jsonl, still resumes consistently', () => {
     const dir = join(tmp, 'torn'), w = new RunWriter(dir);
     const ck = (epoch: number) => ({ epoch, step: 3 * epoch, rngState: [epoch, 1, 2, 3], epochs: [], mapping: undefined, tensors: { 'prompt.B': { dtype: 'float32' as const, shape: [2], data: Float32Array.of(epoch, -epoch) } } });
-    w.checkpoint(ck(1), { seed: 1 });
+    w.checkpoint(ck(1), sampleCheckpoint().flags);
     const oldJson = readFileSync(join(dir, 'checkpoint.json'), 'utf8');
-    w.checkpoint(ck(2), { seed: 1 });
+    w.checkpoint(ck(2), sampleCheckpoint().flags);
     writeFileSync(join(dir, 'checkpoint.json'), oldJson);   // killed after the tensors' rename, before the json's
     const r = readCheckpoint(dir);
     expect([r.ck.epoch, r.ck.step, r.ck.rngState[0]]).toEqual([2, 6, 2]);

@@ -3,7 +3,9 @@
 import { createHash } from 'node:crypto';
 import { appendFileSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { readJson } from '../io/json.ts';
 import { readSafetensors, writeSafetensors } from '../io/safetensors.ts';
+import { checkpointSchema } from '../io/schemas/manifest.ts';
 import type { HostTensor } from '../io/types.ts';
 import type { SessionModel } from '../onnx/external.ts';
 import type { Tensor } from '../onnx/tensor.ts';
@@ -79,7 +81,8 @@ export function readCheckpoint(dir: string): { meta: CheckpointFile; ck: Checkpo
   if (!existsSync(jp) || !existsSync(tp)) throw new Error(`--resume ${dir}: no checkpoint (checkpoint.json + checkpoint.safetensors are written after every epoch)`);
   const st = readSafetensors(new Uint8Array(readFileSync(tp)));
   // the tensors' own copy of the checkpoint (always of the same epoch); checkpoint.json for older runs
-  const meta = JSON.parse(st.metadata[CHECKPOINT_KEY] ?? readFileSync(jp, 'utf8')) as CheckpointFile;
+  const inTensors = st.metadata[CHECKPOINT_KEY];
+  const meta = readJson(checkpointSchema, inTensors ?? readFileSync(jp), inTensors === undefined ? jp : `${tp} (its checkpoint metadata)`) as CheckpointFile;
   const { mapping, ...tensors } = tensorsOf(st);
   return { meta, ck: { epoch: meta.epoch, step: meta.step, rngState: meta.rngState, epochs: meta.epochs, tensors, mapping: mapping ? Int32Array.from(mapping.data as Int32Array) : undefined } };
 }

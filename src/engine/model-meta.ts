@@ -2,7 +2,11 @@
 // class names) and `preprocessor_config.json` (`image_mean`, `image_std`, `size`, `crop_size`/`crop_pct`,
 // `do_center_crop`, `resample`, `do_rescale`, `do_normalize`). Parsed once into what training uses: the source
 // class names (the label-mapping table), the normalisation and the input size L. Pure: the CLI reads the files
-// from a folder, the studio from the dropped files.
+// from a folder, the studio from the dropped files. Both files are bounded and checked against their schemas
+// (io/schemas/hub-meta.ts) before anything is read from them.
+import { readJson } from '../io/json.ts';
+import { hfConfigSchema, preprocessorSchema } from '../io/schemas/hub-meta.ts';
+
 export interface ModelMeta {
   /** Source class names, index order (config.json id2label). */
   labels?: string[];
@@ -26,28 +30,14 @@ const side = (v: unknown): number | undefined => {
   return undefined;
 };
 
-const triple = (v: unknown, file: string, field: string): number[] | undefined => {
-  if (v === undefined) return undefined;
-  const a = typeof v === 'number' ? [v, v, v] : v;
-  if (!Array.isArray(a) || a.length !== 3 || a.some((x) => typeof x !== 'number')) throw new Error(`${file}: ${field} must be 3 numbers, got ${JSON.stringify(v)}`);
-  return a as number[];
-};
-
-function parse(text: string, file: string): Json {
-  let v: unknown;
-  try { v = JSON.parse(text); } catch (e) { throw new Error(`${file}: not valid JSON (${(e as Error).message})`); }
-  if (!v || typeof v !== 'object' || Array.isArray(v)) throw new Error(`${file}: a JSON object is expected`);
-  return v as Json;
-}
+const triple = (v: number | number[] | undefined): number[] | undefined => (v === undefined ? undefined : typeof v === 'number' ? [v, v, v] : v);
 
 export function parseModelMeta(files: { config?: string; preprocessor?: string }): ModelMeta {
   const meta: ModelMeta = { notes: [] };
   if (files.config !== undefined) {
-    const c = parse(files.config, 'config.json');
-    const id2label = c.id2label;
-    if (id2label && typeof id2label === 'object') {
-      const entries = Object.entries(id2label as Json).map(([k, v]) => [Number(k), String(v)] as const);
-      if (entries.some(([k]) => !Number.isInteger(k) || k < 0)) throw new Error('config.json: id2label keys must be class indices');
+    const id2label = readJson(hfConfigSchema, files.config, 'config.json').id2label;
+    if (id2label) {
+      const entries = Object.entries(id2label).map(([k, v]) => [Number(k), String(v)] as const);
       const labels: string[] = [];
       for (const [k, v] of entries) labels[k] = v;
       meta.labels = Array.from(labels, (v, i) => v ?? `class ${i}`);
@@ -56,10 +46,10 @@ export function parseModelMeta(files: { config?: string; preprocessor?: string }
   }
   if (files.preprocessor !== undefined) {
     const file = 'preprocessor_config.json';
-    const p = parse(files.preprocessor, file);
+    const p = readJson(preprocessorSchema, files.preprocessor, file);
     if (p.do_normalize === false) { meta.mean = [0, 0, 0]; meta.std = [1, 1, 1]; } else {
-      meta.mean = triple(p.image_mean, file, 'image_mean');
-      meta.std = triple(p.image_std, file, 'image_std');
+      meta.mean = triple(p.image_mean);
+      meta.std = triple(p.image_std);
     }
     if (meta.std?.some((s) => !(s > 0))) throw new Error(`${file}: image_std must be positive`);
     const crop = p.do_center_crop !== false ? side(p.crop_size) : undefined;

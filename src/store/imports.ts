@@ -6,6 +6,7 @@ import type { BackboneInfo } from '../engine/compile.ts';
 import { MANIFEST_FORMAT, type Manifest } from '../engine/manifest.ts';
 import { sha256Hex } from '../io/digest.ts';
 import { readSafetensors } from '../io/safetensors.ts';
+import { readManifestJson } from '../io/schemas/manifest.ts';
 import type { RunRecord, RunsRepo } from '../persist/runs.ts';
 import type { WorkerClient } from '../worker/client.ts';
 import type { WireTensor } from '../worker/protocol.ts';
@@ -66,8 +67,7 @@ export function importActions(store: StoreApi<StudioState>, d: ImportDeps) {
         const st = files.find((f) => f.name.endsWith('.safetensors')), mf = files.find((f) => f.name.endsWith('.json'));
         if (!st || !mf) throw new Error('choose both prompt.safetensors and manifest.json of a run');
         const { params, mapping } = parsePrompt(st.bytes);
-        let m: Manifest;
-        try { m = JSON.parse(new TextDecoder().decode(mf.bytes)) as Manifest; } catch (e) { throw new Error(`${mf.name}: not valid JSON (${message(e)})`); }
+        const m = readManifestJson(mf.bytes, mf.name);
         checkManifestTensors(m, params, mapping);
         const trainable = Object.values(params).reduce((a, t) => a + t.data.length, 0);
         // the same files imported twice are the same run: its id comes from their content
