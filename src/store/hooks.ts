@@ -1,6 +1,8 @@
 // React bindings of the studio store: a context carrying the store and its actions, and selector hooks.
 import { createContext, useContext } from 'react';
 import { useStore } from 'zustand';
+import { useShallow } from 'zustand/react/shallow';
+import { settingProblems } from './limits.ts';
 import type { StudioState } from './state.ts';
 import type { Studio, StudioActions } from './studio.ts';
 
@@ -15,6 +17,12 @@ function useStudioContext(): Studio {
 /** Subscribes to a slice of the state (re-renders when the selected value changes). */
 export function useStudio<T>(selector: (s: StudioState) => T): T {
   return useStore(useStudioContext().store, selector);
+}
+
+/** What is wrong with the settings for this data and device, by field label (limits.ts), re-rendering only when a
+ * problem changes. */
+export function useSettingProblems(): Record<string, string> {
+  return useStore(useStudioContext().store, useShallow(settingProblems));
 }
 
 export function useActions(): StudioActions {

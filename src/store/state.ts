@@ -63,6 +63,8 @@ export interface RunState {
   mapping: number[] | undefined;
   elapsed: number;
   error: string | undefined;
+  /** The raw failure an error sentence replaced (onnxruntime's text), for a bug report; never the message. */
+  errorDetail?: string;
   backend: string;
   result: RunDone | undefined;
   /** Store clock (ms) when the worker started the run (compiling begins), and at the first step shown: the
@@ -107,6 +109,8 @@ export interface StudioState {
   gpuBudgetMiB: number;
   /** On WebGPU: how the current settings' step will run (whole batch or micro-batches), refreshed after changes. */
   memoryPlan: MemoryPlan | undefined;
+  /** The settings (limits.ts memoryKey) memoryPlan was made for: Train waits until it is the current one. */
+  memoryPlanKey: string | undefined;
 }
 
 export const STUDIO_DEFAULTS: TrainConfig = { ...DEFAULTS, epochs: 5, augment: false };
@@ -129,6 +133,7 @@ export const initialState = (): StudioState => ({
   fieldErrors: {},
   gpuBudgetMiB: 2048,
   memoryPlan: undefined,
+  memoryPlanKey: undefined,
   continuing: undefined,
   comparing: undefined,
   webcam: [],

@@ -125,6 +125,7 @@ describe('studio store', () => {
     const after = s.store.getState().backbone;
     expect(after).toMatchObject({ status: 'ready', name: before.name, sha256: before.sha256 });
     expect(after.error).toMatch(/^cannot use broken\.onnx: not a valid ONNX model/);
+    await s.actions.settleMemoryPlan();   // Train waits for the step's memory plan of the settings it shows
     expect(cannotStart(s.store.getState())).toBeUndefined();
     // the tiny ViT is 16×16: the paper's 30 would not fit, the default must
     s.actions.setCfg({ method: 'pad' });
@@ -134,6 +135,7 @@ describe('studio store', () => {
     s.actions.setFieldError('batch size', 'must be at least 1');
     expect(cannotStart(s.store.getState())).toBe('fix "batch size": must be at least 1');
     s.actions.setFieldError('batch size', undefined);
+    await s.actions.settleMemoryPlan();
     expect(cannotStart(s.store.getState())).toBeUndefined();
     s.actions.setCfg({ padWidth: 30 });
     await s.actions.refreshPlan();

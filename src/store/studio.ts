@@ -6,16 +6,21 @@ import type { TrainConfig } from '../engine/config.ts';
 import type { RunRecord, RunsRepo } from '../persist/runs.ts';
 import type { WorkerClient } from '../worker/client.ts';
 import type { BackendChoice, WireTensor } from '../worker/protocol.ts';
+import type { Fault } from '../worker/fault.ts';
 import { importActions } from './imports.ts';
 import { catalogEntryOf } from './catalog.ts';
 import { libraryActions } from './library.ts';
 import { PRESETS } from './presets.ts';
 import { sourceActions, type Fetcher } from './sources.ts';
 import type { SettingsStore } from '../persist/settings.ts';
+import { limitsMemory } from './training.ts';
+import { memoryKey } from './limits.ts';
 import { initialState, isActive, type StudioState } from './state.ts';
 import { trainingActions } from './training.ts';
 
-export interface StudioDeps { client: WorkerClient; repo: RunsRepo; fetch: Fetcher; now?: () => number; versions?: Record<string, string>; verboseRuntime?: boolean; threads?: number; ortBuild?: 'plain' | 'jspi' | 'asyncify'; capture?: 'on' | 'off' | 'buffers'; settings?: SettingsStore }
+export interface StudioDeps { client: WorkerClient; repo: RunsRepo; fetch: Fetcher; now?: () => number; versions?: Record<string, string>; verboseRuntime?: boolean; threads?: number; ortBuild?: 'plain' | 'jspi' | 'asyncify'; capture?: 'on' | 'off' | 'buffers'; settings?: SettingsStore;
+  /** Tests only: the worker's runs fail on purpose (worker/fault.ts). */
+  fault?: Fault }
 
 /** The engine's configuration errors name CLI flags; the studio names its fields. */
 const FIELD_OF_FLAG: [RegExp, string][] = [[/--pad-width/g, '"pad width p"'], [/--batch-size/g, '"batch size"'], [/--epochs/g, '"epochs"'],
@@ -32,20 +37,31 @@ export function createStudio(deps: StudioDeps) {
 
   // the memory plan (GPU budget, or the wasm heap's cap) compiles the step (seconds on a large backbone): once the
   // settings rest for a moment
-  let memoryTimer: ReturnType<typeof setTimeout> | undefined, memoryTicket = 0;
+  // (Train waits for the plan of the settings it shows: memoryPlanKey)
+  let memoryTimer: ReturnType<typeof setTimeout> | undefined, memoryTicket = 0, memoryWork: Promise<void> = Promise.resolve();
+  const measureMemory = (): Promise<void> => {
+    memoryTimer = undefined;
+    const st = get(), ticket = ++memoryTicket, key = memoryKey(st);
+    if (isActive(st.run.phase)) return Promise.resolve();
+    return (memoryWork = deps.client.memoryPlan(st.cfg, st.data.summary?.classes.length ?? 2, st.gpuBudgetMiB)
+      .then((r) => { if (ticket === memoryTicket) set({ memoryPlanKey: key, memoryPlan: r.plan && (r.plan.error ? { ...r.plan, error: studioWords(r.plan.error) } : r.plan) }); })
+      .catch(() => { if (ticket === memoryTicket) set({ memoryPlanKey: key, memoryPlan: undefined }); }));
+  };
   function refreshMemoryPlan(): void {
     if (memoryTimer !== undefined) clearTimeout(memoryTimer);
+    memoryTimer = undefined;
     const s = get();
-    if ((s.backend.ep !== 'webgpu' && s.backend.ep !== 'wasm') || s.backbone.status !== 'ready') { if (s.memoryPlan) set({ memoryPlan: undefined }); return; }
-    memoryTimer = setTimeout(() => {
-      memoryTimer = undefined;
-      const st = get(), ticket = ++memoryTicket;
-      if (isActive(st.run.phase)) return;
-      void deps.client.memoryPlan(st.cfg, st.data.summary?.classes.length ?? 2, st.gpuBudgetMiB)
-        .then((r) => { if (ticket === memoryTicket) set({ memoryPlan: r.plan && (r.plan.error ? { ...r.plan, error: studioWords(r.plan.error) } : r.plan) }); })
-        .catch(() => undefined);
-    }, 600);
+    if (!limitsMemory(s)) { if (s.memoryPlan || s.memoryPlanKey !== memoryKey(s)) set({ memoryPlan: undefined, memoryPlanKey: memoryKey(s) }); return; }
+    memoryTimer = setTimeout(() => void measureMemory(), 600);
   }
+  /** The memory plan of the current settings, at once if it waits for its timer (Train, resume, compare). */
+  async function settleMemoryPlan(): Promise<void> {
+    if (get().memoryPlanKey === memoryKey(get())) return;
+    if (memoryTimer !== undefined) { clearTimeout(memoryTimer); await measureMemory(); } else await memoryWork;
+    if (get().memoryPlanKey !== memoryKey(get())) await measureMemory();
+  }
+  // settings changed while a run held the worker (a continued run's form) get their plan once it ends
+  store.subscribe((st, prev) => { if (isActive(prev.run.phase) && !isActive(st.run.phase) && st.memoryPlanKey !== memoryKey(st)) refreshMemoryPlan(); });
 
   async function refreshPlan(): Promise<void> {
     refreshMemoryPlan();
@@ -83,6 +99,7 @@ export function createStudio(deps: StudioDeps) {
   const actions = {
     ...sources, ...library, ...training, ...imports,
     refreshPlan,
+    settleMemoryPlan,
     /** A settings field's problem (undefined: fixed). */
     setFieldError(field: string, problem: string | undefined): void {
       const { [field]: _old, ...rest } = get().fieldErrors;
@@ -92,7 +109,7 @@ export function createStudio(deps: StudioDeps) {
     async setBackend(choice: BackendChoice): Promise<void> {
       set({ backend: { ...get().backend, status: 'starting', choice, label: 'starting…' } });
       try {
-        const r = await deps.client.init(choice, { verbose: deps.verboseRuntime ?? false, threads: deps.threads, build: deps.ortBuild, capture: deps.capture });
+        const r = await deps.client.init(choice, { verbose: deps.verboseRuntime ?? false, threads: deps.threads, build: deps.ortBuild, capture: deps.capture, ...(deps.fault ? { fault: deps.fault } : {}) });
         set({ backend: { status: 'ready', choice, label: r.backend, ep: r.ep, runtime: r.runtime, isolated: r.crossOriginIsolated, threads: r.threads, limits: r.limits } });
         refreshMemoryPlan();
       } catch (e) {
@@ -138,6 +155,7 @@ export function createStudio(deps: StudioDeps) {
         for (const method of methods) {
           actions.setCfg({ ...form, method, head: 'lp' });
           await refreshPlan();
+          await settleMemoryPlan();
           const id = await training.start();
           if (!id) break;
           ids.push(id);
@@ -157,6 +175,7 @@ export function createStudio(deps: StudioDeps) {
     /** Train: a fresh run, or the continuation prepared by continueRun. */
     async start(): Promise<string | undefined> {
       const c = get().continuing, init = pendingInit;
+      await settleMemoryPlan();
       const id = await training.start(c ? init : undefined, c);
       if (id && c) { pendingInit = undefined; set({ continuing: undefined }); }
       return id;
@@ -174,6 +193,7 @@ export function createStudio(deps: StudioDeps) {
         if (classes.join('\u0000') !== record.classes.join('\u0000')) throw new Error(`load the run's data first (classes ${record.classes.join(', ')})`);
         set({ cfg: { ...record.cfg } });
         await refreshPlan();
+        await settleMemoryPlan();
         await training.resumeFrom(record, cp);
       } catch (e) {
         set({ notice: `cannot resume: ${e instanceof Error ? e.message : String(e)}` });

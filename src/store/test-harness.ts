@@ -9,7 +9,7 @@ import { WorkerClient, type WorkerPort } from '../worker/client.ts';
 import { Handler } from '../worker/handler.ts';
 import type { DataFile, Request, Response } from '../worker/protocol.ts';
 import type { StudioState } from './state.ts';
-import { createStudio, type Studio } from './studio.ts';
+import { createStudio, type Studio, type StudioDeps } from './studio.ts';
 
 export const FIX = join(import.meta.dirname, '../../e2e/fixtures');
 export const tinyVit = () => new Uint8Array(readFileSync(join(FIX, 'tiny-vit.onnx')));
@@ -45,9 +45,10 @@ export function until(s: Studio, pred: (st: StudioState) => boolean): Promise<vo
   });
 }
 
-export async function ready(repo: RunsRepo = memoryRepo()): Promise<Studio & { client: WorkerClient }> {
+/** The studio booted on the tiny ViT and the shapes folder (1 epoch, batch 8); `deps`: more of its dependencies. */
+export async function ready(repo: RunsRepo = memoryRepo(), deps: Partial<StudioDeps> = {}): Promise<Studio & { client: WorkerClient }> {
   const client = new WorkerClient(backToBack());
-  const s = Object.assign(createStudio({ client, repo, fetch: notFound, versions: { 'vp-studio': 'test' } }), { client });
+  const s = Object.assign(createStudio({ client, repo, fetch: notFound, versions: { 'vp-studio': 'test' }, ...deps }), { client });
   await s.actions.boot({ preload: false });
   await s.actions.loadBackboneFile('tiny-vit.onnx', tinyVit());
   await s.actions.loadFiles('shapes', shapes());

@@ -6,6 +6,7 @@ import type { RunRecord, RunsRepo, StepPoint } from '../persist/runs.ts';
 import type { WorkerClient } from '../worker/client.ts';
 import type { Response, WireCheckpoint, WireTensor } from '../worker/protocol.ts';
 import type { EpochMetrics } from '../engine/trainer.ts';
+import { memoryKey, settingProblems } from './limits.ts';
 import { emptyRun, isActive, shortBackendLabel, type RunState, type StudioState } from './state.ts';
 
 export interface TrainingDeps { client: WorkerClient; repo: RunsRepo; now: () => number; refreshRuns: () => Promise<void> }
@@ -19,13 +20,17 @@ export function cannotStart(s: StudioState): string | undefined {
   if (s.backend.status !== 'ready') return 'the compute backend is still starting';
   if (s.backbone.status !== 'ready') return 'choose a backbone';
   if (s.data.status !== 'ready') return 'load a dataset';
-  const bad = Object.entries(s.fieldErrors)[0];
+  if (isActive(s.run.phase)) return 'a run is in progress';
+  const bad = Object.entries(s.fieldErrors)[0] ?? Object.entries(settingProblems(s))[0];
   if (bad) return `fix "${bad[0]}": ${bad[1]}`;
   if (!s.plan) return 'checking the settings…';
   if (s.plan.error) return s.plan.error;
-  if (isActive(s.run.phase)) return 'a run is in progress';
+  if (limitsMemory(s) && s.memoryPlanKey !== memoryKey(s)) return 'checking that a step fits in memory…';
   return undefined;
 }
+
+/** Whether a step's memory is limited here (a GPU budget, or the wasm heap's cap): the plan is checked first. */
+export const limitsMemory = (s: StudioState): boolean => (s.backend.ep === 'webgpu' || s.backend.ep === 'wasm') && s.backbone.status === 'ready';
 
 export function trainingActions(store: StoreApi<StudioState>, d: TrainingDeps) {
   const set = store.setState, get = store.getState;
@@ -147,7 +152,7 @@ export function trainingActions(store: StoreApi<StudioState>, d: TrainingDeps) {
       case 'error':
         flush();
         if (checkpoint && record) { void d.repo.saveCheckpoint(record.id, checkpoint).catch(() => undefined); checkpoint = undefined; }
-        set({ run: { ...get().run, phase: 'error', error: m.message } });
+        set({ run: { ...get().run, phase: 'error', error: m.message, errorDetail: m.detail } });
         if (record) { record = { ...record, status: 'error', error: m.message }; void save(true).then(d.refreshRuns); }
         return;
     }

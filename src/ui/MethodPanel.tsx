@@ -2,7 +2,7 @@
 // settings, paper presets, and a live count of trainable parameters (from the worker's initParams shapes).
 import { isActive } from '../store/state.ts';
 import { INITS, type HeadKind, type InitKind, type Method, type OptimizerKind, type SchedulerKind } from '../engine/config.ts';
-import { useActions, useStudio } from '../store/hooks.ts';
+import { useActions, useSettingProblems, useStudio } from '../store/hooks.ts';
 import { catalogEntryOf } from '../store/catalog.ts';
 import { PRESETS } from '../store/presets.ts';
 import { fmtInt, fmtMiB, fmtNum } from './format.ts';
@@ -39,6 +39,7 @@ export function MethodPanel() {
   const plan = useStudio((s) => s.plan);
   const busy = useStudio((s) => isActive(s.run.phase));
   const a = useActions();
+  const problems = useSettingProblems();
   const vit = info?.family === 'vit';
   const hasSource = info?.numSourceClasses !== undefined;
   const [bInit, aInit] = cfg.init.split(',') as [InitKind, InitKind];
@@ -64,7 +65,7 @@ export function MethodPanel() {
             options={(Object.keys(HEAD_LABELS) as HeadKind[]).map((h) => ({ value: h, label: HEAD_LABELS[h], disabled: h !== 'lp' && info !== undefined && !hasSource }))} />
         </Field>
         {cfg.method === 'lorvp' && <>
-          <Field label="rank r"><NumberInput label="rank r" onError={err('rank r')} value={cfg.rank} min={1} integer onChange={(rank) => a.setCfg({ rank })} /></Field>
+          <Field label="rank r"><NumberInput label="rank r" problem={problems['rank r']} onError={err('rank r')} value={cfg.rank} min={1} integer onChange={(rank) => a.setCfg({ rank })} /></Field>
           <Field label="init B, A">
             <span className="pair">
               <Select label="init of B" value={bInit} options={initOptions} onChange={(v) => a.setCfg({ init: `${v},${aInit}` })} />
@@ -72,34 +73,34 @@ export function MethodPanel() {
             </span>
           </Field>
         </>}
-        {cfg.method === 'pad' && <Field label="pad width p"><NumberInput label="pad width p" onError={err('pad width p')} value={cfg.padWidth} min={1} integer onChange={(padWidth) => a.setCfg({ padWidth })} /></Field>}
-        {(cfg.method === 'vpt' || cfg.method === 'vpt-deep') && <Field label="prompt tokens"><NumberInput label="prompt tokens" onError={err('prompt tokens')} value={cfg.tokens} min={1} integer onChange={(tokens) => a.setCfg({ tokens })} /></Field>}
-        {cfg.head === 'ilm' && <Field label="mapping every (epochs)"><NumberInput label="mapping every (epochs)" onError={err('mapping every (epochs)')} value={cfg.mappingFreq} min={1} integer onChange={(mappingFreq) => a.setCfg({ mappingFreq })} /></Field>}
-        <Field label="epochs"><NumberInput label="epochs" onError={err('epochs')} testId="epochs-input" value={cfg.epochs} min={1} integer onChange={(epochs) => a.setCfg({ epochs })} /></Field>
+        {cfg.method === 'pad' && <Field label="pad width p"><NumberInput label="pad width p" problem={problems['pad width p']} onError={err('pad width p')} value={cfg.padWidth} min={1} integer onChange={(padWidth) => a.setCfg({ padWidth })} /></Field>}
+        {(cfg.method === 'vpt' || cfg.method === 'vpt-deep') && <Field label="prompt tokens"><NumberInput label="prompt tokens" problem={problems['prompt tokens']} onError={err('prompt tokens')} value={cfg.tokens} min={1} integer onChange={(tokens) => a.setCfg({ tokens })} /></Field>}
+        {cfg.head === 'ilm' && <Field label="mapping every (epochs)"><NumberInput label="mapping every (epochs)" problem={problems['mapping every (epochs)']} onError={err('mapping every (epochs)')} value={cfg.mappingFreq} min={1} integer onChange={(mappingFreq) => a.setCfg({ mappingFreq })} /></Field>}
+        <Field label="epochs"><NumberInput label="epochs" problem={problems['epochs']} onError={err('epochs')} testId="epochs-input" value={cfg.epochs} min={1} integer onChange={(epochs) => a.setCfg({ epochs })} /></Field>
         <Field label="batch size" hint={info?.fixedBatch !== undefined ? `the export's batch of ${info.fixedBatch} is re-specialised` : undefined}>
-          <NumberInput label="batch size" onError={err('batch size')} value={cfg.batchSize} min={1} integer onChange={(batchSize) => a.setCfg({ batchSize })} />
+          <NumberInput label="batch size" problem={problems['batch size']} onError={err('batch size')} value={cfg.batchSize} min={1} integer onChange={(batchSize) => a.setCfg({ batchSize })} />
         </Field>
         <Field label="micro-batch" hint="accumulate gradients over micro-batches of this many images (0: off) — for large backbones on small GPUs">
-          <NumberInput label="micro-batch" onError={err('micro-batch')} value={cfg.microBatch} min={0} max={cfg.batchSize} integer onChange={(microBatch) => a.setCfg({ microBatch })} />
+          <NumberInput label="micro-batch" problem={problems['micro-batch']} onError={err('micro-batch')} value={cfg.microBatch} min={0} max={cfg.batchSize} integer onChange={(microBatch) => a.setCfg({ microBatch })} />
         </Field>
         {gpu && <Field label="GPU memory budget (MiB)" hint={`what one step may use on this GPU; over it, the step is micro-batched${gpu.limits ? ` (this adapter: buffers up to ${fmtMiB(gpu.limits.maxBufferSize)}, one binding up to ${fmtMiB(gpu.limits.maxStorageBufferBindingSize)} — every tensor is kept within it)` : ''}`}>
-          <NumberInput label="GPU memory budget (MiB)" onError={err('GPU memory budget (MiB)')} testId="gpu-budget" value={budget} min={64} integer onChange={(mib) => a.setGpuBudget(mib)} />
+          <NumberInput label="GPU memory budget (MiB)" problem={problems['GPU memory budget (MiB)']} onError={err('GPU memory budget (MiB)')} testId="gpu-budget" value={budget} min={64} integer onChange={(mib) => a.setGpuBudget(mib)} />
         </Field>}
         {cfg.method !== 'none' && <Field label="prompt learning rate" hint="the prompt's own learning rate (0: the same as the learning rate); it follows the same schedule">
-          <NumberInput label="prompt learning rate" onError={err('prompt learning rate')} value={cfg.promptLr ?? 0} min={0} onChange={(promptLr) => a.setCfg({ promptLr })} />
+          <NumberInput label="prompt learning rate" problem={problems['prompt learning rate']} onError={err('prompt learning rate')} value={cfg.promptLr ?? 0} min={0} onChange={(promptLr) => a.setCfg({ promptLr })} />
         </Field>}
-        <Field label="learning rate"><NumberInput label="learning rate" onError={err('learning rate')} value={cfg.lr} min={0} onChange={(lr) => a.setCfg({ lr })} /></Field>
+        <Field label="learning rate"><NumberInput label="learning rate" problem={problems['learning rate']} onError={err('learning rate')} value={cfg.lr} min={0} onChange={(lr) => a.setCfg({ lr })} /></Field>
         <Field label="optimiser">
           <Select<OptimizerKind> value={cfg.optimizer} testId="optimizer-select" options={[{ value: 'sgd', label: 'SGD + momentum' }, { value: 'adamw', label: 'AdamW' }]} onChange={(optimizer) => a.setCfg({ optimizer })} />
         </Field>
-        {cfg.optimizer === 'sgd' && <Field label="momentum"><NumberInput label="momentum" onError={err('momentum')} value={cfg.momentum} min={0} max={1} onChange={(momentum) => a.setCfg({ momentum })} /></Field>}
-        <Field label="weight decay"><NumberInput label="weight decay" onError={err('weight decay')} value={cfg.weightDecay} min={0} onChange={(weightDecay) => a.setCfg({ weightDecay })} /></Field>
+        {cfg.optimizer === 'sgd' && <Field label="momentum"><NumberInput label="momentum" problem={problems['momentum']} onError={err('momentum')} value={cfg.momentum} min={0} max={1} onChange={(momentum) => a.setCfg({ momentum })} /></Field>}
+        <Field label="weight decay"><NumberInput label="weight decay" problem={problems['weight decay']} onError={err('weight decay')} value={cfg.weightDecay} min={0} onChange={(weightDecay) => a.setCfg({ weightDecay })} /></Field>
         <Field label="schedule">
           <Select<SchedulerKind> value={cfg.scheduler} options={[{ value: 'cosine', label: 'cosine' }, { value: 'multistep', label: 'multistep (×0.1 at 50%, 72%)' }, { value: 'constant', label: 'constant' }]} onChange={(scheduler) => a.setCfg({ scheduler })} />
         </Field>
-        <Field label="warm-up steps"><NumberInput label="warm-up steps" onError={err('warm-up steps')} value={cfg.warmup} min={0} integer onChange={(warmup) => a.setCfg({ warmup })} /></Field>
-        <Field label="validation share" hint="held out per class when the data has no val/ folder"><NumberInput label="validation share" onError={err('validation share')} value={cfg.valFraction} min={0} max={0.9} onChange={(valFraction) => a.setCfg({ valFraction })} /></Field>
-        <Field label="seed"><NumberInput label="seed" onError={err('seed')} value={cfg.seed} integer onChange={(seed) => a.setCfg({ seed })} /></Field>
+        <Field label="warm-up steps"><NumberInput label="warm-up steps" problem={problems['warm-up steps']} onError={err('warm-up steps')} value={cfg.warmup} min={0} integer onChange={(warmup) => a.setCfg({ warmup })} /></Field>
+        <Field label="validation share" hint="held out per class when the data has no val/ folder"><NumberInput label="validation share" problem={problems['validation share']} onError={err('validation share')} value={cfg.valFraction} min={0} max={0.9} onChange={(valFraction) => a.setCfg({ valFraction })} /></Field>
+        <Field label="seed"><NumberInput label="seed" problem={problems['seed']} onError={err('seed')} value={cfg.seed} integer onChange={(seed) => a.setCfg({ seed })} /></Field>
         <label className="check"><input type="checkbox" checked={cfg.augment} onChange={(e) => a.setCfg({ augment: e.target.checked })} /> augmentation (resize 9/8, random crop, flip)</label>
         <label className="check"><input type="checkbox" checked={cfg.shuffle} onChange={(e) => a.setCfg({ shuffle: e.target.checked })} /> shuffle</label>
       </fieldset>

@@ -64,6 +64,7 @@ export function TrainPanel() {
         {run.capture && <span className="muted" data-testid="capture" data-on={run.capture.on ? '1' : '0'} title={run.capture.detail}>{run.capture.on ? 'graph-captured' : 'not captured'}</span>}
       </div>
       {run.error && <div className="error" data-testid="run-error">{run.error}</div>}
+      {run.errorDetail && <details className="muted" data-testid="run-error-detail"><summary>details for a bug report</summary><code>{run.errorDetail}</code></details>}
       <TrainingCharts steps={run.steps} epochs={run.epochs} live={ticking} />
     </Panel>
   );

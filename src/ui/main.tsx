@@ -2,7 +2,8 @@
 // runs, bundled starter + demo data) and renders the app. URL flags: ?backend=wasm|webgpu, ?preload=0, ?debug, ?ortlog=verbose, ?threads=N
 // (wasm threads; default all cores, at most 4), ?chartms=N (chart refresh while training; default 1000),
 // ?ortbuild=plain|jspi|asyncify (the onnxruntime-web build; default: plain for wasm, JSPI or asyncify for WebGPU),
-// ?capture=0 (WebGPU steps not graph-captured; ?capture=buffers: fixed GPU buffers without onnxruntime's capture).
+// ?capture=0 (WebGPU steps not graph-captured; ?capture=buffers: fixed GPU buffers without onnxruntime's capture),
+// ?debug&fault=<message>&faultafter=N (tests: a run fails on purpose).
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
 import pkg from '../../package.json' with { type: 'json' };
@@ -30,6 +31,8 @@ const studio = createStudio({
   settings: localSettings(),
   ortBuild: (['plain', 'jspi', 'asyncify'] as const).find((b) => b === params.get('ortbuild')),
   capture: params.get('capture') === '0' ? 'off' : params.get('capture') === 'buffers' ? 'buffers' : 'on',
+  // ?debug&fault=<message>&faultafter=N: the N+1-th step fails with that message (tests of what a failure says)
+  fault: params.has('debug') && params.get('fault') ? { message: params.get('fault')!, afterRuns: Number(params.get('faultafter') ?? 0) } : undefined,
 });
 // ?debug exposes the store and the worker client to automated tests (e2e reads exact losses from the store; the
 // browser benchmark calls client.bench).

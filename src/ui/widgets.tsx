@@ -1,6 +1,6 @@
 // Small shared UI pieces: a titled panel, labelled fields, a number input that commits valid numbers only,
 // an image drawn from [3, L, L] float planes, a blob thumbnail, and the file download helper.
-import { useEffect, useRef, useState, type ReactNode } from 'react';
+import { useEffect, useId, useRef, useState, type ReactNode } from 'react';
 import { planesToRgba } from '../store/visuals.ts';
 
 export function Panel(p: { title: string; children: ReactNode; aside?: ReactNode; id?: string }) {
@@ -32,8 +32,11 @@ export function numberProblem(t: string, p: { min?: number; max?: number; intege
 }
 
 /** A number input that keeps the user's text while typing, commits only valid numbers (within bounds) and shows
- * what is wrong with an invalid one right under it (and tells `onError`, so Train can say why it waits). */
-export function NumberInput(p: { value: number; onChange: (v: number) => void; min?: number; max?: number; step?: number; integer?: boolean; disabled?: boolean; testId?: string; onError?: (problem: string | undefined) => void; label?: string }) {
+ * what is wrong with an invalid one right under it (and tells `onError`, so Train can say why it waits). `problem`:
+ * what the data or the device say about a committed value (a batch larger than the training images), shown the same
+ * way. The message is tied to the input (aria-describedby, aria-invalid). */
+export function NumberInput(p: { value: number; onChange: (v: number) => void; min?: number; max?: number; step?: number; integer?: boolean; disabled?: boolean; testId?: string; onError?: (problem: string | undefined) => void; label?: string; problem?: string }) {
+  const id = useId();
   const [text, setText] = useState(String(p.value));
   const [problem, setProblem] = useState<string>();
   const report = (m: string | undefined) => { setProblem(m); p.onError?.(m); };
@@ -48,10 +51,11 @@ export function NumberInput(p: { value: number; onChange: (v: number) => void; m
     report(m);
     if (!m) p.onChange(Number(t));
   };
+  const shown = problem ?? p.problem;
   return <>
     <input type="number" value={text} min={p.min} max={p.max} step={p.step ?? 'any'} disabled={p.disabled} data-testid={p.testId} aria-label={p.label}
-      aria-invalid={problem ? true : undefined} onChange={(e) => commit(e.target.value)} />
-    {problem && <span className="field-error" role="alert">{problem}</span>}
+      aria-invalid={shown ? true : undefined} aria-describedby={shown ? id : undefined} onChange={(e) => commit(e.target.value)} />
+    {shown && <span className="field-error" id={id} role={problem ? 'alert' : undefined}>{shown}</span>}
   </>;
 }
 

@@ -13,6 +13,8 @@ import { backboneInfo, configBackbone, describeBackbone, exportDeployable, initP
 import { ConfigError, validateConfig, type TrainConfig } from '../engine/config.ts';
 import type { Executor } from '../engine/executor.ts';
 import { Dataset } from './dataset.ts';
+import { explainError } from './errors.ts';
+import { withFault } from './fault.ts';
 import type { BackendChoice, BenchMemory, MemoryPlan, ParamPlan, Request, Response, RuntimeOptions } from './protocol.ts';
 import { Classifier, evaluateRun, paramsFromWire } from './inference.ts';
 import { planStep, RunControl, runTraining, stepBudget } from './run.ts';
@@ -56,12 +58,21 @@ export class Handler {
       const id = 'id' in msg ? msg.id : undefined;
       const runId = msg.type === 'train' ? msg.runId : undefined;
       if (msg.type === 'train') this.control = undefined;
-      this.post({ type: 'error', id, runId, message: message(e) });
+      // what runs the model says what to change, in one sentence (never onnxruntime's raw text)
+      if (msg.type === 'train' || msg.type === 'evaluate' || msg.type === 'classify' || msg.type === 'export-model') {
+        const cfg = msg.cfg;
+        const x = explainError(e, { batchSize: cfg.batchSize, microBatch: cfg.microBatch || undefined, ep: this.backend?.ep });
+        this.post({ type: 'error', id, runId, message: x.message, ...(x.detail ? { detail: x.detail } : {}) });
+      } else this.post({ type: 'error', id, runId, message: message(e) });
     }
   }
 
   private async ensureBackend(): Promise<Backend> {
-    this.backend ??= await this.deps.createBackend(this.backendChoice, this.runtimeOptions);
+    if (!this.backend) {
+      const b = await this.deps.createBackend(this.backendChoice, this.runtimeOptions);
+      const fault = this.runtimeOptions.fault;
+      this.backend = fault ? { ...b, executor: withFault(b.executor, fault) } : b;
+    }
     return this.backend;
   }
 

@@ -6,6 +6,7 @@ import type { BackboneInfo } from '../engine/compile.ts';
 import type { TrainConfig } from '../engine/config.ts';
 import type { GpuLimits } from '../engine/executor.ts';
 import type { EpochMetrics, StepMetrics } from '../engine/trainer.ts';
+import type { Fault } from './fault.ts';
 
 export type BackendChoice = 'auto' | 'webgpu' | 'wasm';
 
@@ -82,7 +83,7 @@ export type BenchResult = StepBenchResult & { memory?: BenchMemory };
 
 /** How the runtime starts: onnxruntime's verbose log; `threads`, wasm threads instead of the default (all cores, at
  * most 4); `build`, the onnxruntime-web build; `capture`, graph-captured WebGPU steps ('on', the default; 'off'; 'buffers': captured.ts's fixed buffers without onnxruntime's capture). */
-export interface RuntimeOptions { verbose: boolean; threads?: number; build?: 'plain' | 'jspi' | 'asyncify'; capture?: 'on' | 'off' | 'buffers' }
+export interface RuntimeOptions { verbose: boolean; threads?: number; build?: 'plain' | 'jspi' | 'asyncify'; capture?: 'on' | 'off' | 'buffers'; fault?: Fault }
 
 export type Request =
   | { type: 'init'; id: number; backend: BackendChoice; options: RuntimeOptions }
@@ -129,7 +130,8 @@ export type Response =
   | { type: 'evaluated'; id: number; evaluation: EvaluationSummary; samples: SampleImage[] }
   | { type: 'classified'; id: number; probabilities: number[]; preview: SampleImage }
   | { type: 'bench-result'; id: number; result: BenchResult }
-  | { type: 'error'; id: number | undefined; runId: string | undefined; message: string };
+  /** `message`: one sentence that says what to change (worker/errors.ts); `detail`: the raw text it replaced. */
+  | { type: 'error'; id: number | undefined; runId: string | undefined; message: string; detail?: string };
 
 export type ResponseOf<T extends Response['type']> = Extract<Response, { type: T }>;
 
