@@ -122,6 +122,23 @@ def norms(h):
     return h / (1 + l1) + p
 
 
+class Pyramid(nn.Module):
+    """A feature-pyramid / U-Net decoder in miniature: a stride-2 stem, F.interpolate back up three ways (nearest
+    x2, bilinear to a size, bicubic by a scale) and a conv over their sum: Resize on activations."""
+
+    def __init__(self):
+        super().__init__()
+        self.stem = nn.Conv2d(3, 8, 3, stride=2, padding=1)
+        self.conv = nn.Conv2d(8, 4, 3, padding=1)
+
+    def forward(self, x):
+        h = torch.tanh(self.stem(x))  # [2, 8, 8, 8]
+        up = F.interpolate(h, scale_factor=2.0, mode="nearest")
+        lin = F.interpolate(h, size=(16, 16), mode="bilinear", align_corners=False)
+        cub = F.interpolate(h, scale_factor=2.0, mode="bicubic", align_corners=True)
+        return self.conv(up + 0.5 * lin + 0.25 * cub)
+
+
 # name -> (module factory, op types the fixture must contain, notes)
 FIXTURES = {
     "grn": (ConvNeXtV2Block, ["ReduceL2", "LayerNormalization"],
@@ -140,6 +157,8 @@ FIXTURES = {
     "einsum": (RelPos, ["Einsum"], "stem 2x2 s2 -> NHWC q; q + 0.5·q·(einsum('bhwc,hkc->bhwk') + einsum('bhwc,wkc->bhwk'))"),
     "norms": (lambda: Sandwich(Fn(norms)), ["ReduceL1", "ReduceProd"],
               "Conv 3x3 -> h/(1 + norm(h, p=1, dim=1)) + prod(1 + tanh(h)/2, dim=1) -> Conv 1x1"),
+    "resize": (Pyramid, ["Resize"],
+               "stem 3x3 s2 -> tanh -> interpolate nearest x2 + bilinear to 16x16 + bicubic x2 (align_corners) -> Conv"),
 }
 
 

@@ -1,5 +1,5 @@
 // Gradient checks for the rules of newer vision backbones (ReduceL2/L1/SumSquare/Prod, Sin, Cos, Mish, PRelu,
-// Instance/GroupNormalization, DepthToSpace, SpaceToDepth, Einsum) through onnxruntime-node: one numeric gradcheck
+// Instance/GroupNormalization, DepthToSpace, SpaceToDepth, Einsum, Resize on activations) through onnxruntime-node: one numeric gradcheck
 // row per op variant (inputs kept away from kinks: |x| ≥ 0.2 where sign(x) matters, no zero in a product), the
 // refusals, and the same float32-only audit of the emitted nodes as gradcheck-math.test.ts.
 import { describe, expect, it } from 'vitest';
@@ -24,6 +24,9 @@ function away(shape: number[], seed = 3, diff = true): CheckInput {
 const un = (op: string, attrs: Record<string, unknown> = {}): Build => (b, [x]) => b.op(op, [x], attrs as never);
 const axesIn = (op: string, axes: number[], keepdims = 1): Build => (b, [x]) => b.op(op, [x, b.constI64(axes)], { keepdims });
 const noop = (op: string): Build => (b, [x]) => b.op(op, [x], { noop_with_empty_axes: 1 });
+/** Resize by scales (input 2) or sizes (input 3), roi absent. */
+const resize = (attrs: Record<string, unknown>, o: { scales?: number[]; sizes?: number[] }): Build => (b, [x]) =>
+  b.op('Resize', [x, null, o.scales ? b.constF(o.scales) : null, o.sizes ? b.constI64(o.sizes) : null], attrs as never);
 const einsum = (equation: string): Build => (b, xs) => b.op('Einsum', xs, { equation });
 
 const rows: Row[] = [
@@ -69,6 +72,19 @@ const rows: Row[] = [
   ['Einsum implicit output, spaces', einsum('ij, jk'), [{ shape: [3, 4] }, { shape: [4, 2] }]],
   ['Einsum three operands', einsum('ij,jk,kl->il'), [{ shape: [2, 3] }, { shape: [3, 4] }, { shape: [4, 2] }]],
   ['Einsum one operand transpose', einsum('nchw->nhwc'), [{ shape: [2, 3, 2, 4] }]],
+  // Resize on activations (U-Net / FPN decoders): nearest ×2 as torch's F.interpolate(mode='nearest') exports it
+  ['Resize nearest ×2, asymmetric floor (scales)', resize({ mode: 'nearest', coordinate_transformation_mode: 'asymmetric', nearest_mode: 'floor' }, { scales: [1, 1, 2, 2] }),
+    [{ shape: [2, 3, 3, 4] }]],
+  ['Resize linear ×2, half_pixel (bilinear)', resize({ mode: 'linear' }, { scales: [1, 1, 2, 2] }), [{ shape: [1, 2, 3, 4] }]],
+  ['Resize linear to 5×7, align_corners (sizes)', resize({ mode: 'linear', coordinate_transformation_mode: 'align_corners' }, { sizes: [2, 3, 5, 7] }),
+    [{ shape: [2, 3, 3, 4] }]],
+  ['Resize cubic down 8×6 → 5×4, exclude_outside', resize({ mode: 'cubic', cubic_coeff_a: f(-0.5), exclude_outside: 1 }, { sizes: [1, 2, 5, 4] }),
+    [{ shape: [1, 2, 8, 6] }]],
+  ['Resize cubic up, pytorch_half_pixel, width only', resize({ mode: 'cubic', coordinate_transformation_mode: 'pytorch_half_pixel' }, { sizes: [2, 1, 3, 9] }),
+    [{ shape: [2, 1, 3, 4] }]],
+  ['Resize linear antialias down 9×7 → 4×3 (opset 18)', resize({ mode: 'linear', antialias: 1 }, { sizes: [1, 2, 4, 3] }), [{ shape: [1, 2, 9, 7] }], 18],
+  ['Resize cubic antialias down 8×8 → 3×5 (opset 18)', resize({ mode: 'cubic', antialias: 1 }, { sizes: [1, 1, 3, 5] }), [{ shape: [1, 1, 8, 8] }], 18],
+  ['Resize only the channel axis, linear (sizes)', resize({ mode: 'linear' }, { sizes: [2, 6, 3] }), [{ shape: [2, 4, 3] }]],
 ];
 
 describe('gradcheck: vision rules', () => {

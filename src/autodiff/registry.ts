@@ -58,6 +58,7 @@ import { rule as Slice } from './rules/Slice.ts';
 import { rule as Split } from './rules/Split.ts';
 import { rule as Squeeze } from './rules/Squeeze.ts';
 import { rule as Tile } from './rules/Tile.ts';
+import { rule as Resize } from './rules/Resize.ts';
 import { rule as Transpose } from './rules/Transpose.ts';
 import { rule as Unsqueeze } from './rules/Unsqueeze.ts';
 // -- end group structure
@@ -90,7 +91,7 @@ const ALL: RuleSpec[] = [
   // -- end list structure
   // -- list vision
   ReduceL2, ReduceL1, ReduceSumSquare, ReduceProd, Sin, Cos, Mish, PRelu, InstanceNormalization, GroupNormalization,
-  DepthToSpace, SpaceToDepth, Einsum,
+  DepthToSpace, SpaceToDepth, Einsum, Resize,
   // -- end list vision
 ];
 

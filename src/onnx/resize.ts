@@ -1,10 +1,11 @@
 // ONNX Resize (opset 11+) on the host: its output shape, and its evaluation on constant inputs. Exporters resize
 // constants at run time — DINOv2 interpolates its stored position-embedding grid (37×37) to the input's patch grid
 // with a bicubic Resize whose sizes come from Shape(pixel_values) — and once L is pinned everything is constant,
-// so the Resize folds away and no gradient rule is needed. Separable, one axis at a time, in float64: modes
+// so the Resize folds away. Separable, one axis at a time, in float64: modes
 // nearest (nearest_mode), linear and cubic (cubic_coeff_a, exclude_outside); coordinate modes half_pixel,
 // pytorch_half_pixel, align_corners, asymmetric (ONNX operator spec; cubic with a = −0.75 is torch's bicubic).
-// antialias = 1 (opset 18; DINOv2 from transformers ≥ 4.48) as onnxruntime computes it, Pillow's way: when
+// Resize on activations (a U-Net decoder, an FPN, a feature pyramid) is differentiated by autodiff/rules/Resize.ts
+// with the same taps (axisTaps). antialias = 1 (opset 18; DINOv2 from transformers ≥ 4.48) as onnxruntime computes it, Pillow's way: when
 // downscaling by r = in/out the linear/cubic filter is stretched r times over the input, its weights normalised
 // (torch's antialias is the same scheme but with Pillow's cubic a = −0.5 where the exported file says −0.75).
 import type { Dim, Node } from './ir.ts';
@@ -88,6 +89,14 @@ function taps(n: Node, x: number, inLen: number, outLen: number, scale: number):
   return out.map(([i, w]) => [clamp(i), w]);
 }
 
+/** The taps of every output position along axis `ax` (in → out): Resize is, axis by axis, a linear map. An axis
+ * whose length does not change is left as it is (resizeValues skips it; the Resize gradient rule too). */
+export function axisTaps(n: Node, ax: number, inLen: number, outLen: number): [number, number][][] {
+  const scales = constOf(n, 2);
+  const scale = scales && scales.length ? scales[ax] : outLen / inLen;
+  return Array.from({ length: outLen }, (_, x) => taps(n, x, inLen, outLen, scale));
+}
+
 /** Resizes `v` (shape `shape`, row-major) to `outShape`. */
 export function resizeValues(n: Node, v: number[], shape: number[], outShape: number[]): number[] {
   let cur = v;
@@ -95,10 +104,8 @@ export function resizeValues(n: Node, v: number[], shape: number[], outShape: nu
   for (let ax = 0; ax < dims.length; ax++) {
     const inLen = dims[ax], outLen = outShape[ax];
     if (inLen === outLen) continue;
-    const scales = constOf(n, 2);
-    const scale = scales && scales.length ? scales[ax] : outLen / inLen;
     const inner = dims.slice(ax + 1).reduce((p, d) => p * d, 1), outer = dims.slice(0, ax).reduce((p, d) => p * d, 1);
-    const t = Array.from({ length: outLen }, (_, x) => taps(n, x, inLen, outLen, scale));
+    const t = axisTaps(n, ax, inLen, outLen);
     const next = new Array<number>(outer * outLen * inner).fill(0);
     for (let o = 0; o < outer; o++) for (let x = 0; x < outLen; x++) for (const [i, w] of t[x]) {
       const src = (o * inLen + i) * inner, dst = (o * outLen + x) * inner;
