@@ -81,10 +81,15 @@ describe('hub backbones (stand-ins)', () => {
   it('every downloadable catalogue entry names the stand-in that reproduces its structure, and its size, digest or why not', () => {
     const cat = JSON.parse(readFileSync(join(REPO, 'models/catalog.json'), 'utf8')) as { backbones: Record<string, unknown>[] };
     const downloads = cat.backbones.filter((b) => b.source === 'download');
-    expect(downloads.map((b) => b.id)).toEqual(expect.arrayContaining(['onnx-zoo-resnet50-v1-12', 'hf-xenova-vit-base-patch16-224-in21k']));
+    expect(downloads.map((b) => b.id)).toEqual(expect.arrayContaining(['onnx-zoo-resnet50-v1-12', 'hf-xenova-vit-base-patch16-224-in21k',
+      // the LoR-VP paper's backbones with a public ONNX file: mobilenet, swin_b, vit_b_32, vit_l_16
+      'onnx-zoo-mobilenetv2-12', 'onnx-zoo-timm-swin-base-patch4-window7-224', 'onnx-zoo-timm-vit-base-patch32-224', 'hf-xenova-vit-large-patch16-224']));
     expect(downloads.map((b) => b.id)).not.toContain('onnx-zoo-resnet50-v1-7');
+    // stand-ins of the first hub round (tests/fixtures/hub, trained above) and the second (hub-next: hub-next.test / hub-swin.test)
+    const NEXT = join(REPO, 'tests/fixtures/hub-next');
+    const standIns = [...fixtures.map((f) => f.name), ...readdirSync(NEXT).filter((d) => existsSync(join(NEXT, d, 'meta.json')))];
     for (const b of downloads) {
-      expect(fixtures.map((f) => f.name), String(b.id)).toContain(b.standIn);
+      expect(standIns, String(b.id)).toContain(b.standIn);
       expect(b.inputSize).toBe(224);
       expect((b.mean as number[]).length).toBe(3);
       if (b.sha256) expect(Number.isInteger(b.sizeBytes), String(b.id)).toBe(true);
