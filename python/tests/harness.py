@@ -63,12 +63,17 @@ def rel_err(a: torch.Tensor, b: torch.Tensor) -> float:
     return float((a.double() - b.double()).abs().max() / b.double().abs().max().clamp_min(1e-12))
 
 
+# torch 1.13's launcher on Python ≥ 3.11 (Debian bookworm) fails to parse its default "--redirects 0" (IntFlag
+# iteration no longer yields NONE): name a redirect it can parse (stdout also to a log file, and to the console)
+TORCHRUN_FIX = ["--redirects", "1", "--tee", "1"] if sys.version_info >= (3, 11) and torch.__version__.startswith("1.") else []
+
+
 def run_python(args: List[str], nproc: int = 1, env=None) -> subprocess.CompletedProcess:
     """python -m vp_studio.train …, or under torchrun with nproc processes (gloo on CPU)."""
     e = dict(os.environ, PYTHONPATH=os.pathsep.join([PYTHON_DIR, HERE]), OMP_NUM_THREADS="1", **(env or {}))
     cmd = [sys.executable, "-m", "vp_studio.train", *args]
     if nproc > 1:
-        cmd = [sys.executable, "-m", "torch.distributed.run", "--standalone", f"--nproc_per_node={nproc}", "-m", "vp_studio.train", *args]
+        cmd = [sys.executable, "-m", "torch.distributed.run", "--standalone", f"--nproc_per_node={nproc}", *TORCHRUN_FIX, "-m", "vp_studio.train", *args]
     r = subprocess.run(cmd, cwd=REPO, capture_output=True, text=True, env=e)
     if r.returncode:
         raise RuntimeError(f"vp_studio.train failed ({r.returncode}): {r.stderr.strip()[-3000:]}")

@@ -61,7 +61,7 @@ def tv_resnet(seed: int = 2, widths=(8, 16, 32, 64), classes: int = 10) -> ResNe
             bn.bias.copy_(torch.randn(bn.bias.shape, generator=g) * 0.2)
             bn.momentum = None
         m.train()
-        m(torch.rand(16, 3, 32, 32, generator=g))
+        m((torch.rand(16, 3, 32, 32, generator=g) - 0.45) / 0.225)  # statistics of normalised images
         m.fc.weight.copy_(torch.randn(m.fc.weight.shape, generator=g) * 1.5 / math.sqrt(widths[-1]))
     return m.eval()
 
