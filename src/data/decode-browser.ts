@@ -1,8 +1,10 @@
 // Browser image decoding (worker or page): a Blob to a full-resolution RgbImage with createImageBitmap +
 // OffscreenCanvas (EXIF orientation applied, alpha dropped), BMP through our own decoder as in the CLI; and
-// small PNG thumbnails. Photos much larger than needed are pre-shrunk while decoding, like the CLI's sharp path.
+// small PNG thumbnails. Photos much larger than needed are pre-shrunk while decoding, like the CLI's sharp path;
+// a header declaring more than MAX_IMAGE_PIXELS is refused before the browser decodes anything.
 import { decodeBmp } from './bmp.ts';
-import { SUPPORTED_FORMATS_TEXT, sniffImageFormat } from './format.ts';
+import { checkImageSize, SUPPORTED_FORMATS_TEXT, sniffImageFormat } from './format.ts';
+import { FileFormatError, firstLine } from '../io/file-error.ts';
 import { toRgba8, toRgbFloat, type RgbImage } from './image.ts';
 import { resizeBilinear } from './resize.ts';
 
@@ -25,11 +27,13 @@ function canvas2d(w: number, h: number): OffscreenCanvasRenderingContext2D {
 
 export const browserCodec: ImageCodec = {
   async decode(blob, maxSide) {
-    const head = new Uint8Array(await blob.slice(0, 32).arrayBuffer());
-    const format = sniffImageFormat(head);
-    if (format === undefined) throw new Error(`not a ${SUPPORTED_FORMATS_TEXT} image`);
+    // the whole file (it is decoded next anyway): a JPEG's frame size may sit after its EXIF block
+    const bytes = new Uint8Array(await blob.arrayBuffer());
+    const format = sniffImageFormat(bytes);
+    if (format === undefined) throw new FileFormatError(`not a ${SUPPORTED_FORMATS_TEXT} image`);
+    checkImageSize(bytes, format);
     if (format === 'bmp') {
-      const bmp = decodeBmp(new Uint8Array(await blob.arrayBuffer()));
+      const bmp = decodeBmp(bytes);
       return toRgbFloat(bmp.data, bmp.width, bmp.height, 3, 8);
     }
     let bitmap: ImageBitmap;
@@ -42,7 +46,7 @@ export const browserCodec: ImageCodec = {
         full.close();
       }
     } catch (e) {
-      throw new Error(`${format.toUpperCase()} decode failed: ${e instanceof Error ? e.message.split('\n')[0] : String(e)}`);
+      throw new FileFormatError(`${format.toUpperCase()} decode failed: ${firstLine(e)}`);
     }
     const { width, height } = bitmap;
     const ctx = canvas2d(width, height);

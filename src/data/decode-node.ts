@@ -4,7 +4,8 @@ import { readFile } from 'node:fs/promises';
 import sharp from 'sharp';
 import { augmentResizeSize, resizeSquare } from './augment.ts';
 import { decodeBmp } from './bmp.ts';
-import { SUPPORTED_FORMATS_TEXT, sniffImageFormat } from './format.ts';
+import { checkImageSize, MAX_IMAGE_PIXELS, SUPPORTED_FORMATS_TEXT, sniffImageFormat } from './format.ts';
+import { FileFormatError, firstLine } from '../io/file-error.ts';
 import { toRgbFloat } from './image.ts';
 import type { RgbImage } from './image.ts';
 
@@ -17,18 +18,19 @@ export interface DecodeOptions {
 /**
  * Decode an image file's bytes (at full resolution unless opts.maxSide). EXIF orientation is applied (as browsers
  * do), animated GIF/WebP give their first frame, alpha is dropped, 16-bit PNGs keep 16-bit precision, CMYK and
- * ICC-tagged images are converted to sRGB. Throws a one-line error for unsupported or corrupt data (truncated
- * files included).
+ * ICC-tagged images are converted to sRGB. Throws a one-line FileFormatError for unsupported or corrupt data
+ * (truncated files included) and for a header declaring more than MAX_IMAGE_PIXELS, before sharp allocates.
  */
 export async function decodeImage(bytes: Uint8Array, opts: DecodeOptions = {}): Promise<RgbImage> {
   const format = sniffImageFormat(bytes);
-  if (format === undefined) throw new Error(`not a ${SUPPORTED_FORMATS_TEXT} image`);
+  if (format === undefined) throw new FileFormatError(`not a ${SUPPORTED_FORMATS_TEXT} image`);
+  checkImageSize(bytes, format);
+  if (format === 'bmp') {
+    const bmp = decodeBmp(bytes);
+    return toRgbFloat(bmp.data, bmp.width, bmp.height, 3, 8);
+  }
   try {
-    if (format === 'bmp') {
-      const bmp = decodeBmp(bytes);
-      return toRgbFloat(bmp.data, bmp.width, bmp.height, 3, 8);
-    }
-    const input = sharp(bytes, { failOn: 'error' });
+    const input = sharp(bytes, { failOn: 'error', limitInputPixels: MAX_IMAGE_PIXELS });
     const meta = await input.metadata();
     const sixteen = meta.depth === 'ushort';
     let oriented = input.autoOrient();
@@ -48,14 +50,11 @@ export async function decodeImage(bytes: Uint8Array, opts: DecodeOptions = {}): 
     }
     return toRgbFloat(new Uint8Array(data.buffer, data.byteOffset, data.byteLength), info.width, info.height, info.channels, 8);
   } catch (e) {
-    throw new Error(`${format.toUpperCase()} decode failed: ${firstLine(e)}`);
+    throw new FileFormatError(`${format.toUpperCase()} decode failed: ${firstLine(e)}`);
   }
 }
 
-/** The first line of an error's message (sharp's messages carry libvips' multi-line log). */
-export function firstLine(e: unknown): string {
-  return (e instanceof Error ? e.message : String(e)).split('\n')[0].trim();
-}
+export { firstLine };
 
 export interface ImageLoaderOptions {
   /** Cache budget in bytes for resized images (default 512 MiB; 0 disables). When full, new images are

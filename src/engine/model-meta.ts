@@ -4,6 +4,7 @@
 // class names (the label-mapping table), the normalisation and the input size L. Pure: the CLI reads the files
 // from a folder, the studio from the dropped files. Both files are bounded and checked against their schemas
 // (io/schemas/hub-meta.ts) before anything is read from them.
+import { FileFormatError } from '../io/file-error.ts';
 import { readJson } from '../io/json.ts';
 import { hfConfigSchema, preprocessorSchema } from '../io/schemas/hub-meta.ts';
 
@@ -51,11 +52,11 @@ export function parseModelMeta(files: { config?: string; preprocessor?: string }
       meta.mean = triple(p.image_mean);
       meta.std = triple(p.image_std);
     }
-    if (meta.std?.some((s) => !(s > 0))) throw new Error(`${file}: image_std must be positive`);
+    if (meta.std?.some((s) => !(s > 0))) throw new FileFormatError(`${file}: image_std must be positive`);
     const crop = p.do_center_crop !== false ? side(p.crop_size) : undefined;
     const size = side(p.size);
     meta.size = crop ?? size;
-    if (meta.size !== undefined && !(Number.isInteger(meta.size) && meta.size > 0)) throw new Error(`${file}: size must be a positive integer, got ${JSON.stringify(p.size)}`);
+    if (meta.size !== undefined && !(Number.isInteger(meta.size) && meta.size > 0)) throw new FileFormatError(`${file}: size must be a positive integer, got ${JSON.stringify(p.size)}`);
     const parts = [meta.mean && `mean ${meta.mean.join(',')}`, meta.std && `std ${meta.std.join(',')}`, meta.size && `input ${meta.size}`].filter(Boolean);
     if (p.do_rescale === false) parts.push('do_rescale false ignored: images are read in [0,1]');
     meta.notes.push(`${file}: ${parts.join(', ') || 'nothing used'}`);

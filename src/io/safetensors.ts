@@ -3,6 +3,8 @@
 import { DTYPE_SIZE, checkTensor, fromBytes, numel, toBytes } from './types.ts';
 import type { DType, HostTensor } from './types.ts';
 import { compareCodePoints } from './order.ts';
+import { FileFormatError, firstLine } from './file-error.ts';
+import { jsonDepth } from './json.ts';
 
 /** safetensors dtype names for the dtypes HostTensor can hold. */
 const TO_ST: Record<DType, string> = {
@@ -11,6 +13,7 @@ const TO_ST: Record<DType, string> = {
 const FROM_ST: Record<string, DType> = Object.fromEntries(Object.entries(TO_ST).map(([k, v]) => [v, k as DType]));
 /** The reference implementation refuses headers above 100 MB; so do we. */
 const MAX_HEADER = 100_000_000;
+const MAX_HEADER_DEPTH = 8;
 
 export interface Safetensors {
   tensors: Record<string, HostTensor>;
@@ -59,31 +62,35 @@ export function writeSafetensors(tensors: Record<string, HostTensor>, metadata?:
   return out;
 }
 
-/** Parse a safetensors file. Throws a one-line `safetensors: ...` error naming what is malformed. */
+/** Parse a safetensors file. Throws a one-line `safetensors: ...` FileFormatError naming what is malformed. Every
+ * tensor's bytes must lie inside the file before anything is copied, so the file's size bounds what is allocated. */
 export function readSafetensors(bytes: Uint8Array): Safetensors {
-  if (bytes.length < 8) throw new Error(`safetensors: truncated file (${bytes.length} bytes; the 8-byte header length is missing)`);
+  if (bytes.length < 8) throw new FileFormatError(`safetensors: truncated file (${bytes.length} bytes; the 8-byte header length is missing)`);
   const n64 = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength).getBigUint64(0, true);
-  if (n64 > BigInt(MAX_HEADER)) throw new Error(`safetensors: header length ${n64} is over the 100 MB limit (not a safetensors file?)`);
+  if (n64 > BigInt(MAX_HEADER)) throw new FileFormatError(`safetensors: header length ${n64} is over the 100 MB limit (not a safetensors file?)`);
   const n = Number(n64);
   if (8 + n > bytes.length) {
-    throw new Error(`safetensors: truncated header (header length says ${n} bytes, only ${bytes.length - 8} follow)`);
+    throw new FileFormatError(`safetensors: truncated header (header length says ${n} bytes, only ${bytes.length - 8} follow)`);
   }
   let header: unknown;
   try {
-    header = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes.subarray(8, 8 + n)));
+    const text = new TextDecoder('utf-8', { fatal: true }).decode(bytes.subarray(8, 8 + n));
+    // {name: {dtype, shape: [..], data_offsets: [..]}}: three levels; anything deeper is not a header
+    if (jsonDepth(text, MAX_HEADER_DEPTH) > MAX_HEADER_DEPTH) throw new Error(`nested deeper than ${MAX_HEADER_DEPTH} levels`);
+    header = JSON.parse(text);
   } catch (e) {
-    throw new Error(`safetensors: bad header JSON: ${firstLine(e)}`);
+    throw new FileFormatError(`safetensors: bad header JSON: ${firstLine(e)}`);
   }
-  if (!isObject(header)) throw new Error('safetensors: bad header JSON: the header is not a JSON object');
+  if (!isObject(header)) throw new FileFormatError('safetensors: bad header JSON: the header is not a JSON object');
   const start = 8 + n;
   const bufLen = bytes.length - start;
   const tensors: Record<string, HostTensor> = {};
   const metadata: Record<string, string> = {};
   for (const [name, info] of Object.entries(header)) {
     if (name === '__metadata__') {
-      if (!isObject(info)) throw new Error('safetensors: bad header: __metadata__ is not an object');
+      if (!isObject(info)) throw new FileFormatError('safetensors: bad header: __metadata__ is not an object');
       for (const [k, v] of Object.entries(info)) {
-        if (typeof v !== 'string') throw new Error(`safetensors: bad header: __metadata__ '${k}' is not a string`);
+        if (typeof v !== 'string') throw new FileFormatError(`safetensors: bad header: __metadata__ '${k}' is not a string`);
         define(metadata, k, v);
       }
       continue;
@@ -95,26 +102,26 @@ export function readSafetensors(bytes: Uint8Array): Safetensors {
 
 function readTensor(name: string, info: unknown, bytes: Uint8Array, start: number, bufLen: number): HostTensor {
   const where = `safetensors: tensor '${name}'`;
-  if (!isObject(info)) throw new Error(`${where}: header entry is not an object`);
+  if (!isObject(info)) throw new FileFormatError(`${where}: header entry is not an object`);
   const { dtype: st, shape, data_offsets: offs } = info;
-  if (typeof st !== 'string') throw new Error(`${where}: missing dtype`);
+  if (typeof st !== 'string') throw new FileFormatError(`${where}: missing dtype`);
   const dtype = FROM_ST[st];
   if (dtype === undefined) {
-    throw new Error(`${where}: unsupported dtype '${st}' (supported: ${Object.keys(FROM_ST).join(', ')})`);
+    throw new FileFormatError(`${where}: unsupported dtype '${st}' (supported: ${Object.keys(FROM_ST).join(', ')})`);
   }
   if (!Array.isArray(shape) || !shape.every((d) => Number.isSafeInteger(d) && d >= 0)) {
-    throw new Error(`${where}: shape must be a list of non-negative integers`);
+    throw new FileFormatError(`${where}: shape must be a list of non-negative integers`);
   }
   if (!Array.isArray(offs) || offs.length !== 2 || !offs.every((o) => Number.isSafeInteger(o) && o >= 0)) {
-    throw new Error(`${where}: data_offsets must be [begin, end] with non-negative integers`);
+    throw new FileFormatError(`${where}: data_offsets must be [begin, end] with non-negative integers`);
   }
   const [b, e] = offs as [number, number];
   if (b > e || e > bufLen) {
-    throw new Error(`${where}: data_offsets [${b}, ${e}] out of range (data buffer has ${bufLen} bytes)`);
+    throw new FileFormatError(`${where}: data_offsets [${b}, ${e}] out of range (data buffer has ${bufLen} bytes)`);
   }
   const count = numel(shape as number[]);
   if (e - b !== count * DTYPE_SIZE[dtype]) {
-    throw new Error(`${where}: data_offsets span ${e - b} bytes but ${st} [${shape.join(', ')}] needs ${count * DTYPE_SIZE[dtype]}`);
+    throw new FileFormatError(`${where}: data_offsets span ${e - b} bytes but ${st} [${shape.join(', ')}] needs ${count * DTYPE_SIZE[dtype]}`);
   }
   return { dtype, shape: [...(shape as number[])], data: fromBytes(dtype, bytes, start + b, count) };
 }
@@ -128,7 +135,4 @@ function define<T>(obj: Record<string, T>, key: string, value: T): void {
   Object.defineProperty(obj, key, { value, enumerable: true, writable: true, configurable: true });
 }
 
-function firstLine(e: unknown): string {
-  return (e instanceof Error ? e.message : String(e)).split('\n')[0];
-}
 

@@ -6,7 +6,10 @@ import protobuf from 'protobufjs';
 import descriptor from './onnx.proto.json' with { type: 'json' };
 import { Graph, type Attr, type Dim, type Value } from './ir.ts';
 import { externalBytes, type ExternalResolver, type SplitModel } from './external.ts';
-import { byteSize, dtypeFromOnnx, fromBytes, numel, ONNX_DTYPE, toBytes, type Tensor, type TypedArray } from './tensor.ts';
+import { byteSize, dtypeFromOnnx, fromBytes, numel, ONNX_DTYPE, toBytes, type DType, type Tensor, type TypedArray } from './tensor.ts';
+import { MAX_TENSOR_ELEMENTS, OnnxFormatError } from './errors.ts';
+
+export { OnnxFormatError };
 
 const root = protobuf.Root.fromJSON(descriptor as protobuf.INamespace);
 const ModelProto = root.lookupType('onnx.ModelProto');
@@ -19,8 +22,6 @@ const ATTR_TYPE = { FLOAT: 1, INT: 2, STRING: 3, TENSOR: 4, GRAPH: 5, FLOATS: 6,
 const utf8 = new TextDecoder();
 const utf8enc = new TextEncoder();
 const str = (b: Uint8Array | string | undefined): string => (b === undefined ? '' : typeof b === 'string' ? b : utf8.decode(b));
-
-export class OnnxFormatError extends Error {}
 
 export interface DecodeOptions {
   /** The model's external data files by location; tensors stored in them are read into memory. */
@@ -45,7 +46,13 @@ export function decodeModel(bytes: Uint8Array, opts: DecodeOptions = {}): Graph 
   g.opsetImports = (m.opsetImport ?? []).map((o: Msg) => ({ domain: o.domain ?? '', version: o.version ?? 1 }));
   for (const kv of m.metadataProps ?? []) if (kv.key) g.metadata[kv.key] = kv.value ?? '';
   if (m.functions?.length) throw new OnnxFormatError(`model-local functions are not supported (${m.functions.map((f: Msg) => f.name).join(', ')})`);
-  readGraph(g, m.graph, opts.external);
+  try {
+    readGraph(g, m.graph, opts.external);
+  } catch (e) {
+    // the IR's own refusals (a value with two producers, …) are about the file; a TypeError or RangeError is ours
+    if (e instanceof OnnxFormatError || e instanceof TypeError || e instanceof RangeError || !(e instanceof Error)) throw e;
+    throw new OnnxFormatError(`not a valid ONNX model (${e.message.split('\n')[0]})`);
+  }
   return g;
 }
 
@@ -56,6 +63,9 @@ function readGraph(g: Graph, gp: Msg, external: ExternalResolver | undefined): v
   g.name = gp.name ?? 'graph';
   g.docString = gp.docString ?? '';
   const initNames = new Set<string>();
+  const named = (what: string) => (x: Msg) => { if (!x.name) throw new OnnxFormatError(`not a valid ONNX model (${what} without a name)`); };
+  (gp.initializer ?? []).forEach(named('an initializer'));
+  [...(gp.input ?? []), ...(gp.output ?? []), ...(gp.valueInfo ?? [])].forEach(named('a graph input, output or value_info'));
   for (const tp of gp.initializer ?? []) {
     const t = readTensor(tp, external);
     g.addInitializer(tp.name, t, true);
@@ -64,6 +74,7 @@ function readGraph(g: Graph, gp: Msg, external: ExternalResolver | undefined): v
   for (const vi of [...(gp.input ?? []), ...(gp.output ?? []), ...(gp.valueInfo ?? [])]) readValueInfo(g.value(vi.name), vi);
   g.inputs = (gp.input ?? []).filter((vi: Msg) => !initNames.has(vi.name)).map((vi: Msg) => g.value(vi.name));
   for (const np of gp.node ?? []) {
+    if (!np.opType) throw new OnnxFormatError(`not a valid ONNX model (node '${np.name ?? ''}' has no op_type)`);
     const attrs: Record<string, Attr> = {};
     for (const ap of np.attribute ?? []) attrs[ap.name] = readAttr(ap, np, external);
     const inputs = (np.input ?? []).map((n: string) => (n === '' ? null : g.value(n)));
@@ -78,7 +89,7 @@ function readGraph(g: Graph, gp: Msg, external: ExternalResolver | undefined): v
 function readValueInfo(v: Value, vi: Msg): void {
   const tt = vi.type?.tensorType;
   if (!tt) return;
-  if (tt.elemType) v.dtype = dtypeFromOnnx(tt.elemType);
+  if (tt.elemType) v.dtype = elemType(tt.elemType, `value '${v.name}'`);
   if (tt.shape) v.shape = (tt.shape.dim ?? []).map((d: Msg, i: number): Dim => (d.dimValue !== undefined ? d.dimValue : d.dimParam || `?${i}`));
 }
 
@@ -96,15 +107,23 @@ function readAttr(ap: Msg, np: Msg, external: ExternalResolver | undefined): Att
   }
 }
 
+/** An ONNX element type code as our dtype, or a one-line refusal naming `what` has it. */
+function elemType(code: number, what: string): DType {
+  try { return dtypeFromOnnx(code); } catch (e) { throw new OnnxFormatError(`${what}: ${(e as Error).message}`); }
+}
+
 export function readTensor(tp: Msg, external?: ExternalResolver): Tensor {
+  if (!tp) throw new OnnxFormatError('not a valid ONNX model (a tensor attribute holds no tensor)');
   const name = tp.name ?? '';
-  const dtype = dtypeFromOnnx(tp.dataType ?? 0);
+  const dtype = elemType(tp.dataType ?? 0, `tensor '${name}'`);
   const shape: number[] = (tp.dims ?? []).map(Number);
+  const where = isExternal(tp) ? `tensor '${name}' (external data '${locationOf(tp)}')` : `tensor '${name}'`;
+  if (!shape.every((d) => Number.isSafeInteger(d) && d >= 0)) throw new OnnxFormatError(`${where}: bad shape [${shape}]`);
   const n = numel(shape);
+  if (n > MAX_TENSOR_ELEMENTS) throw new OnnxFormatError(`${where}: shape [${shape}] claims ${n} elements, over the limit of ${MAX_TENSOR_ELEMENTS} per tensor`);
   let data: TypedArray | string[];
   if (isExternal(tp)) {
-    if (dtype === 'string') throw new OnnxFormatError(`tensor '${name}' (external data '${locationOf(tp)}'): string tensors cannot be external`);
-    if (!shape.every((d) => Number.isSafeInteger(d) && d >= 0)) throw new OnnxFormatError(`tensor '${name}' (external data '${locationOf(tp)}'): bad shape [${shape}]`);
+    if (dtype === 'string') throw new OnnxFormatError(`${where}: string tensors cannot be external`);
     let raw: Uint8Array;
     try {
       raw = externalBytes(name, tp.externalData ?? [], n * byteSize(dtype), external);
@@ -113,13 +132,13 @@ export function readTensor(tp: Msg, external?: ExternalResolver): Tensor {
     }
     data = fromBytes(dtype, raw, n);
   } else if (tp.rawData && tp.rawData.length > 0) {
-    try {
-      data = fromBytes(dtype, tp.rawData, n);
-    } catch (e) {
-      throw new OnnxFormatError(`tensor '${name}': ${(e as Error).message} (truncated file?)`);
-    }
+    if (dtype === 'string') throw new OnnxFormatError(`${where}: a string tensor cannot hold raw data`);
+    const need = n * byteSize(dtype);
+    if (tp.rawData.length < need) throw new OnnxFormatError(`${where}: raw data holds ${tp.rawData.length} bytes, ${need} expected for shape [${shape}] (truncated file?)`);
+    data = fromBytes(dtype, tp.rawData, n);
   } else if (dtype === 'string') {
     data = (tp.stringData ?? []).map(str);
+    if (data.length !== n) throw new OnnxFormatError(`${where} has ${data.length} strings for shape [${shape}]`);
   } else {
     const src: number[] =
       dtype === 'float32' ? tp.floatData : dtype === 'float64' ? tp.doubleData :

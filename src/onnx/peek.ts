@@ -1,6 +1,8 @@
 // Reads a little from ONNX ModelProto bytes without decoding the model (a large backbone's initializers are
 // hundreds of MiB, and the studio's main thread has no protobuf library): the graph's output names, which the
-// executors need to place each output, and the external data files the model's tensors name.
+// executors need to place each output, and the external data files the model's tensors name. Malformed bytes end
+// in an OnnxFormatError, never a read past the buffer.
+import { OnnxFormatError } from './errors.ts';
 
 /** The length-delimited fields numbered `want` of the message in buf[start, end). */
 function fields(buf: Uint8Array, start: number, end: number, want: number): Uint8Array[] {
@@ -17,9 +19,9 @@ function fields(buf: Uint8Array, start: number, end: number, want: number): Uint
     else if (wire === 1) i += 8;
     else if (wire === 5) i += 4;
     else if (wire === 2) { const n = varint(); if (field === want) found.push(buf.subarray(i, i + n)); i += n; }
-    else throw new Error(`not a valid ONNX model (protobuf wire type ${wire})`);
+    else throw new OnnxFormatError(`not a valid ONNX model (protobuf wire type ${wire})`);
   }
-  if (i > end) throw new Error('not a valid ONNX model (truncated protobuf)');
+  if (i > end) throw new OnnxFormatError('not a valid ONNX model (truncated protobuf)');
   return found;
 }
 

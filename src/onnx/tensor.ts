@@ -58,9 +58,9 @@ export function allocate(dtype: DType, n: number): TypedArray {
 
 /** A typed view over little-endian bytes (copies, so the result is aligned). */
 export function fromBytes(dtype: DType, bytes: Uint8Array, n: number): TypedArray {
-  const out = allocate(dtype, n);
   const need = n * byteSize(dtype);
   if (bytes.byteLength < need) throw new Error(`raw data holds ${bytes.byteLength} bytes, ${need} expected`);
+  const out = allocate(dtype, n);
   new Uint8Array(out.buffer).set(bytes.subarray(0, need));
   return out;
 }
