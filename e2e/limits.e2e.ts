@@ -57,4 +57,60 @@ describe.sequential('limits and failures (issue 17)', () => {
     await screenshot(page, 'limits-error');
     await s.context.close();
   }, 300_000);
+
+  it('focus stays on a visible control through start, pause, resume, stop and the end of a run; each change is announced', async () => {
+    const s = await openStudio(browser, baseUrl, 'backend=wasm&preload=0', { width: 1280, height: 900 });
+    const { page } = s;
+    await loadTiny(page);
+    await setField(page, 'batch size', 8);
+    await page.fill('[data-testid=epochs-input]', '400');
+    await page.evaluate(() => {
+      const w = window as unknown as { __said: string[] };
+      w.__said = [];
+      const box = document.querySelector('[data-testid=announce]')!;
+      new MutationObserver(() => { const t = box.textContent ?? ''; if (t) w.__said.push(t); }).observe(box, { subtree: true, childList: true, characterData: true });
+    });
+    const focused = () => page.evaluate(() => {
+      const a = document.activeElement;
+      return `${a?.getAttribute('data-testid') ?? a?.tagName}${a?.matches(':focus-visible') ? ' (ring)' : ''}`;
+    });
+    const phase = (p: string) => page.waitForFunction((x) => document.querySelector('[data-testid=run-status]')?.textContent === x, p, { timeout: 120_000 });
+    await page.waitForFunction(() => !document.querySelector<HTMLButtonElement>('[data-testid=train-start]')?.disabled, null, { timeout: 60_000 });
+    await page.focus('[data-testid=train-start]');
+    await page.keyboard.press('Enter');
+    await phase('running');
+    expect(await focused()).toBe('train-stop (ring)');
+    await page.keyboard.press('Shift+Tab');
+    expect(await focused()).toBe('train-pause (ring)');
+    await page.keyboard.press('Enter');
+    await phase('paused');
+    expect(await focused()).toBe('train-resume (ring)');
+    await page.keyboard.press('Enter');
+    await phase('running');
+    expect(await focused()).toBe('train-pause (ring)');
+    await page.waitForFunction(() => (window as unknown as { __said: string[] }).__said.some((t) => /^Epoch \d+ of 400 done: validation accuracy \d+\.\d percent\.$/.test(t)), null, { timeout: 60_000 })
+      .catch(async (e: unknown) => { console.log(await page.evaluate(() => JSON.stringify([(window as unknown as { __said: string[] }).__said, document.querySelector('[data-testid=progress-text]')?.textContent]))); throw e; });
+    await page.keyboard.press('Tab');
+    expect(await focused()).toBe('train-stop (ring)');
+    await page.keyboard.press('Enter');
+    await phase('stopped');
+    await page.waitForFunction(() => document.activeElement?.getAttribute('data-testid') === 'train-start');
+    expect(await focused()).toBe('train-start (ring)');
+    // a run to its end: focus comes back to Train
+    await page.fill('[data-testid=epochs-input]', '1');
+    await page.waitForFunction(() => !document.querySelector<HTMLButtonElement>('[data-testid=train-start]')?.disabled, null, { timeout: 60_000 });
+    await page.focus('[data-testid=train-start]');
+    await page.keyboard.press('Enter');
+    await phase('done');
+    await page.waitForFunction(() => document.activeElement?.getAttribute('data-testid') === 'train-start');
+    expect(await focused()).toBe('train-start (ring)');
+    const said = await page.evaluate(() => (window as unknown as { __said: string[] }).__said);
+    expect(said[0]).toBe('Training started: 400 epochs.');
+    for (const t of ['Training paused.', 'Training resumed.', 'Training started: 1 epoch.']) expect(said).toContain(t);
+    expect(said.some((t) => /^Training stopped after \d+ epochs?\.$/.test(t))).toBe(true);
+    expect(said.some((t) => /^Training finished after 1 epoch: validation accuracy \d+\.\d percent\.$/.test(t))).toBe(true);
+    expect(said.filter((t) => t.startsWith('Epoch ')).length).toBeLessThan(5);   // not every epoch of a fast run, never steps
+    console.log(`announced: ${said.slice(0, 8).join(' | ')} … (${said.length})`);
+    await s.context.close();
+  }, 300_000);
 });

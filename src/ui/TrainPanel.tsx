@@ -1,12 +1,41 @@
 // Training: start / pause / resume / stop, progress bar with ETA, run status, the latest validation accuracy,
 // and the live charts. Training runs in the worker, so this panel only renders what the store receives.
-import { useEffect, useState } from 'react';
-import { useActions, useStudio } from '../store/hooks.ts';
+import { useEffect, useRef, useState } from 'react';
+import { useActions, useAnnouncement, useStudio } from '../store/hooks.ts';
 import { isActive } from '../store/state.ts';
 import { cannotStart } from '../store/training.ts';
 import { TrainingCharts } from './Charts.tsx';
 import { fmtDuration, fmtNum, fmtPct } from './format.ts';
 import { Panel } from './widgets.tsx';
+
+/**
+ * Keeps keyboard focus on a visible control while the run changes state: when the focused button is disabled
+ * (Train once pressed, Stop once stopping, the end of a run) focus moves to the control in the same place (Pause → Resume), else the first enabled of
+ * Stop, Pause/Resume and Train (by data-focus-order), or waits on the status badge until one is enabled again.
+ */
+function useKeepFocus(controls: React.RefObject<HTMLDivElement | null>, park: React.RefObject<HTMLElement | null>, deps: unknown[]): void {
+  const last = useRef<HTMLElement | null>(null);
+  useEffect(() => {
+    const box = controls.current;
+    if (!box) return;
+    const remember = (e: FocusEvent) => { last.current = e.target instanceof HTMLElement ? e.target : null; };
+    box.addEventListener('focusin', remember);
+    return () => box.removeEventListener('focusin', remember);
+  }, [controls]);
+  useEffect(() => {
+    const box = controls.current, was = last.current, now = document.activeElement;
+    if (!box || !was) return;
+    const wasDisabled = was instanceof HTMLButtonElement && was.disabled;
+    const lost = !now || now === document.body || (now instanceof HTMLButtonElement && now.disabled) || !now.isConnected;
+    const parked = now === park.current;
+    if (!((lost && (wasDisabled || !was.isConnected)) || parked)) return;
+    const buttons = [...box.querySelectorAll<HTMLButtonElement>('button[data-focus-order]')].filter((b) => !b.disabled)
+      .sort((x, y) => Number(x.dataset.focusOrder) - Number(y.dataset.focusOrder));
+    // the same place first (Pause became Resume), else the first enabled, else the badge
+    const target = buttons.find((b) => b.dataset.focusOrder === was.dataset.focusOrder) ?? buttons[0] ?? park.current;
+    if (target && target !== now) target.focus({ focusVisible: true } as FocusOptions);
+  }, deps);
+}
 
 export function TrainPanel() {
   const run = useStudio((s) => s.run);
@@ -32,17 +61,21 @@ export function TrainPanel() {
   const lastVal = [...run.epochs].reverse().find((e) => e.val_acc !== null)?.val_acc ?? null;
   const last = run.steps[run.steps.length - 1];
   const active = isActive(run.phase);
+  const said = useAnnouncement();
+  const controls = useRef<HTMLDivElement>(null), status = useRef<HTMLSpanElement>(null);
+  useKeepFocus(controls, status, [run.phase, why]);
   return (
     <Panel title="4 · Train">
-      <div className="controls">
-        <button className="primary" data-testid="train-start" disabled={!!why} title={why} onClick={() => void a.start()}>Train</button>
+      <div className="sr-only" role="status" aria-live="polite" data-testid="announce"><span key={said.n}>{said.text}</span></div>
+      <div className="controls" ref={controls}>
+        <button className="primary" data-testid="train-start" data-focus-order="2" disabled={!!why} title={why} onClick={() => void a.start()}>Train</button>
         {run.phase === 'paused'
-          ? <button data-testid="train-resume" onClick={() => a.resume()}>Resume</button>
-          : <button data-testid="train-pause" disabled={run.phase !== 'running'} onClick={() => a.pause()}>Pause</button>}
-        <button data-testid="train-stop" disabled={!active || run.phase === 'stopping' || run.phase === 'evaluating'} onClick={() => a.stop()}>Stop</button>
+          ? <button data-testid="train-resume" data-focus-order="1" onClick={() => a.resume()}>Resume</button>
+          : <button data-testid="train-pause" data-focus-order="1" disabled={run.phase !== 'running'} onClick={() => a.pause()}>Pause</button>}
+        <button data-testid="train-stop" data-focus-order="0" disabled={!active || run.phase === 'stopping' || run.phase === 'evaluating'} onClick={() => a.stop()}>Stop</button>
         <button data-testid="compare-methods" disabled={!!why || !!comparing} title="train LoR-VP, VPT (on a ViT), the pad prompt and the linear probe in turn on the same data and budget, then compare them"
           onClick={() => void a.compareMethods()}>Compare methods</button>
-        <span className={`status ${run.phase}`} data-testid="run-status">{run.phase}</span>
+        <span className={`status ${run.phase}`} data-testid="run-status" tabIndex={-1} ref={status}>{run.phase}</span>
         {run.saving && <span className="muted" data-testid="run-saving">saving…</span>}
         {comparing && <span className="muted" data-testid="comparing">comparing methods: {comparing.done} of {comparing.methods.length} done</span>}
         {why && !active && <span className="muted">{why}</span>}
