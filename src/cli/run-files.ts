@@ -3,6 +3,7 @@
 import { createHash } from 'node:crypto';
 import { appendFileSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { FileFormatError } from '../io/file-error.ts';
 import { readJson } from '../io/json.ts';
 import { readSafetensors, writeSafetensors } from '../io/safetensors.ts';
 import { checkpointSchema } from '../io/schemas/manifest.ts';
@@ -12,6 +13,7 @@ import type { Tensor } from '../onnx/tensor.ts';
 import type { Manifest } from '../engine/manifest.ts';
 import type { Checkpoint, EpochMetrics } from '../engine/trainer.ts';
 import { writeModelFiles } from './external-files.ts';
+import { readFileOrFail } from './util.ts';
 
 export type { Manifest };
 
@@ -64,7 +66,13 @@ export class RunWriter {
 }
 
 export function readTensors(path: string): Record<string, Tensor> {
-  return tensorsOf(readSafetensors(new Uint8Array(readFileSync(path))));
+  return tensorsOf(readSafetensorsFile(path));
+}
+
+/** A safetensors file, its one-line errors naming the file. */
+function readSafetensorsFile(path: string): ReturnType<typeof readSafetensors> {
+  const bytes = readFileOrFail(path, 'tensors');
+  try { return readSafetensors(bytes); } catch (e) { throw new FileFormatError(`${path}: ${(e as Error).message.replace(/^safetensors: /, '')}`); }
 }
 
 const CHECKPOINT_KEY = 'vp-studio-checkpoint';
@@ -79,7 +87,7 @@ function tensorsOf({ tensors }: { tensors: Record<string, HostTensor> }): Record
 export function readCheckpoint(dir: string): { meta: CheckpointFile; ck: Checkpoint } {
   const jp = join(dir, 'checkpoint.json'), tp = join(dir, 'checkpoint.safetensors');
   if (!existsSync(jp) || !existsSync(tp)) throw new Error(`--resume ${dir}: no checkpoint (checkpoint.json + checkpoint.safetensors are written after every epoch)`);
-  const st = readSafetensors(new Uint8Array(readFileSync(tp)));
+  const st = readSafetensorsFile(tp);
   // the tensors' own copy of the checkpoint (always of the same epoch); checkpoint.json for older runs
   const inTensors = st.metadata[CHECKPOINT_KEY];
   const meta = readJson(checkpointSchema, inTensors ?? readFileSync(jp), inTensors === undefined ? jp : `${tp} (its checkpoint metadata)`) as CheckpointFile;
