@@ -1360,6 +1360,7 @@ README_ROWS = collections.OrderedDict([
     ("vit-external-data-multi", "| `vit-external-data-multi` | torch > 2 GB export, one file per tensor | as optimum-vit-o17 | same, one external-data file per initializer (names sanitized: `onnx__MatMul_…`) |"),
     ("efficientnet-lite-nhwc", "| `efficientnet-lite-nhwc` | Zoo efficientnet-lite4-11 (tf2onnx) | `images:0` **[1,224,224,3]** NHWC | fixed batch; opset 11, IR 6; input Transpose first; folded BN, asymmetric SAME pads on stride-2 convs; Relu6 as Clip; depthwise convs; ReduceMean[2,3]; MatMul+Add; **Softmax** last -> `Softmax:0` [1,10]; TF-style names |"),
     ("dinov2-antialias", "| `dinov2-antialias` | onnx-community/dinov2-small from transformers >= 4.48 (opset 18) | as deit | opset 18 (edited from an opset-17 export): Resize with `antialias=1`; LayerNormalization fused; not onnx-1.12-checkable; output.npy from onnxruntime, grad.npy from torch antialias (gap in meta check), grad_exact.npy the exact gradient of this file |"),
+    ("resnetv2-bit-fixed-batch", "| `resnetv2-bit-fixed-batch` | Model Zoo turnkey resnetv2_50x1_bitm_in21k_Opset17_timm (BiT-M R50x1, ImageNet-21k) | `x` [1,3,224,224] | opset 17, **fixed batch 1**; StdConv2d = `BatchNormalization(training_mode=1)` on the reshaped constant weight, then Conv; GroupNorm as Reshape/InstanceNormalization/Reshape; pre-activation bottlenecks; Pad before MaxPool; 1x1 Conv classifier + Flatten |"),
 ])
 
 
@@ -1396,6 +1397,97 @@ def update_readme(root, names):
 
 
 # ==========================================================================
+# 9. BiT ResNetV2 (timm resnetv2_50x1_bitm_in21k, Model Zoo turnkey export)
+# ==========================================================================
+
+
+class StdConv2d(nn.Conv2d):
+    """timm StdConv2d: the weight standardised per output channel on every call, through F.batch_norm in training
+    mode (BiT's eps 1e-8) — exported as a BatchNormalization(training_mode=1) on a constant."""
+
+    def forward(self, x):
+        w = F.batch_norm(self.weight.reshape(1, self.out_channels, -1), None, None, training=True, momentum=0.,
+                         eps=1e-8).reshape_as(self.weight)
+        return F.conv2d(x, w, self.bias, self.stride, self.padding, self.dilation, self.groups)
+
+
+class GroupNormAct(nn.GroupNorm):
+    """timm GroupNormAct: GroupNorm(32 groups) + ReLU."""
+
+    def forward(self, x):
+        return F.relu(F.group_norm(x, self.num_groups, self.weight, self.bias, self.eps))
+
+
+class PreActBottleneck(nn.Module):
+    """timm PreActBottleneck: norm1 -> (downsample StdConv 1x1 of the pre-activation) -> conv1 1x1 -> norm2 ->
+    conv2 3x3 (stride) -> norm3 -> conv3 1x1, + shortcut."""
+
+    def __init__(self, cin, cout, stride, groups):
+        super().__init__()
+        mid = cout // 4
+        self.norm1 = GroupNormAct(groups, cin)
+        self.downsample = StdConv2d(cin, cout, 1, stride=stride, bias=False) if stride != 1 or cin != cout else None
+        self.conv1 = StdConv2d(cin, mid, 1, bias=False)
+        self.norm2 = GroupNormAct(groups, mid)
+        self.conv2 = StdConv2d(mid, mid, 3, stride=stride, padding=1, bias=False)
+        self.norm3 = GroupNormAct(groups, mid)
+        self.conv3 = StdConv2d(mid, cout, 1, bias=False)
+
+    def forward(self, x):
+        xp = self.norm1(x)
+        shortcut = self.downsample(xp) if self.downsample is not None else x
+        h = self.conv3(self.norm3(self.conv2(self.norm2(self.conv1(xp)))))
+        return h + shortcut
+
+
+class ResNetV2Bit(nn.Module):
+    """timm ResNetV2 (BiT-M): 'fixed' stem StdConv 7x7/2 -> ConstantPad 1 -> MaxPool 3/2 (no padding), pre-activation
+    bottleneck stages, final GroupNormAct, global average pool, classifier as a 1x1 Conv (use_conv head) + flatten."""
+
+    def __init__(self, widths=(32, 64, 128, 256), groups=8, classes=1000):
+        super().__init__()
+        self.stem = StdConv2d(3, 16, 7, stride=2, padding=3, bias=False)
+        blocks, cin = [], 16
+        for i, w in enumerate(widths):
+            blocks.append(PreActBottleneck(cin, w, 1 if i == 0 else 2, groups))
+            cin = w
+        self.stages = nn.Sequential(*blocks)
+        self.norm = GroupNormAct(groups, cin)
+        self.fc = nn.Conv2d(cin, classes, 1)
+
+    def forward(self, x):
+        h = F.max_pool2d(F.pad(self.stem(x), (1, 1, 1, 1)), 3, 2)
+        h = self.norm(self.stages(h))
+        return torch.flatten(self.fc(h.mean((2, 3), keepdim=True)), 1)
+
+
+def fx_resnetv2_bit(d, name):
+    seed = 9013
+    gen = mhs.gen_for(seed)
+    m = ResNetV2Bit()
+    ef.randomize(m, gen)
+    m.eval()
+    x = mhs.grad_x(1)
+    proto = export(m, x, 17, ["x"], ["output"])  # turnkey: fixed batch 1, input 'x'
+    bn = [n for n in proto.graph.node if n.op_type == "BatchNormalization"]
+    assert bn and all(helper.get_attribute_value(a) == 1 for n in bn for a in n.attribute if a.name == "training_mode"), \
+        "StdConv2d must export as BatchNormalization(training_mode=1)"
+    grad, _ = grad_fixture(d, m, x, seed + 1, "this model.onnx")
+    (y,) = outputs_of(m, x)
+    return finish(d, name, proto, {
+        "mimics": "ONNX Model Zoo turnkey resnetv2_50x1_bitm_in21k_Opset17_timm (timm ResNetV2 BiT-M R50x1, "
+                  "ImageNet-21k; the nearest public ONNX file to the LoR-VP paper's resnet50_21k)",
+        "family": "resnet", "classifier": True, "fixed_batch": 1, "file_variant": "fp32", "prefix_tokens": None,
+        "features": "global average of the final GroupNormAct [1,256], the input of the 1x1 Conv classifier",
+        "notes": f"timm ResNetV2 (BiT) in plain torch, widths (32, 64, 128, 256), one pre-activation bottleneck per "
+                 f"stage, GroupNorm 8 groups (BiT: 32), opset 17, batch fixed at 1 (turnkey): StdConv2d = "
+                 f"BatchNormalization(training_mode=1, eps 1e-8) over the reshaped constant weight ({len(bn)} of "
+                 f"them) then Conv; GroupNorm = Reshape/InstanceNormalization/Reshape/Mul/Add; stem pad as a Pad "
+                 f"node before MaxPool; head ReduceMean -> 1x1 Conv -> Flatten.",
+        "seed": seed}, m, x, {"output": y}, 1e-4, grad=grad)
+
+
+# ==========================================================================
 
 FIXTURES = collections.OrderedDict([
     ("deit-distilled", fx_deit),
@@ -1410,6 +1502,7 @@ FIXTURES = collections.OrderedDict([
     ("vit-external-data-multi", lambda d, n: fx_vit_external(d, n, True)),
     ("efficientnet-lite-nhwc", fx_efficientnet),
     ("dinov2-antialias", fx_dinov2_antialias),
+    ("resnetv2-bit-fixed-batch", fx_resnetv2_bit),
 ])
 
 

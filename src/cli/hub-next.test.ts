@@ -1,6 +1,7 @@
 // The second round of hub files (tests/fixtures/hub-next, made by scripts/make_hub_standins_next.py): DeiT
 // distilled, DINOv2 with registers and with an antialiased position Resize, HF CLIP (with and without projection),
-// open_clip's visual tower, average-pool ViTs with and without a class token, ConvNeXt V2 (GRN). Each is inspected
+// open_clip's visual tower, average-pool ViTs with and without a class token, ConvNeXt V2 (GRN), BiT's ResNetV2
+// (weight standardisation). Each is inspected
 // (family, prefix tokens, the features lp reads, the load check), trains one epoch with every method its family
 // allows and every head it allows (no size flag), and `vp-studio grad` through it matches torch.autograd.
 // tf2onnx's NHWC EfficientNet-Lite trains through an input Transpose, its Softmax output dropped for the logits (its
@@ -31,6 +32,11 @@ const CASES: Record<string, { features?: RegExp; grad?: string; loading?: RegExp
   'vit-avgpool-cls': {},
   'vit-gap-noclass': {},
   convnextv2: {},
+  // timm ResNetV2 (BiT, ImageNet-21k) as the Model Zoo's turnkey export: StdConv2d's training-mode BatchNormalization
+  // of constant weights folded, the 1×1 Conv classifier after a keepdims ReduceMean read as a linear layer
+  'resnetv2-bit-fixed-batch': {
+    loading: /weight standardisation: 17 BatchNormalization\(training_mode=1\) of constant weights folded[^\n]*\nhead: the 1×1 Conv classifier read as a linear layer/,
+  },
   'efficientnet-lite-nhwc': {
     loading: /input 'images:0' \[1,224,224,3\] is channels-last \(NHWC\): read as NCHW \[1,3,224,224\][^\n]*\noutput 'Softmax:0' is a Softmax: the head reads the logits before it/,
     noGrad: true,

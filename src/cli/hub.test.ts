@@ -82,8 +82,9 @@ describe('hub backbones (stand-ins)', () => {
     const cat = JSON.parse(readFileSync(join(REPO, 'models/catalog.json'), 'utf8')) as { backbones: Record<string, unknown>[] };
     const downloads = cat.backbones.filter((b) => b.source === 'download');
     expect(downloads.map((b) => b.id)).toEqual(expect.arrayContaining(['onnx-zoo-resnet50-v1-12', 'hf-xenova-vit-base-patch16-224-in21k',
-      // the LoR-VP paper's backbones with a public ONNX file: mobilenet, swin_b, vit_b_32, vit_l_16
-      'onnx-zoo-mobilenetv2-12', 'onnx-zoo-timm-swin-base-patch4-window7-224', 'onnx-zoo-timm-vit-base-patch32-224', 'hf-xenova-vit-large-patch16-224']));
+      // the LoR-VP paper's backbones with a public ONNX file: mobilenet, swin_b, vit_b_32, vit_l_16, a ResNet-50-21K
+      'onnx-zoo-mobilenetv2-12', 'onnx-zoo-timm-swin-base-patch4-window7-224', 'onnx-zoo-timm-vit-base-patch32-224', 'hf-xenova-vit-large-patch16-224',
+      'onnx-zoo-timm-resnetv2-50x1-bitm-in21k']));
     expect(downloads.map((b) => b.id)).not.toContain('onnx-zoo-resnet50-v1-7');
     // stand-ins of the first hub round (tests/fixtures/hub, trained above) and the second (hub-next: hub-next.test / hub-swin.test)
     const NEXT = join(REPO, 'tests/fixtures/hub-next');

@@ -21,6 +21,7 @@ import { featureOutput } from './passes/feature-output.ts';
 import { nhwcInput } from './passes/nhwc-input.ts';
 import { nativeInputSize, pinInput } from './passes/pin-input.ts';
 import { rebatchRefusal } from './passes/rebatch.ts';
+import { foldWeightStandardization } from './passes/standardize-weights.ts';
 import { toposort } from './passes/toposort.ts';
 import { hasFloat16, upcastFloat16 } from './passes/upcast-fp16.ts';
 import { upgradeOpset } from './passes/upgrade-opset.ts';
@@ -115,6 +116,9 @@ export function loadBackbone(bytes: Uint8Array, o: BackboneLoadOptions = {}): Lo
   }
   const opset = g.opset;
   if (upgradeOpset(g)) notes.push(`upgraded opset ${opset} → ${g.opset}`);
+  removeDeadNodes(g);
+  const standardized = foldWeightStandardization(g);
+  if (standardized) notes.push(`weight standardisation: ${standardized} BatchNormalization(training_mode=1) of constant weights folded (timm StdConv2d)`);
   notes.push(...nhwcInput(g));
   if (convHeadToGemm(g)) notes.push('head: the 1×1 Conv classifier read as a linear layer (Gemm)');
   const features = o.keepOutputs ? undefined : featureOutput(g);
