@@ -9,11 +9,14 @@ import { decodeBmp } from '../data/bmp.ts';
 import { decodeImage } from '../data/decode-node.ts';
 import { encodeBmp, encodePng } from '../data/test-images-node.ts';
 import { parseModelMeta } from '../engine/model-meta.ts';
-import { readJson } from '../io/json.ts';
+import { parseJson, readJson } from '../io/json.ts';
+import { readCatalogJson } from '../io/schemas/catalog.ts';
+import { checkRunRecord } from '../persist/records.ts';
+import { parseCatalog } from '../store/catalog.ts';
 import { readNpy } from '../io/npy.ts';
 import { readSafetensors, writeSafetensors } from '../io/safetensors.ts';
 import { checkpointSchema, readManifestJson } from '../io/schemas/manifest.ts';
-import { sampleCheckpoint, sampleConfig, sampleManifest, samplePreprocessor } from '../io/schemas/test-samples.ts';
+import { sampleCheckpoint, sampleConfig, sampleManifest, samplePreprocessor, sampleRunRecord } from '../io/schemas/test-samples.ts';
 import { decodeModel, encodeSplit } from '../onnx/codec.ts';
 import { filesResolver } from '../onnx/external.ts';
 import { Graph } from '../onnx/ir.ts';
@@ -86,5 +89,8 @@ export const TARGETS: FuzzTarget[] = [
   jsonTarget('manifest.json', () => [sampleManifest()], (b) => readManifestJson(b)),
   jsonTarget('checkpoint.json', () => [sampleCheckpoint()], (b) => readJson(checkpointSchema, b, 'checkpoint.json')),
   jsonTarget('config.json', () => [sampleConfig()], (b) => parseModelMeta({ config: text(b) })),
+  jsonTarget('models/catalog.json', () => ['catalog.json', 'starters.json'].map((f) => JSON.parse(readFileSync(join(REPO, 'models', f), 'utf8'))),
+    (b) => parseCatalog(readCatalogJson(b, 'models/catalog.json'), '/models/', false)),
+  jsonTarget('stored run record', () => [sampleRunRecord()], (b) => checkRunRecord('run', parseJson(b, 'record'))),
   jsonTarget('preprocessor_config.json', () => [samplePreprocessor(), { ...samplePreprocessor(), size: { shortest_edge: 256 }, image_mean: 0.5 }], (b) => parseModelMeta({ preprocessor: text(b) })),
 ];

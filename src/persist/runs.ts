@@ -6,12 +6,14 @@
 //                         so saved runs can be exported after a reload
 //   vps/v1/backbone/url:<url>  the sha256 of a downloaded catalogue backbone (so it downloads once)
 //   vps/v1/webcam         frames collected from the webcam, by class
+// Records read back are checked (records.ts): a corrupt run is reported and skipped, the others still load.
 // A memory implementation of the same interface serves tests in Node.
 import { createStore, del, entries, get, set, type UseStore } from 'idb-keyval';
 import type { BackboneInfo } from '../engine/compile.ts';
 import type { TrainConfig } from '../engine/config.ts';
 import type { EpochMetrics } from '../engine/trainer.ts';
 import type { ExternalFile } from '../onnx/external.ts';
+import { checkRunRecord, checkRunTensors } from './records.ts';
 import type { EvaluationSummary, SampleImage, SkippedFile, WireCheckpoint, WireTensor } from '../worker/protocol.ts';
 
 export const KEY_VERSION = 'v1';
@@ -52,6 +54,8 @@ export interface StoredBackbone { name: string; bytes: Uint8Array; externalData?
 
 export interface RunsRepo {
   list(): Promise<RunRecord[]>;
+  /** The saved runs that read back whole, and one line for each record that did not (skipped). */
+  listChecked(): Promise<{ runs: RunRecord[]; corrupt: string[] }>;
   save(r: RunRecord): Promise<void>;
   saveTensors(id: string, t: Record<string, WireTensor>): Promise<void>;
   tensors(id: string): Promise<Record<string, WireTensor> | undefined>;
@@ -73,16 +77,27 @@ const stored = (name: string, bytes: Uint8Array, externalData: ExternalFile[] | 
 
 const byCreated = (a: RunRecord, b: RunRecord) => b.created.localeCompare(a.created);
 
+/** Stored records checked one by one (records.ts): the whole ones sorted, a line for each corrupt one. */
+function checked(stored: [string, unknown][]): { runs: RunRecord[]; corrupt: string[] } {
+  const runs: RunRecord[] = [], corrupt: string[] = [];
+  for (const [id, v] of stored) {
+    try { runs.push(checkRunRecord(id, v)); } catch (e) { corrupt.push(e instanceof Error ? e.message : String(e)); }
+  }
+  return { runs: runs.sort(byCreated), corrupt };
+}
+
 export function idbRepo(store: UseStore = createStore('vp-studio', 'kv')): RunsRepo {
+  const listChecked = async () => {
+    const all = await entries<IDBValidKey, unknown>(store);
+    const prefix = K.run('');
+    return checked(all.flatMap(([k, v]) => (typeof k === 'string' && k.startsWith(prefix) ? [[k.slice(prefix.length), v] as [string, unknown]] : [])));
+  };
   return {
-    async list() {
-      const all = await entries<IDBValidKey, RunRecord>(store);
-      const prefix = K.run('');
-      return all.filter(([k]) => typeof k === 'string' && k.startsWith(prefix)).map(([, v]) => v).sort(byCreated);
-    },
+    list: async () => (await listChecked()).runs,
+    listChecked,
     save: (r) => set(K.run(r.id), r, store),
     saveTensors: (id, t) => set(K.tensors(id), t, store),
-    tensors: (id) => get<Record<string, WireTensor>>(K.tensors(id), store),
+    tensors: async (id) => { const t = await get<unknown>(K.tensors(id), store); return t === undefined ? undefined : checkRunTensors(id, t); },
     saveCheckpoint: (id, c) => set(K.checkpoint(id), c, store),
     checkpoint: (id) => get<WireCheckpoint>(K.checkpoint(id), store),
     async remove(id) { await del(K.run(id), store); await del(K.tensors(id), store); await del(K.checkpoint(id), store); },
@@ -104,10 +119,11 @@ export function memoryRepo(): RunsRepo {
   const backbones = new Map<string, StoredBackbone | string>();
   let webcam: WebcamFrame[] = [];
   return {
-    list: async () => [...runs.values()].map((r) => structuredClone(r)).sort(byCreated),
+    list: async () => checked([...runs].map(([id, r]) => [id, structuredClone(r)])).runs,
+    listChecked: async () => checked([...runs].map(([id, r]) => [id, structuredClone(r)])),
     save: async (r) => { runs.set(r.id, structuredClone(r)); },
     saveTensors: async (id, t) => { tensors.set(id, t); },
-    tensors: async (id) => tensors.get(id),
+    tensors: async (id) => { const t = tensors.get(id); return t === undefined ? undefined : checkRunTensors(id, t); },
     saveCheckpoint: async (id, c) => { checkpoints.set(id, c); },
     checkpoint: async (id) => checkpoints.get(id),
     remove: async (id) => { runs.delete(id); tensors.delete(id); checkpoints.delete(id); },

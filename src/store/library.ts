@@ -22,10 +22,14 @@ export interface FileOut { name: string; bytes: Uint8Array; mime: string; alongs
 export function libraryActions(store: StoreApi<StudioState>, d: LibraryDeps) {
   const set = store.setState, get = store.getState;
 
+  /** Corrupt records already reported (each once per session). */
+  const reported = new Set<string>();
   const refreshRuns = async (): Promise<void> => {
-    const runs = (await d.repo.list().catch(() => [] as RunRecord[]))
-      .map((r) => (r.status === 'running' && !d.isLive(r.id) ? { ...r, status: 'interrupted' as const } : r));
-    set({ runs });
+    const { runs: stored, corrupt } = await d.repo.listChecked().catch(() => ({ runs: [] as RunRecord[], corrupt: [] as string[] }));
+    const runs = stored.map((r) => (r.status === 'running' && !d.isLive(r.id) ? { ...r, status: 'interrupted' as const } : r));
+    const fresh = corrupt.filter((c) => !reported.has(c));
+    fresh.forEach((c) => reported.add(c));
+    set(fresh.length ? { runs, notice: `skipped ${fresh.length === 1 ? 'a saved run that' : `${fresh.length} saved runs that`} could not be read: ${fresh[0]}` } : { runs });
   };
 
   const viewed = () => {
@@ -39,7 +43,8 @@ export function libraryActions(store: StoreApi<StudioState>, d: LibraryDeps) {
     async openRun(id: string): Promise<void> {
       const record = get().runs.find((r) => r.id === id);
       if (!record) return;
-      const params = await d.repo.tensors(id);
+      let params;
+      try { params = await d.repo.tensors(id); } catch (e) { set({ notice: `cannot open ${record.name}: ${e instanceof Error ? e.message : String(e)}` }); return; }
       if (!params) { set({ notice: `run ${record.name} has no saved tensors (it did not finish)` }); return; }
       set({ view: { record, params } });
       // its curves in the charts, unless a run is training

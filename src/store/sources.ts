@@ -7,6 +7,7 @@ import type { WorkerClient } from '../worker/client.ts';
 import type { ExternalFile } from '../onnx/external.ts';
 import type { DataFile } from '../worker/protocol.ts';
 import { parseModelMeta, type ModelMeta } from '../engine/model-meta.ts';
+import { readCatalogJson } from '../io/schemas/catalog.ts';
 import { download, type DownloadProgress } from './download.ts';
 import { catalogEntryOf, parseCatalog, suggestNormalisation, type CatalogEntry, type Normalisation } from './catalog.ts';
 import { downloadDataFiles, droppedDataFiles, type DroppedFile } from './data-files.ts';
@@ -151,13 +152,19 @@ export function sourceActions(store: StoreApi<StudioState>, d: SourceDeps) {
   }
 
   return {
-    /** Loads models/starters.json and models/catalog.json (missing files are simply empty). */
+    /** Loads models/starters.json and models/catalog.json (missing files are simply empty; a malformed one is
+     * left out, its one-line problem in the notice). */
     async loadCatalog(base = '/models/'): Promise<CatalogEntry[]> {
       const read = async (file: string, bundled: boolean) => {
+        const res = await d.fetch(base + file).catch(() => undefined);
+        // a missing file may come back as the app's own index.html (a dev server's fallback): none
+        if (!res?.ok || /text\/html/.test(res.headers?.get('content-type') ?? '')) return [];
         try {
-          const res = await d.fetch(base + file);
-          return res.ok ? parseCatalog(await res.json(), base, bundled) : [];
-        } catch { return []; }
+          return parseCatalog(readCatalogJson(new Uint8Array(await res.arrayBuffer()), `models/${file}`), base, bundled);
+        } catch (e) {
+          set({ notice: `catalogue not loaded: ${e instanceof Error ? e.message : String(e)}` });
+          return [];
+        }
       };
       const [starters, catalog] = await Promise.all([read('starters.json', true), read('catalog.json', false)]);
       const seen = new Set<string>();

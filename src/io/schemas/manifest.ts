@@ -52,7 +52,7 @@ export const readManifestJson = (input: string | Uint8Array, file = 'manifest.js
 
 export const CHECKPOINT_FORMAT = 'vp-studio-checkpoint/1';
 
-const metric = () => v.nullable(num(), null);
+const metric = () => v.nullable(v.number('a number'), null);
 
 export const epochMetricsSchema = obj({
   epoch: nonNegInt(), train_acc: metric(), train_loss: metric(), val_acc: metric(), val_loss: metric(),

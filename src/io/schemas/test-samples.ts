@@ -33,3 +33,15 @@ export const samplePreprocessor = () => ({
   do_normalize: true, do_rescale: true, image_mean: [0.5, 0.5, 0.5], image_std: [0.5, 0.5, 0.5], resample: 2, size: { height: 224, width: 224 },
   crop_size: { height: 224, width: 224 }, do_center_crop: true,
 });
+
+/** A saved run record as the studio stores it in IndexedDB (JSON-able fields only: no sample images). */
+export function sampleRunRecord() {
+  const m = sampleManifest();
+  return {
+    id: 'run-1', name: 'lorvp + lp · vit.onnx · shapes', created: m.created, status: 'done', cfg: m.settings, classes: m.classes,
+    backbone: { name: 'vit.onnx', sha256: m.backbone.sha256, info: { family: 'vit', inputName: 'x', inputSize: 32, fixedBatch: null, loadNotes: [], inputSizeFixed: true, params: 1000 } },
+    data: { name: 'shapes', train: 16, val: 4, skipped: [] }, trainable: 400, backend: 'wasm', totalSteps: 6,
+    steps: [{ step: 0, epoch: 0, loss: 1.1, lr: 0.02, ips: 50, t: 0.1 }], epochs: [sampleCheckpoint().epochs[0]], mapping: [0, 1],
+    evaluation: { accuracy: 0.5, loss: 0.7, perClass: [0.5, 0.5], confusion: [[1, 1], [1, 1]], paths: ['a', 'b'], labels: [0, 1], predictions: [0, 0] }, seconds: 2,
+  };
+}
