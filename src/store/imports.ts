@@ -5,6 +5,7 @@ import type { StoreApi } from 'zustand/vanilla';
 import type { BackboneInfo } from '../engine/compile.ts';
 import { MANIFEST_FORMAT, type Manifest } from '../engine/manifest.ts';
 import { sha256Hex } from '../io/digest.ts';
+import { FileFormatError } from '../io/file-error.ts';
 import { readSafetensors } from '../io/safetensors.ts';
 import { readManifestJson } from '../io/schemas/manifest.ts';
 import type { RunRecord, RunsRepo } from '../persist/runs.ts';
@@ -17,8 +18,9 @@ export interface ImportDeps { client: WorkerClient; repo: RunsRepo; now: () => n
 const message = (e: unknown) => (e instanceof Error ? e.message : String(e));
 
 /** Tensors of a prompt.safetensors as wire tensors, and its int32 `mapping` separately. */
-export function parsePrompt(bytes: Uint8Array): { params: Record<string, WireTensor>; mapping: number[] | undefined } {
-  const { tensors } = readSafetensors(bytes);
+export function parsePrompt(bytes: Uint8Array, file = 'prompt.safetensors'): { params: Record<string, WireTensor>; mapping: number[] | undefined } {
+  let tensors: ReturnType<typeof readSafetensors>['tensors'];
+  try { ({ tensors } = readSafetensors(bytes)); } catch (e) { throw new FileFormatError(`${file}: ${message(e).replace(/^safetensors: /, '')}`); }
   const params: Record<string, WireTensor> = {};
   let mapping: number[] | undefined;
   for (const [k, t] of Object.entries(tensors)) {
@@ -66,7 +68,7 @@ export function importActions(store: StoreApi<StudioState>, d: ImportDeps) {
       try {
         const st = files.find((f) => f.name.endsWith('.safetensors')), mf = files.find((f) => f.name.endsWith('.json'));
         if (!st || !mf) throw new Error('choose both prompt.safetensors and manifest.json of a run');
-        const { params, mapping } = parsePrompt(st.bytes);
+        const { params, mapping } = parsePrompt(st.bytes, st.name);
         const m = readManifestJson(mf.bytes, mf.name);
         checkManifestTensors(m, params, mapping);
         const trainable = Object.values(params).reduce((a, t) => a + t.data.length, 0);
