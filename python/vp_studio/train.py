@@ -311,6 +311,7 @@ def finish(writer: RunWriter, model: PromptedModel, s, bb, split, backbone_onnx:
                      "sha256": sha256(backbone_onnx) if os.path.exists(backbone_onnx) else None, "family": bb.kind,
                      "inputSize": L, "params": sum(p.numel() for p in bb.module.parameters()), "torch": a.model or "", "torchFamily": bb.family},
         "preprocessing": {"inputSize": L, "mean": s["mean"], "std": s["std"], "range": "[0,1]", "resize": "bilinear", "layout": "NCHW"},
+        **({} if a.no_export else {"model": {"file": "model.onnx", "input": ["N", 3, L, L], "output": ["N", len(split.classes)]}}),
         "classes": split.classes, "trainableParameters": sum(v.numel() for k, v in tensors.items() if k != "mapping"), "seed": s["seed"],
         "data": {"train": len(split.train), "val": len(split.val), "skipped": split.skipped},
         "final": {**last, "best_val_acc": best if best >= 0 else None, "seconds": seconds, "steps": total},

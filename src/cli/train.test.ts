@@ -68,6 +68,7 @@ describe('vp-studio train', () => {
     expect(m.backbone.sha256).toMatch(/^[0-9a-f]{64}$/);
     expect(m.settings).toMatchObject({ method: 'lorvp', head: 'lp', rank: 2, seed: 1 });
     expect(m.data.skipped.length).toBe(2);
+    expect(m.model).toEqual({ file: 'model.onnx', input: ['N', 3, 64, 64], output: ['N', 3] }); // the file fixes a batch of 2: re-batched
   });
 
   it('eval agrees with the deployable model.onnx run in onnxruntime', async () => {

@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import { basename, resolve } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { planBatch } from '../engine/budget.ts';
-import { configBackbone, describeBackbone, exportDeployable, initParams } from '../engine/compile.ts';
+import { configBackbone, deployable, describeBackbone, initParams } from '../engine/compile.ts';
 import { DEFAULTS, validateConfig, type TrainConfig } from '../engine/config.ts';
 import { divergenceMessage, train } from '../engine/trainer.ts';
 import { openExecutor } from './ep.ts';
@@ -101,12 +101,14 @@ export async function trainCommand(flags: TrainFlags): Promise<void> {
   const best = Math.max(...res.epochs.map((e) => e.val_acc ?? -1));
   const trainable = Object.values(res.params).reduce((a, t) => a + t.data.length, 0);
   out.tensors(res.params, res.mapping, { method: cfg.method, head: cfg.head, classes: JSON.stringify(data.classes) });
-  out.model(exportDeployable(bytes, cfg, data.classes.length, res.params, res.mapping, info.numSourceClasses));
+  const dep = deployable(bytes, cfg, data.classes.length, res.params, res.mapping, info.numSourceClasses);
+  out.model(dep.model);
   const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
   out.manifest({
     format: 'vp-studio-run/1', settings: cfg,
     backbone: { file: basename(f.model), path: resolve(f.model), sha256: sha256(bb.original), family: info.family, inputSize: info.inputSize, params: info.params },
     preprocessing: { inputSize: info.inputSize, mean: cfg.mean, std: cfg.std, range: '[0,1]', resize: 'bilinear', layout: 'NCHW' },
+    model: { file: 'model.onnx', input: dep.input, output: [dep.input[0], data.classes.length], ...(dep.fixedBatchWhy ? { fixedBatch: dep.fixedBatchWhy } : {}) },
     classes: data.classes, ...(bb.meta.labels ? { sourceClasses: bb.meta.labels } : {}), loading: bb.notes, trainableParameters: trainable, seed: cfg.seed,
     data: { train: data.trainCount, val: data.valCount, skipped: data.skipped },
     final: { ...last, best_val_acc: best >= 0 ? best : null, seconds: (Date.now() - t0) / 1000, steps, ...(res.diverged ? { diverged: res.diverged } : {}) },

@@ -20,6 +20,7 @@ import { foldScaleIntoGemm } from '../onnx/passes/fold-scale.ts';
 import { toposort } from '../onnx/passes/toposort.ts';
 import type { Tensor } from '../onnx/tensor.ts';
 import { analyze, type Analysis, type Family } from './analyze.ts';
+import { batchSkeleton, symbolizeBatch } from './symbolic-batch.ts';
 import { validateConfig, type TrainConfig } from './config.ts';
 import { linearInit, Rng, uniformTensor } from './init.ts';
 import { accumulateMetrics, crossEntropy } from './loss.ts';
@@ -288,10 +289,45 @@ export function compileEval(bytes: Uint8Array, c: TrainConfig, numClasses: numbe
   return { graph: g, batch, io: { images: 'images', mapping: f.mapping?.name, params: [...f.params.keys()], states: [], logits: 'logits', sourceLogits: f.sourceLogits ? 'source_logits' : undefined, newParams: {}, newStates: {} } };
 }
 
+/** The deployable model and what it takes: `images` [N,3,L,L] (a symbolic batch N) or, where the backbone's graph
+ * cannot take any batch, a fixed batch with `fixedBatchWhy` saying why (also in the model's doc string). */
+export interface Deployable { model: SessionModel; input: (number | 'N')[]; fixedBatchWhy?: string }
+
 /** Deployable model: [0,1] images → the user's class logits, with prompt, head and mapping baked in (over 2 GiB of
- * weights: model.onnx + model.onnx_data, onnx/session-model.ts encodeFile). */
+ * weights: model.onnx + model.onnx_data, onnx/session-model.ts encodeFile). Without `batch` it takes any batch
+ * (engine/symbolic-batch.ts) where the backbone allows it; with `batch` it is compiled at that batch. */
 export function exportDeployable(bytes: Uint8Array, c: TrainConfig, numClasses: number, params: Record<string, Tensor>, mapping: Int32Array | undefined, numSource: number | undefined, batch?: number): SessionModel {
-  batch ??= backboneInfo(bytes).fixedBatch ?? 1;
+  return deployable(bytes, c, numClasses, params, mapping, numSource, batch).model;
+}
+
+export function deployable(bytes: Uint8Array, c: TrainConfig, numClasses: number, params: Record<string, Tensor>, mapping: Int32Array | undefined, numSource: number | undefined, batch?: number): Deployable {
+  const at = (b: number) => deployableGraph(bytes, c, numClasses, params, mapping, numSource, b);
+  const L = backboneInfo(bytes).inputSize;
+  const what = `Visual Prompt Studio: ${c.method} + ${c.head}, ${numClasses} classes`;
+  let why: string | undefined;
+  if (batch === undefined) {
+    const info = backboneInfo(bytes);
+    if (info.rebatchRefusal) why = `the backbone file fixes a batch of ${info.fixedBatch} and cannot be re-batched (${info.rebatchRefusal})`;
+    else {
+      // two batch sizes other than 1 (a size-1 dim is ambiguous) and other than the file's own fixed batch
+      const [b1, b2] = [2, 3, 4].filter((b) => b !== info.fixedBatch);
+      const other = batchSkeleton(at(b2));
+      const g = at(b1);
+      why = symbolizeBatch(g, b1, other, b2);
+      if (!why) {
+        g.docString = `${what}; input images [N,3,${L},${L}] in [0,1] (any batch N), output logits [N,${numClasses}]`;
+        return { model: encodeFile(g), input: ['N', 3, L, L] };
+      }
+    }
+    batch = info.fixedBatch ?? 1;
+  }
+  const g = at(batch);
+  g.docString = `${what}; input images [${batch},3,${L},${L}] in [0,1], output logits [${batch},${numClasses}]${why ? ` — a fixed batch of ${batch}: ${why}` : ''}`;
+  return { model: encodeFile(g), input: [batch, 3, L, L], ...(why ? { fixedBatchWhy: why } : {}) };
+}
+
+/** The evaluation graph at `batch` with the trained tensors and the mapping as constants, logits its only output. */
+function deployableGraph(bytes: Uint8Array, c: TrainConfig, numClasses: number, params: Record<string, Tensor>, mapping: Int32Array | undefined, numSource: number | undefined, batch: number): Graph {
   const { graph: g } = compileEval(bytes, c, numClasses, batch, params);
   for (const v of [...g.inputs]) {
     if (v.name === 'images') continue;
@@ -307,8 +343,7 @@ export function exportDeployable(bytes: Uint8Array, c: TrainConfig, numClasses: 
   }
   g.outputs = g.outputs.filter((o) => o.name === 'logits');
   removeDeadNodes(g);
-  g.docString = `Visual Prompt Studio: ${c.method} + ${c.head}, ${numClasses} classes; input [N,3,L,L] in [0,1]`;
-  return encodeFile(g);
+  return g;
 }
 
 /** The last pass of every compiled graph: outputs written by kernels (passes/output-kernels.ts: graph capture

@@ -9,6 +9,9 @@ export interface Manifest {
   settings: TrainConfig;
   backbone: { file: string; path?: string; sha256: string; family: string; inputSize: number; params: number };
   preprocessing: { inputSize: number; mean: number[]; std: number[]; range: '[0,1]'; resize: 'bilinear'; layout: 'NCHW' };
+  /** The deployable model.onnx: `images` [N,3,L,L] (any batch) → `logits` [N,C]; a number instead of 'N' where the
+   * backbone fixes the batch, with why in `fixedBatch`. Absent in runs written before it was recorded. */
+  model?: { file: 'model.onnx'; input: (number | 'N')[]; output: (number | 'N')[]; fixedBatch?: string };
   classes: string[];
   /** The backbone's own class names (its config.json id2label), index order, when it came with them. */
   sourceClasses?: string[];
