@@ -56,7 +56,7 @@ describe('hostile files in the studio', () => {
     // data with an image whose header claims 100000×100000 pixels: skipped with its reason, the rest loads
     const png = encodePng(8, 8, 2, 8, new Array(192).fill(128));
     new DataView(png.buffer, png.byteOffset).setUint32(16, 100_000); new DataView(png.buffer, png.byteOffset).setUint32(20, 100_000);
-    await s.actions.loadFiles('shapes', [...shapes(), { path: 'shapes/train/a_circle/zz-huge.png', blob: new Blob([png]) }]);
+    await s.actions.loadFiles('shapes', [...shapes(), { path: 'shapes/train/a_circle/zz-huge.png', blob: new Blob([Uint8Array.from(png)]) }]);
     const data = s.store.getState().data;
     expect(data.status).toBe('ready');
     expect(data.summary?.skipped).toContainEqual({ path: 'shapes/train/a_circle/zz-huge.png', reason: 'PNG: 100000×100000 pixels is over the 100 megapixel limit' });
