@@ -13,11 +13,11 @@ declare module 'vitest' {
 
 export const ROOT = resolve(import.meta.dirname, '..');
 
-/** Starts `vite preview` over dist/ (after checking dist/ and Chromium exist); `url` has no trailing slash.
+/** Starts `vite preview` over dist/ (or `outDir`, relative to the root) (after checking dist/ and Chromium exist); `url` has no trailing slash.
  * `files` maps URL paths to files on disk, streamed as they are (the benchmark's backbones: hundreds of MiB, too
  * big for playwright's route.fulfill, which crashed the page with ViT-B/16). */
-export async function startPreview(port = 4173, files: Record<string, string> = {}): Promise<{ url: string; close(): Promise<void> }> {
-  if (!existsSync(resolve(ROOT, 'dist/index.html'))) throw new Error('dist/ is missing: run `npm run build` first (npm run e2e does)');
+export async function startPreview(port = 4173, files: Record<string, string> = {}, outDir = 'dist'): Promise<{ url: string; close(): Promise<void> }> {
+  if (!existsSync(resolve(ROOT, outDir, 'index.html'))) throw new Error(`${outDir}/ is missing: run \`npm run build\` first (npm run e2e does)`);
   if (!existsSync(chromiumPath())) throw new Error(`no Chromium at ${chromiumPath()}: apt-get install -y chromium (or set CHROMIUM)`);
   const serveFiles = {
     name: 'vp-bench-files',
@@ -30,7 +30,7 @@ export async function startPreview(port = 4173, files: Record<string, string> = 
       });
     },
   };
-  const server = await preview({ root: ROOT, preview: { host: '127.0.0.1', port }, logLevel: 'warn', plugins: [serveFiles] });
+  const server = await preview({ root: ROOT, preview: { host: '127.0.0.1', port }, build: { outDir }, logLevel: 'warn', plugins: [serveFiles] });
   const url = server.resolvedUrls?.local[0];
   if (!url) { await server.close(); throw new Error('vite preview did not report its URL'); }
   return { url: url.replace(/\/$/, ''), close: () => server.close() };

@@ -5,12 +5,11 @@
 // through window.__studio.client.bench — model bytes read here and served to the page. Next to the browser's own
 // memory figures, the peak RSS of Chromium's renderer and GPU processes per configuration (Linux). Prints a table
 // and writes bench/browser-<timestamp>.json with the machine (OS, CPUs, Chromium, adapter, onnxruntime-web).
-import { mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { arch, cpus, release, totalmem, type } from 'node:os';
 import { basename, join, relative, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { Browser } from 'playwright-core';
-import { build } from 'vite';
 import { backboneInfo, compileTrainStep, initParams } from '../../src/engine/compile.ts';
 import { graphStats } from '../../src/engine/graph-stats.ts';
 import { DEFAULTS, type Method, type TrainConfig } from '../../src/engine/config.ts';
@@ -19,6 +18,7 @@ import type { WorkerClient } from '../../src/worker/client.ts';
 import type { BenchResult } from '../../src/worker/protocol.ts';
 import { launch, openStudio, type Studio } from '../browser.ts';
 import { ROOT, startPreview } from '../global-setup.ts';
+import { buildIfStale } from './build.ts';
 import { readPeaks, resetPeaks, type ProcessPeaks } from './process-memory.ts';
 
 type Backend = 'webgpu' | 'wasm';
@@ -66,26 +66,6 @@ function options() {
     steps: num('steps', values.steps, 1), warmup: num('warmup', values.warmup, 0), pipelined: num('pipelined', values.pipelined, 0), prime: num('prime', values.prime, 0),
     classes: num('classes', values.classes, 2),
   };
-}
-
-/** Newest modification time under the paths the studio bundle is built from. */
-function newestSource(paths: string[]): number {
-  let newest = 0;
-  const visit = (p: string): void => {
-    const st = statSync(p, { throwIfNoEntry: false });
-    if (!st) return;
-    if (st.isDirectory()) for (const e of readdirSync(p)) visit(join(p, e));
-    else newest = Math.max(newest, st.mtimeMs);
-  };
-  paths.forEach((p) => visit(resolve(ROOT, p)));
-  return newest;
-}
-
-async function buildIfStale(): Promise<void> {
-  const built = statSync(resolve(ROOT, 'dist/index.html'), { throwIfNoEntry: false })?.mtimeMs ?? 0;
-  if (built >= newestSource(['src', 'public', 'models', 'index.html', 'vite.config.ts', 'package.json', 'package-lock.json'])) return;
-  console.log('dist/ is older than its sources: vite build');
-  await build({ root: ROOT, logLevel: 'warn' });
 }
 
 /** The configuration the Node benchmark uses (src/cli/bench.ts defaults), the pad width scaled to the input. */

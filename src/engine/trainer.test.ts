@@ -7,7 +7,7 @@ import { loadCliData } from '../cli/dataset.ts';
 import { NodeExecutor } from '../runtime/node-executor.ts';
 import { compileEval, describeBackbone, initParams } from './compile.ts';
 import { DEFAULTS, type TrainConfig } from './config.ts';
-import { exploded, runEval, scoreLogits, train } from './trainer.ts';
+import { exploded, runEval, scoreLogits, train, type EpochProfile } from './trainer.ts';
 import { Builder } from '../onnx/builder.ts';
 import { encodeModel } from '../onnx/codec.ts';
 import { Graph } from '../onnx/ir.ts';
@@ -47,6 +47,28 @@ describe('trainer metrics', () => {
     const want = [...new Set([...all.keys()].filter((t) => t % 3 === 0 || t % spe === spe - 1))].sort((a, b) => a - b);
     expect(shown).toEqual(want);
     expect(some.epochs).toEqual(every.epochs.map((e) => ({ ...e, images_per_s: expect.any(Number), seconds: expect.any(Number) })));
+  });
+
+  it('says where each epoch\'s time went: its parts lie within its wall time, the steps take most of it', async () => {
+    const bytes = new Uint8Array(readFileSync(join(FIX, 'tiny-vit.onnx')));
+    const data = await loadCliData(join(FIX, 'shapes'), undefined, 16, 0.2, 3);
+    const cfg: TrainConfig = { ...DEFAULTS, method: 'lorvp', head: 'lp', epochs: 2, batchSize: 2, lr: 0.01, augment: true, seed: 1 };
+    const profiles: EpochProfile[] = [];
+    let ticks = 0;
+    const r = await train({ backbone: bytes, cfg, classes: data.classes, train: data.train, val: data.val, executor: new NodeExecutor(1), callbacks: { onEpoch: (_, p) => profiles.push(p), onCheckpoint: () => { ticks++; } } });
+    expect(profiles).toHaveLength(2);
+    expect(ticks).toBe(2);
+    for (const [e, p] of profiles.entries()) {
+      for (const v of Object.values(p)) expect(v).toBeGreaterThanOrEqual(0);
+      // the parts the loop waits on do not overlap one another (loading does: it runs behind the step)
+      expect(p.setup + p.mapping + p.dataWait + p.step + p.report + p.validation + p.checkpoint).toBeLessThanOrEqual(p.wall + 1e-6);
+      expect(p.step).toBeGreaterThan(0);
+      expect(p.validation).toBeGreaterThan(0);
+      // the worker's images/s leaves validation out; the wall time does not
+      expect(p.wall / 1000).toBeGreaterThanOrEqual(r.epochs[e].seconds);
+    }
+    expect(profiles[0].setup).toBeGreaterThan(0);
+    expect(profiles[1].setup).toBe(0);
   });
 
   it('stops when the loss explodes (an epoch at 10× the first loss here) and keeps the tensors of the last finite epoch', async () => {

@@ -20,12 +20,29 @@ export interface ImageSource {
 
 export interface StepMetrics { step: number; epoch: number; loss: number; lr: number; totalSteps: number }
 export interface EpochMetrics { epoch: number; train_acc: number; train_loss: number; val_acc: number | null; val_loss: number | null; images_per_s: number; seconds: number }
+/** Where one epoch's wall time went, in ms (measured in the loop; `wall` = epoch start → after its validation).
+ * The first epoch's start is the call of train(): `setup` is compiling, creating sessions and caching features. */
+export interface EpochProfile {
+  wall: number; setup: number; mapping: number;
+  /** Waiting for the batch to be ready (its loading was not hidden behind the previous step). */
+  dataWait: number;
+  /** Inside the ImageSource's load (decode, resize, augment, copy), wherever it overlapped. */
+  load: number;
+  /** From a step's session.run call until its outputs are back (uploads included). */
+  step: number;
+  /** Reading losses back and the onStep callback. */
+  report: number;
+  validation: number;
+  /** The previous epoch's read-back of its tensors and checkpoint callback (they run after its onEpoch). */
+  checkpoint: number;
+}
+
 export interface TrainCallbacks {
   /** Called for the steps whose loss was read back: every step, unless `wantLoss` says otherwise. */
   onStep?(m: StepMetrics): void;
   /** Whether to read step `t`'s loss back (a device sync); the last step of an epoch is always read. */
   wantLoss?(t: number): boolean;
-  onEpoch?(m: EpochMetrics): void;
+  onEpoch?(m: EpochMetrics, profile: EpochProfile): void;
   onMapping?(mapping: Int32Array, epoch: number): void;
   shouldStop?(): boolean;
   /** The graphs are compiled and their sessions created: steps start now. */
@@ -173,6 +190,10 @@ export async function train(o: TrainOptions): Promise<TrainResult> {
   const opt = optimSettings(cfg);
   const handles = uploadTrainState(ex, params, opt, o.resume?.tensors);
   o.callbacks?.onReady?.();
+  const now = () => performance.now();
+  const newProfile = (): EpochProfile => ({ wall: 0, setup: 0, mapping: 0, dataWait: 0, load: 0, step: 0, report: 0, validation: 0, checkpoint: 0 });
+  let prof = newProfile(), epochStart = tStart;
+  prof.setup = now() - tStart;
   let mapping: Int32Array | undefined = o.resume ? o.resume.mapping : o.init?.mapping ? Int32Array.from(o.init.mapping.data as Int32Array) : undefined;
   const paramFeeds = () => Object.fromEntries(ev.io.params.map((k) => [k, handles[k]]));
   const updateMapping = async (epoch: number) => {
@@ -198,22 +219,27 @@ export async function train(o: TrainOptions): Promise<TrainResult> {
   let diverged: Divergence | undefined, firstLoss: number | undefined;
   for (let epoch = o.resume?.epoch ?? 0; epoch < cfg.epochs && !diverged; epoch++) {
     if (o.callbacks?.shouldStop?.()) break;
+    const tm = now();
     if (step.io.mapping && (cfg.head === 'ilm' ? epoch % cfg.mappingFreq === 0 : !mapping)) await updateMapping(epoch);
+    prof.mapping = now() - tm;
     const order = Array.from({ length: n }, (_, i) => i);
     if (cfg.shuffle) for (let i = n - 1; i > 0; i--) { const j = Math.floor(rng.next() * (i + 1)); [order[i], order[j]] = [order[j], order[i]]; }
-    const t0 = epoch === (o.resume?.epoch ?? 0) ? tStart : performance.now();
+    const t0 = epoch === (o.resume?.epoch ?? 0) ? tStart : now();
     const batchOf = (k: number) => order.slice(k * B, (k + 1) * B);
     // fills buffers[k % 2] with batch k (decoding happens in order, so the rng sequence is that of a serial loop)
     const load = async (k: number): Promise<void> => {
-      const idx = batchOf(k), buf = buffers[k % 2];
+      const tl = now(), idx = batchOf(k), buf = buffers[k % 2];
       buf.fill(0);
       if (cache) idx.forEach((i, j) => buf.set(cache.train.subarray(i * width, (i + 1) * width), j * width));
       else await o.train.load(idx, cfg.augment, rng, buf);
+      prof.load += now() - tl;
     };
     let metrics = zeros2();
     let pending: Promise<void> | undefined = load(0), stopped = false;
     for (let k = 0; k < stepsPerEpoch; k++, t++) {
+      const tw = now();
       await pending;
+      prof.dataWait += now() - tw;
       pending = undefined;
       if (o.callbacks?.shouldStop?.()) { stopped = true; break; }
       const idx = batchOf(k), m = idx.length, images = buffers[k % 2];
@@ -235,10 +261,12 @@ export async function train(o: TrainOptions): Promise<TrainResult> {
         for (const k2 of [...step.io.params, ...step.io.states]) feeds[k2] ??= handles[k2];
         if (step.io.mapping) feeds.mapping = handles.mapping;
         for (const name of Object.keys(feeds)) if (!stepInputs.has(name)) delete feeds[name];
+        const ts = now();
         const run = ss.run(feeds);
         // the next batch decodes while this one runs
         if (off + chunk >= m && k + 1 < stepsPerEpoch) pending = load(k + 1);
         const out = await run;
+        prof.step += now() - ts;
         if (micro) for (const [sn, on] of Object.entries(step.io.newStates)) { if (off) ex.dispose(acc[sn]); acc[sn] = out[on]; }
         else for (const [pn, on] of Object.entries({ ...step.io.newParams, ...step.io.newStates })) { ex.dispose(handles[pn]); handles[pn] = out[on]; }
         ex.dispose(metrics);
@@ -250,17 +278,21 @@ export async function train(o: TrainOptions): Promise<TrainResult> {
         for (const k2 of step.io.params) { feeds[k2] = handles[k2]; feeds[`grad.${k2}`] = acc[`accum.${k2}`]; }
         for (const sn of apply.io.states) feeds[sn] = handles[sn];
         for (const name of Object.keys(feeds)) if (!applyInputs.has(name)) delete feeds[name];
+        const ts = now();
         const out = await as.run(feeds);
+        prof.step += now() - ts;
         for (const [pn, on] of Object.entries({ ...apply.io.newParams, ...apply.io.newStates })) { ex.dispose(handles[pn]); handles[pn] = out[on]; }
         for (const h of Object.values(acc)) ex.dispose(h);
       }
       // the loss is read back (a device sync) only when someone shows it, and at the end of every epoch
       if (!o.callbacks?.wantLoss || o.callbacks.wantLoss(t) || k === stepsPerEpoch - 1) {
+        const tr = now();
         let loss = 0;
         for (const h of losses) loss += ((await ex.download(h)).data as Float32Array)[0];
         o.callbacks?.onStep?.({ step: t, epoch, loss, lr, totalSteps: total });
         firstLoss ??= loss;
         if (exploded(loss, firstLoss)) diverged = { step: t, epoch, loss, keptEpochs: good.epochs };
+        prof.report += now() - tr;
       }
       for (const h of losses) ex.dispose(h);
       if (diverged) { stopped = true; t++; break; }
@@ -273,7 +305,8 @@ export async function train(o: TrainOptions): Promise<TrainResult> {
     const lossSum = sums[0], correct = sums[1];
     // patience of one epoch: a mean training loss 10× the first step's means the run blew up (it may still be finite)
     if (exploded(lossSum / n, firstLoss ?? lossSum / n) || lossSum / n > 10 * Math.max(firstLoss ?? lossSum / n, 1)) { diverged = { step: t - 1, epoch, loss: lossSum / n, keptEpochs: good.epochs }; break; }
-    const seconds = (performance.now() - t0) / 1000;
+    const seconds = (now() - t0) / 1000;
+    const tv = now();
     let valAcc: number | null = null, valLoss: number | null = null;
     if (o.val && o.val.size && cache) {
       const sc = scoreLogits(headLogits(cache.val, cache.width, await ex.download(handles['head.weight']), await ex.download(handles['head.bias'])), o.val.labels, C);
@@ -285,7 +318,11 @@ export async function train(o: TrainOptions): Promise<TrainResult> {
     }
     const em: EpochMetrics = { epoch, train_acc: correct / n, train_loss: lossSum / n, val_acc: valAcc, val_loss: valLoss, images_per_s: n / seconds, seconds };
     epochs.push(em);
-    o.callbacks?.onEpoch?.(em);
+    prof.validation = now() - tv;
+    prof.wall = now() - epochStart;
+    o.callbacks?.onEpoch?.(em, prof);
+    prof = newProfile();
+    const tc = epochStart = now();
     const kept: Record<string, Tensor> = {};
     for (const k of Object.keys(params)) kept[k] = await ex.download(handles[k]);
     good = { params: kept, mapping, epochs: epoch + 1 };
@@ -294,6 +331,8 @@ export async function train(o: TrainOptions): Promise<TrainResult> {
       for (const k of Object.keys(handles).filter((h) => h.startsWith('state.'))) tensors[k] = await ex.download(handles[k]);
       await o.callbacks.onCheckpoint({ epoch: epoch + 1, step: t, rngState: rng.state(), tensors, mapping, epochs: [...epochs] });
     }
+    // counted in the next epoch's profile (its wall starts here)
+    prof.checkpoint = now() - tc;
   }
   const outParams: Record<string, Tensor> = {};
   if (diverged) Object.assign(outParams, good.params);

@@ -5,7 +5,7 @@ import type { StepBenchResult } from '../engine/bench.ts';
 import type { BackboneInfo } from '../engine/compile.ts';
 import type { TrainConfig } from '../engine/config.ts';
 import type { GpuLimits } from '../engine/executor.ts';
-import type { EpochMetrics, StepMetrics } from '../engine/trainer.ts';
+import type { EpochMetrics, EpochProfile, StepMetrics } from '../engine/trainer.ts';
 import type { Fault } from './fault.ts';
 
 export type BackendChoice = 'auto' | 'webgpu' | 'wasm';
@@ -120,7 +120,7 @@ export type Response =
   /** Whether the run's WebGPU sessions are graph-captured, in one line (sent once its sessions exist). */
   | { type: 'capture'; runId: string; on: boolean; detail: string }
   | { type: 'step'; runId: string; metrics: StepMetrics; imagesPerS: number; elapsed: number }
-  | { type: 'epoch'; runId: string; metrics: EpochMetrics }
+  | { type: 'epoch'; runId: string; metrics: EpochMetrics; profile?: EpochProfile }
   | { type: 'mapping'; runId: string; epoch: number; mapping: number[] }
   | { type: 'checkpoint'; runId: string; checkpoint: WireCheckpoint }
   | { type: 'state'; runId: string; state: 'paused' | 'running' | 'stopping' | 'evaluating' }

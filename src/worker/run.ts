@@ -138,7 +138,7 @@ export async function runTraining(r: RunInput): Promise<void> {
         last = now; lastStep = m.step;
         post({ type: 'step', runId, metrics: m, imagesPerS: ema, elapsed: (now - t0) / 1000 });
       },
-      onEpoch: (m) => { last = 0; lastStep = -1; post({ type: 'epoch', runId, metrics: m }); tellCapture(); },
+      onEpoch: (m, profile) => { last = 0; lastStep = -1; post({ type: 'epoch', runId, metrics: m, profile }); tellCapture(); },
       onMapping: (mp, epoch) => post({ type: 'mapping', runId, epoch, mapping: Array.from(mp) }),
       onCheckpoint: (c) => {
         const checkpoint = checkpointToWire(c);
