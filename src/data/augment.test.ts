@@ -1,6 +1,6 @@
 // Tests for augment.ts: LoR-VP train transform (resize 9/8, random crop, random flip) and the eval resize.
 import { describe, expect, it } from 'vitest';
-import { augmentLorVp, augmentResizeSize, evalTransform, resizeSquare } from './augment.ts';
+import { augmentLorVp, augmentLorVpInto, augmentResizeSize, evalTransform, resizeSquare } from './augment.ts';
 import { createImage, crop, hflip } from './image.ts';
 import type { RgbImage } from './image.ts';
 import { Rng } from './rng.ts';
@@ -29,6 +29,22 @@ describe('LoR-VP augmentation', () => {
     const r = new Rng(2);
     const outs = new Set(Array.from({ length: 20 }, () => augmentLorVp(img, 16, r).data.join()));
     expect(outs.size).toBeGreaterThan(10);
+  });
+
+  it('writes the same values and draws the same numbers straight into a batch buffer (augmentLorVpInto)', () => {
+    for (const L of [16, 32]) {
+      const img = resizeSquare(ramp(50, 20), augmentResizeSize(L));
+      const a = new Rng(5), b = new Rng(5);
+      const out = new Float32Array(2 + 40 * 3 * L * L).fill(-1);
+      for (let k = 0; k < 40; k++) {
+        const want = augmentLorVp(img, L, a);
+        augmentLorVpInto(img, L, b, out, 2 + k * 3 * L * L);
+        expect(out.subarray(2 + k * 3 * L * L, 2 + (k + 1) * 3 * L * L)).toEqual(want.data);
+      }
+      expect(b.state()).toEqual(a.state());
+      expect(out.subarray(0, 2)).toEqual(Float32Array.of(-1, -1));
+    }
+    expect(() => augmentLorVpInto(ramp(20, 20), 16, new Rng(0), new Float32Array(768), 0)).toThrow(/18x18 expected/);
   });
 
   it('is resize -> crop at (int(S-L+1), int(S-L+1)) -> flip if next() < 0.5, in that draw order', () => {

@@ -1,5 +1,6 @@
 // LoR-VP's image transforms (jincan333/LoR-VP utils/model_and_data.py, transform_type 'vp' with randomcrop):
-// train = Resize((int(L*9/8),)*2) -> RandomCrop(L) -> RandomHorizontalFlip(0.5); eval = Resize((L, L)).
+// train = Resize((int(L*9/8),)*2) -> RandomCrop(L) -> RandomHorizontalFlip(0.5); eval = Resize((L, L)). The batch path
+// (augmentLorVpInto) crops and flips straight into the batch buffer: the same values, no per-image allocations.
 import { crop, hflip } from './image.ts';
 import type { RgbImage } from './image.ts';
 import { resizeBilinear } from './resize.ts';
@@ -37,4 +38,25 @@ export function augmentLorVp(img: RgbImage, size: number, rng: Rng, opts?: Resiz
   const left = rng.int(s - size + 1);
   const cropped = crop(base, left, top, size, size);
   return rng.next() < 0.5 ? hflip(cropped) : cropped;
+}
+
+/**
+ * augmentLorVp of an image already at augmentResizeSize(size), written into `out` at `offset` (3 × size × size
+ * values): the same draws in the same order and the same values as augmentLorVp, without allocating the crop or
+ * the flip.
+ */
+export function augmentLorVpInto(img: RgbImage, size: number, rng: Rng, out: Float32Array, offset: number): void {
+  const s = augmentResizeSize(size);
+  if (img.width !== s || img.height !== s) throw new Error(`augmentLorVpInto: the image is ${img.width}x${img.height}, ${s}x${s} expected`);
+  const top = rng.int(s - size + 1);
+  const left = rng.int(s - size + 1);
+  const flip = rng.next() < 0.5;
+  const src = img.data, n = s * s;
+  for (let c = 0; c < 3; c++) {
+    for (let y = 0; y < size; y++) {
+      const from = c * n + (top + y) * s + left, to = offset + (c * size + y) * size;
+      if (!flip) out.set(src.subarray(from, from + size), to);
+      else for (let x = 0; x < size; x++) out[to + x] = src[from + size - 1 - x];
+    }
+  }
 }

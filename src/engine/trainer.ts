@@ -16,6 +16,8 @@ export interface ImageSource {
   readonly size: number;
   readonly labels: ArrayLike<number>;
   load(indices: number[], augment: boolean, rng: Rng, out: Float32Array): Promise<void>;
+  /** A hint: these examples are loaded next (e.g. start decoding them); it must not draw from any rng. */
+  prefetch?(indices: number[], augment: boolean): void;
 }
 
 export interface StepMetrics { step: number; epoch: number; loss: number; lr: number; totalSteps: number }
@@ -229,6 +231,8 @@ export async function train(o: TrainOptions): Promise<TrainResult> {
     // fills buffers[k % 2] with batch k (decoding happens in order, so the rng sequence is that of a serial loop)
     const load = async (k: number): Promise<void> => {
       const tl = now(), idx = batchOf(k), buf = buffers[k % 2];
+      // the batch after this one starts decoding now: two steps run while it does
+      if (!cache && k + 1 < stepsPerEpoch) o.train.prefetch?.(batchOf(k + 1), cfg.augment);
       buf.fill(0);
       if (cache) idx.forEach((i, j) => buf.set(cache.train.subarray(i * width, (i + 1) * width), j * width));
       else await o.train.load(idx, cfg.augment, rng, buf);

@@ -1,7 +1,10 @@
 // The worker's dataset: dropped files checked and labelled (folder-browser rules), decoded and resized on demand
 // with a byte-budgeted cache keyed by (file, size), and turned into the trainer's ImageSources — the same split,
-// resize and LoR-VP augmentation as the CLI's folder source.
-import { augmentLorVp, augmentResizeSize, resizeSquare } from '../data/augment.ts';
+// resize and LoR-VP augmentation as the CLI's folder source. A cached image is its decoded 8-bit pixels when those
+// are no more than twice the output's pixels (a 28×28 PNG for a 32×32 backbone: 2.3 KiB instead of 12 KiB as
+// floats; resized again on use, to the same values), else the resized floats. Batches are written straight into
+// the trainer's buffer, and the next batch's images are requested while the current one loads (prefetch).
+import { augmentLorVpInto, augmentResizeSize, resizeSquare } from '../data/augment.ts';
 import type { ImageCodec } from '../data/decode-browser.ts';
 import { finishFolder, planFolder, type FolderResult } from '../data/folder-browser.ts';
 import type { RgbImage } from '../data/image.ts';
@@ -17,6 +20,41 @@ const PRESHRINK = 4;
 /** Decoded images kept per dataset (npm run bench:data: with 512 MiB a 3,000-photo run peaked at 1,547 MiB in the
  * renderer, over the 1.5 GiB a tab should stay under). */
 const CACHE_BYTES = 256 * 2 ** 20;
+/** Decoded images of at most COMPACT_AREA × the output's pixels are cached as bytes and resized on use. */
+const COMPACT_AREA = 2;
+
+/** A decoded image's 8-bit samples (planar RGB), when its floats are exactly those bytes / 255 (8-bit sources). */
+interface Compact { width: number; height: number; bytes: Uint8Array }
+type Entry = RgbImage | Compact;
+const isCompact = (e: Entry): e is Compact => 'bytes' in e;
+const entryBytes = (e: Entry) => (isCompact(e) ? e.bytes.byteLength : e.data.byteLength);
+
+/** The image as bytes when every value is k/255 exactly (toRgbFloat of 8-bit samples), else undefined. */
+export function compactOf(img: RgbImage): Compact | undefined {
+  const d = img.data, bytes = new Uint8Array(d.length), scale = 1 / 255, f32 = new Float32Array(1);
+  for (let i = 0; i < d.length; i++) {
+    const b = Math.round(d[i] * 255);
+    f32[0] = b * scale;
+    if (b < 0 || b > 255 || f32[0] !== d[i]) return undefined;
+    bytes[i] = b;
+  }
+  return { width: img.width, height: img.height, bytes };
+}
+
+/** The floats a Compact was made from (toRgbFloat's arithmetic: bytes × (1/255), rounded to float32). */
+export function expandCompact(c: Compact): RgbImage {
+  const data = new Float32Array(c.bytes.length), scale = 1 / 255;
+  for (let i = 0; i < data.length; i++) data[i] = c.bytes[i] * scale;
+  return { width: c.width, height: c.height, data };
+}
+
+/** What the cache keeps of a decoded image wanted at size × size. */
+export function cacheEntry(decoded: RgbImage, size: number): Entry {
+  const compact = decoded.width * decoded.height <= COMPACT_AREA * size * size ? compactOf(decoded) : undefined;
+  return compact ?? resizeSquare(decoded, size);
+}
+
+const resolveEntry = (e: Entry, size: number): RgbImage => (isCompact(e) ? resizeSquare(expandCompact(e), size) : e);
 
 async function pool(n: number, width: number, task: (i: number) => Promise<void>): Promise<void> {
   let next = 0;
@@ -25,8 +63,11 @@ async function pool(n: number, width: number, task: (i: number) => Promise<void>
 }
 
 export class Dataset {
-  private readonly cache = new Map<string, Promise<RgbImage>>();
+  private readonly cache = new Map<string, Promise<Entry>>();
+  /** Decodes asked for ahead (prefetch) that the cache's budget could not keep: taken by the next image() call. */
+  private readonly ahead = new Map<string, Promise<Entry>>();
   private used = 0;
+  private warming = 0;
 
   private constructor(readonly files: DataFile[], readonly folder: FolderResult, private readonly codec: ImageCodec, private readonly budget: number) {}
 
@@ -41,7 +82,7 @@ export class Dataset {
     // images decoded for the check warm the cache — resized to L at once and only as many as its budget holds
     // (holding every decoded photo until the end took 7 GiB for 3,000 photos of 500×375)
     const budget = opts.cacheBytes ?? CACHE_BYTES;
-    const warm: Array<[number, RgbImage]> = [];
+    const warm: Array<[number, Entry]> = [];
     let warmBytes = 0, done = 0;
     await pool(plan.candidates.length, 4, async (i) => {
       const c = plan.candidates[i];
@@ -53,8 +94,8 @@ export class Dataset {
           thumbs.set(c.file, codec.thumbnail(img, THUMB_SIZE));
         }
         if (opts.size && warmBytes < budget) {
-          const small = resizeSquare(img, opts.size);
-          if (warmBytes + small.data.byteLength <= budget) { warm.push([c.file, small]); warmBytes += small.data.byteLength; }
+          const small = cacheEntry(img, opts.size);
+          if (warmBytes + entryBytes(small) <= budget) { warm.push([c.file, small]); warmBytes += entryBytes(small); }
         }
       } catch (e) {
         reasons[i] = e instanceof Error ? e.message.split('\n')[0] : String(e);
@@ -80,25 +121,56 @@ export class Dataset {
     return { dataset: ds, summary };
   }
 
-  private put(file: number, size: number, img: RgbImage): void {
+  private put(file: number, size: number, e: Entry): void {
     const key = `${size}:${file}`;
-    if (this.cache.has(key) || this.used + img.data.byteLength > this.budget) return;
-    this.used += img.data.byteLength;
-    this.cache.set(key, Promise.resolve(img));
+    if (this.cache.has(key) || this.used + entryBytes(e) > this.budget) return;
+    this.used += entryBytes(e);
+    this.cache.set(key, Promise.resolve(e));
   }
 
-  /** The image of file `file` resized to size × size (cached within the budget). */
-  image(file: number, size: number): Promise<RgbImage> {
+  /** The cache entry of file `file` at size × size: cached, decoded ahead, or decoded now (kept within the budget). */
+  private entry(file: number, size: number): Promise<Entry> {
     const key = `${size}:${file}`;
     const hit = this.cache.get(key);
     if (hit) return hit;
-    const job = this.codec.decode(this.files[file].blob, PRESHRINK * size).then((img) => resizeSquare(img, size));
+    const early = this.ahead.get(key);
+    if (early) { this.ahead.delete(key); return early; }
+    const job = this.codec.decode(this.files[file].blob, PRESHRINK * size).then((img) => cacheEntry(img, size));
     if (this.used < this.budget) {
       this.cache.set(key, job);
-      job.then((img) => { if (this.used + img.data.byteLength <= this.budget) this.used += img.data.byteLength; else this.cache.delete(key); }, () => this.cache.delete(key));
+      job.then((e) => { if (this.used + entryBytes(e) <= this.budget) this.used += entryBytes(e); else this.cache.delete(key); }, () => this.cache.delete(key));
     }
     return job;
   }
+
+  /** The image of file `file` resized to size × size (cached within the budget). */
+  async image(file: number, size: number): Promise<RgbImage> {
+    return resolveEntry(await this.entry(file, size), size);
+  }
+
+  /** Starts decoding these files at `size` (the next batch) so that their decoding overlaps the current step. */
+  prefetch(files: number[], size: number): void {
+    for (const file of files) {
+      const key = `${size}:${file}`;
+      if (this.cache.has(key) || this.ahead.has(key)) continue;
+      const job = this.entry(file, size);
+      job.catch(() => undefined);   // the load that takes it reports the failure
+      if (!this.cache.has(key)) this.ahead.set(key, job);
+    }
+  }
+
+  /** Decodes every image at size × size into the cache, 4 at a time, until the budget is full — idle work after a
+   * backbone of another size arrives (the data came first). A later warm() or a train run cancels nothing: they
+   * share the cache's decodes; `stopWarming()` ends it (new data). */
+  async warm(size: number): Promise<void> {
+    const token = ++this.warming;
+    await pool(this.folder.items.length, 4, async (i) => {
+      if (token !== this.warming || this.used >= this.budget) return;
+      await this.entry(this.folder.items[i].file, size).catch(() => undefined);
+    });
+  }
+
+  stopWarming(): void { this.warming++; }
 
   /** Train and validation item indices: the given split folders, else a seeded stratified split. */
   split(valFraction: number, seed: number): { train: number[]; val: number[] } {
@@ -112,6 +184,7 @@ export class Dataset {
   source(indices: number[], L: number, gate: () => Promise<void>): ImageSource & { paths: string[] } {
     const items = indices.map((i) => this.folder.items[i]);
     const per = 3 * L * L;
+    this.ahead.clear();
     return {
       size: items.length,
       labels: Int32Array.from(items, (it) => it.label),
@@ -121,8 +194,9 @@ export class Dataset {
         // decode in parallel, augment in order (the rng stream must not depend on decode timing)
         const size = augment ? augmentResizeSize(L) : L;
         const imgs = await Promise.all(idx.map((i) => this.image(items[i].file, size)));
-        imgs.forEach((img, j) => out.set((augment ? augmentLorVp(img, L, rng) : img).data, j * per));
+        imgs.forEach((img, j) => { if (augment) augmentLorVpInto(img, L, rng, out, j * per); else out.set(img.data, j * per); });
       },
+      prefetch: (idx: number[], augment: boolean) => this.prefetch(idx.map((i) => items[i].file), augment ? augmentResizeSize(L) : L),
     };
   }
 }

@@ -112,6 +112,8 @@ export class Handler {
         if (!info.featureWidth && !info.numSourceClasses) throw new Error('no classifier head found: the model output is not a [N, classes] tensor and no final linear layer was found');
         this.backbone = { bytes, info, name, original, external, sha256, preprocessorSize };
         this.post({ type: 'backbone', id: msg.id, name, sha256, info, warnings });
+        // data that came first (or at another size) is decoded at this size while the page waits for Train
+        void this.dataset?.warm(info.inputSize);
         return;
       }
       case 'data': {
@@ -120,6 +122,7 @@ export class Handler {
         const { dataset, summary } = await Dataset.load(msg.files, this.deps.codec, {
           size, onProgress: (done, total) => { if (done === total || done % 8 === 0) this.post({ type: 'data-progress', id: msg.id, done, total }); },
         });
+        this.dataset?.stopWarming();
         this.dataset = dataset;
         this.post({ type: 'data', id: msg.id, summary });
         return;
