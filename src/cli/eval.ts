@@ -25,6 +25,7 @@ import { readExternalFiles } from './external-files.ts';
 import { filesResolver, type ExternalFile } from '../onnx/external.ts';
 import { CliError, readFileOrFail } from './util.ts';
 import { readManifestJson } from '../io/schemas/manifest.ts';
+import { readCatalogJson } from '../io/schemas/catalog.ts';
 
 const EVAL_BATCH = 32;
 
@@ -49,11 +50,12 @@ function plainNormalisation(bytes: Uint8Array, modelPath: string): { mean: numbe
   for (const dir of [dirname(resolve(modelPath)), join(import.meta.dirname, '../../models')]) {
     const p = join(dir, 'starters.json');
     if (!existsSync(p)) continue;
-    type Entry = { sha256: string; mean: number[]; std: number[] };
-    const raw = JSON.parse(readFileSync(p, 'utf8')) as Entry[] | Record<string, Entry> | { starters: Entry[] };
+    type Entry = { sha256?: string; mean?: number[]; std?: number[] };
+    // a starters.json beside a model from elsewhere is read like the catalogue: bounded and checked
+    const raw = readCatalogJson(readFileSync(p), p) as Entry[] | Record<string, Entry> | { starters: Entry[] };
     const list: Entry[] = Array.isArray(raw) ? raw : 'starters' in raw && Array.isArray(raw.starters) ? raw.starters : Object.values(raw as Record<string, Entry>);
-    const hit = list.find((e) => e.sha256 === digest);
-    if (hit) return { mean: hit.mean, std: hit.std };
+    const hit = list.find((e) => e && typeof e === 'object' && e.sha256 === digest);
+    if (hit?.mean && hit.std) return { mean: hit.mean, std: hit.std };
   }
   return { mean: [0.485, 0.456, 0.406], std: [0.229, 0.224, 0.225] };
 }

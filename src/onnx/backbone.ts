@@ -9,6 +9,7 @@
 // with external data (weights in data files beside it) is read through the resolver of those files and comes back
 // self-contained (over protobuf's 2 GiB: its weights kept in memory, onnx/session-model.ts encodeInProcess).
 import { decodeModel } from './codec.ts';
+import { OnnxFormatError } from './errors.ts';
 import type { ExternalResolver } from './external.ts';
 import { encodeInProcess } from './session-model.ts';
 import type { Graph } from './ir.ts';
@@ -59,7 +60,13 @@ export interface LoadedBackbone { bytes: Uint8Array; notes: string[]; inputSize:
 /** What loading recorded in a canonical backbone's metadata, or undefined for a model that never went through it. */
 export function loadRecord(g: Graph): { notes: string[]; inputSize: InputSize } | undefined {
   if (g.metadata[NOTES_KEY] === undefined) return undefined;
-  return { notes: JSON.parse(g.metadata[NOTES_KEY]) as string[], inputSize: JSON.parse(g.metadata[SIZE_KEY]) as InputSize };
+  // a file from outside may carry these keys too: what it says is checked before it is believed
+  const parsed = (key: string): unknown => { try { return JSON.parse(g.metadata[key] ?? ''); } catch { return undefined; } };
+  const notes = parsed(NOTES_KEY), size = parsed(SIZE_KEY) as Partial<InputSize> | undefined;
+  const ok = Array.isArray(notes) && notes.every((n) => typeof n === 'string') && !!size && typeof size === 'object'
+    && Number.isSafeInteger(size.size) && size.size! > 0 && typeof size.fixed === 'boolean' && typeof size.why === 'string';
+  if (!ok) throw new OnnxFormatError(`the model's metadata '${NOTES_KEY}' / '${SIZE_KEY}' is not what vp-studio writes (edited by hand?)`);
+  return { notes: notes as string[], inputSize: size as InputSize };
 }
 
 function chooseSize(g: Graph, o: BackboneLoadOptions): InputSize {

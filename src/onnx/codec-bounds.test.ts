@@ -8,6 +8,7 @@ import { decodeModel, encodeModel } from './codec.ts';
 import { OnnxFormatError } from './errors.ts';
 import { Graph } from './ir.ts';
 import { externalLocations, outputNames } from './peek.ts';
+import { loadBackbone } from './backbone.ts';
 
 const ModelProto = protobuf.Root.fromJSON(descriptor as protobuf.INamespace).lookupType('onnx.ModelProto');
 /* eslint-disable @typescript-eslint/no-explicit-any -- edits of the raw protobuf message */
@@ -51,6 +52,12 @@ describe('ONNX codec bounds', () => {
     expect(fail(edited((m) => { m.graph.initializer[0].name = ''; }))).toBe('not a valid ONNX model (an initializer without a name)');
     expect(fail(edited((m) => { m.graph.node[0].opType = ''; }))).toBe("not a valid ONNX model (node 'add' has no op_type)");
     expect(fail(edited((m) => { m.graph.node.push({ ...m.graph.node[0], name: 'again' }); }))).toBe("not a valid ONNX model (value 'y' already has a producer (Add 'add'))");
+  });
+  it("refuses a file that carries vp-studio's loading metadata in a shape vp-studio never writes", () => {
+    for (const [notes, size] of [['{', '{}'], ['["ok"]', '{"size":"x","fixed":true,"why":""}'], ['[1]', '{"size":4,"fixed":true,"why":""}']]) {
+      const b = edited((m) => { m.metadataProps = [{ key: 'vp.loaded', value: notes }, { key: 'vp.input_size', value: size }]; });
+      expect(() => loadBackbone(b)).toThrow(new OnnxFormatError("the model's metadata 'vp.loaded' / 'vp.input_size' is not what vp-studio writes (edited by hand?)"));
+    }
   });
   it('peek refuses truncated and unknown wire types in one line', () => {
     const b = model();
