@@ -5,7 +5,8 @@
 // checkpoint included — next to the worker's own breakdown of the epoch (EpochProfile: waiting for data, loading,
 // steps, reporting, validation, checkpoint). In the same page it then times the same train step alone
 // (src/engine/bench.ts through the worker's `bench` request), and here the same step on onnxruntime-node with as many
-// threads as the studio's wasm, before and after the browser. Prints page images/s per epoch ÷ the step's and
+// threads as the studio's wasm, before and after the browser (VP_BENCH_DIST=<folder> builds elsewhere, e.g. to
+// compare two checkouts sharing node_modules). Prints page images/s per epoch ÷ the step's and
 // ÷ onnxruntime-node's, writes bench/epoch-<timestamp>.json.
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
@@ -29,7 +30,7 @@ const EPOCHS = Number(values.epochs), ROUNDS = Number(values.rounds), STEPS = Nu
 const MODEL = resolve(ROOT, 'models/starter-resnet.onnx');
 const MODEL_URL = '/__bench/epoch/starter-resnet.onnx';
 /** Its own build (never dist/, which an e2e run may be serving). */
-const OUT_DIR = 'node_modules/.vp-bench-dist';
+const OUT_DIR = process.env.VP_BENCH_DIST ?? 'node_modules/.vp-bench-dist';
 
 interface EpochEvent { t: number; metrics: EpochMetrics; profile?: EpochProfile }
 interface PageRun { clickAt: number; startedAt: number; trainCount: number; valCount: number; epochs: EpochEvent[]; doneAt: number; cfg: TrainConfig; backbone: string; threads: number; label: string }
@@ -92,11 +93,11 @@ try {
     const nodeIps = (nodeBefore.imagesPerS + nodeAfter.imagesPerS) / 2;
     const rows = run.epochs.map((e, i) => {
       const from = i === 0 ? run.clickAt : run.epochs[i - 1].t, wall = (e.t - from) / 1000, ips = run.trainCount / wall;
-      const p = e.profile;
+      const p = e.profile, steps = Math.ceil(run.trainCount / run.cfg.batchSize);
       return {
         epoch: i + 1, 'page s': +wall.toFixed(2), 'page img/s': +f1(ips), 'worker img/s': +f1(e.metrics.images_per_s), 'step img/s': +f1(step.imagesPerS), 'node img/s': +f1(nodeIps),
         'step ÷ page': +(step.imagesPerS / ips).toFixed(2), 'node ÷ page': +(nodeIps / ips).toFixed(2),
-        ...(p ? { 'setup ms': Math.round(p.setup), 'steps ms': Math.round(p.step), 'data wait ms': Math.round(p.dataWait), 'load ms': Math.round(p.load), 'report ms': Math.round(p.report), 'val ms': Math.round(p.validation), 'ckpt ms': Math.round(p.checkpoint), 'worker wall ms': Math.round(p.wall) } : {}),
+        ...(p ? { 'run ms/step': +f1(p.step / steps), 'alone ms/step': +f1(step.medianMs), 'setup ms': Math.round(p.setup), 'steps ms': Math.round(p.step), 'data wait ms': Math.round(p.dataWait), 'load ms': Math.round(p.load), 'report ms': Math.round(p.report), 'val ms': Math.round(p.validation), 'ckpt ms': Math.round(p.checkpoint), 'worker wall ms': Math.round(p.wall) } : {}),
       };
     });
     rounds.push({ run, step, nodeBefore, nodeAfter, rows });
