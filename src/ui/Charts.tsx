@@ -24,7 +24,7 @@ function Chart(p: { title: string; data: object[]; x: string; lines: { key: stri
         <LineChart data={p.data} margin={{ top: 4, right: 12, bottom: 0, left: 0 }} accessibilityLayer={false}>
           <CartesianGrid strokeDasharray="3 3" stroke="#e3e6ea" />
           <XAxis dataKey={p.x} tick={{ fontSize: 11 }} tickFormatter={(v: number) => fmtNum(v)} />
-          <YAxis tick={{ fontSize: 11 }} width={52} domain={y.domain} ticks={y.ticks} interval={0} tickFormatter={y.label} allowDataOverflow />
+          <YAxis tick={{ fontSize: 11 }} width={y.width} domain={y.domain} ticks={y.ticks} interval={0} tickFormatter={y.label} allowDataOverflow />
           <Tooltip formatter={(v) => fmtNum(Number(v), 4)} labelFormatter={(l) => `${p.x} ${String(l)}`} />
           {p.lines.length > 1 && <Legend wrapperStyle={{ fontSize: 11 }} />}
           {p.lines.map((l) => <Line key={l.key} type="linear" dataKey={l.key} name={l.name} stroke={l.color} dot={p.data.length < 30} isAnimationActive={false} />)}

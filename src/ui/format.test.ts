@@ -57,6 +57,7 @@ describe('niceAxis', () => {
     expect(ax.ticks.length).toBeGreaterThanOrEqual(3);
     expect(new Set(labels).size).toBe(labels.length);
     expect(labels[0]).toMatch(/^0\.04999\d+$/);
+    expect(ax.width).toBeGreaterThanOrEqual(12 + 6.5 * labels[0].length);
   });
   it('keeps a fixed accuracy domain and ticks within it', () => {
     const ax = niceAxis([0.2, 0.9], 5, [0, 1]);

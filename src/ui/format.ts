@@ -46,8 +46,9 @@ export function fmtDuration(s: number): string {
   return m < 60 ? `${m} min ${whole % 60} s` : `${Math.floor(m / 60)} h ${m % 60} min`;
 }
 
-/** A chart axis over some values: a domain of round ends, the ticks inside it, and labels that all differ. */
-export interface Axis { domain: [number, number]; ticks: number[]; label: (v: number) => string }
+/** A chart axis over some values: a domain of round ends, the ticks inside it, labels that all differ, and the width
+ * (px, at 11 px type) its longest label needs. */
+export interface Axis { domain: [number, number]; ticks: number[]; label: (v: number) => string; width: number }
 
 /** 1, 2, 2.5 or 5 times a power of ten: the tick step nearest `raw` from above. */
 function niceStep(raw: number): number {
@@ -87,5 +88,6 @@ export function niceAxis(values: readonly number[], count = 5, fixed?: [number, 
     if (t > last + step * 1e-9) break;
     ticks.push(Object.is(t, -0) ? 0 : t);
   }
-  return { domain: [first, last], ticks, label: tickLabels(ticks) };
+  const label = tickLabels(ticks);
+  return { domain: [first, last], ticks, label, width: Math.max(32, 12 + Math.ceil(6.5 * Math.max(...ticks.map((t) => label(t).length)))) };
 }
