@@ -1,12 +1,25 @@
 // Helpers of the browser tests: launch Debian's Chromium with WebGPU on SwiftShader (--enable-unsafe-webgpu),
 // open the studio, load the tiny fixtures through the public test hooks, train, read the store (?debug), and
 // save screenshots and downloads under e2e/artifacts/.
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { join, resolve } from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 
 export const FIXTURES = resolve(import.meta.dirname, 'fixtures');
 export const ARTIFACTS = resolve(import.meta.dirname, 'artifacts');
+
+const AXE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
+
+/** axe-core's serious and critical violations, one line each. */
+export async function axe(page: Page): Promise<string[]> {
+  if (!(await page.evaluate(() => 'axe' in window))) await page.addScriptTag({ content: AXE });
+  return page.evaluate(async () => {
+    type V = { id: string; impact: string; nodes: { target: string[] }[] };
+    const r = await (window as unknown as { axe: { run(d: Document, o: object): Promise<{ violations: V[] }> } }).axe.run(document, { resultTypes: ['violations'] });
+    return r.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => `${v.impact} ${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(' | ')}`);
+  });
+}
 
 export const chromiumPath = () => process.env.CHROMIUM ?? '/usr/bin/chromium';
 

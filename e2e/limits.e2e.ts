@@ -5,7 +5,7 @@
 // its results offer nothing untrained; the runs table keeps its column names at 390 px; delete asks first.
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { launch, loadTiny, openStudio, screenshot, setField } from './browser.ts';
+import { axe, downloadVia, launch, loadTiny, openStudio, screenshot, setField, trainAndWait } from './browser.ts';
 
 const baseUrl = inject('baseUrl');
 let browser: Browser;
@@ -24,6 +24,15 @@ async function fieldProblem(page: Page, label: string): Promise<{ text: string |
   const described = await input.getAttribute('aria-describedby');
   const tied = !!described && (await page.locator(`[id="${described}"]`).textContent()) === text;
   return { text, invalid: await input.getAttribute('aria-invalid'), tied };
+}
+
+/** The studio at 1280 px on wasm with the tiny ViT and the shapes folder, batch 8 and `epochs` epochs. */
+async function tinyStudio(epochs: number, query = '') {
+  const s = await openStudio(browser, baseUrl, `backend=wasm&preload=0${query}`, { width: 1280, height: 900 });
+  await loadTiny(s.page);
+  await setField(s.page, 'batch size', 8);
+  await s.page.fill('[data-testid=epochs-input]', String(epochs));
+  return s;
 }
 
 describe.sequential('limits and failures (issue 17)', () => {
@@ -59,11 +68,8 @@ describe.sequential('limits and failures (issue 17)', () => {
   }, 300_000);
 
   it('focus stays on a visible control through start, pause, resume, stop and the end of a run; each change is announced', async () => {
-    const s = await openStudio(browser, baseUrl, 'backend=wasm&preload=0', { width: 1280, height: 900 });
+    const s = await tinyStudio(400);
     const { page } = s;
-    await loadTiny(page);
-    await setField(page, 'batch size', 8);
-    await page.fill('[data-testid=epochs-input]', '400');
     await page.evaluate(() => {
       const w = window as unknown as { __said: string[] };
       w.__said = [];
@@ -111,6 +117,91 @@ describe.sequential('limits and failures (issue 17)', () => {
     expect(said.some((t) => /^Training finished after 1 epoch: validation accuracy \d+\.\d percent\.$/.test(t))).toBe(true);
     expect(said.filter((t) => t.startsWith('Epoch ')).length).toBeLessThan(5);   // not every epoch of a fast run, never steps
     console.log(`announced: ${said.slice(0, 8).join(' | ')} … (${said.length})`);
+    await s.context.close();
+  }, 300_000);
+
+  it('a diverged run: short distinct chart labels, nothing untrained to export; offline errors wrap; at 390 px the runs table keeps its column names; delete asks first', async () => {
+    const s = await tinyStudio(1);
+    const { page } = s;
+    await page.route(/^https?:\/\/(?!127\.0\.0\.1)/, (r) => r.abort('internetdisconnected'));   // offline
+    await setField(page, 'learning rate', 1e9);
+    await trainAndWait(page, ['diverged']);
+    const ticks = (chart: string) => page.$$eval(`[data-testid=${chart}] .recharts-yAxis-tick-labels .recharts-cartesian-axis-tick-value`, (els) => els.map((e) => e.textContent ?? ''));
+    for (const chart of ['chart-loss', 'chart-lr']) {
+      await page.waitForFunction((c) => document.querySelectorAll(`[data-testid=${c}] .recharts-yAxis-tick-labels .recharts-cartesian-axis-tick-value`).length >= 2, chart, { timeout: 10_000 });
+      const labels = await ticks(chart);
+      console.log(`${chart} ticks: ${labels.join(' ')}`);
+      expect(labels.length).toBeGreaterThanOrEqual(2);
+      expect(new Set(labels).size).toBe(labels.length);
+      for (const l of labels) expect(l).toMatch(/^-?(\d[\d,]*(\.\d+)?|\d(\.\d+)?e-?\d+)$/);
+      for (const l of labels) expect(l.length).toBeLessThanOrEqual(7);
+    }
+    expect((await page.textContent('[data-testid=loss]'))!.length).toBeLessThanOrEqual(8);
+    expect(await page.textContent('[data-testid=untrained]')).toMatch(/^This run diverged before its first epoch ended: .* Lower the learning rate \(it was 1000000000\) and train again\.$/);
+    expect(await page.$('[data-testid=export-prompt]')).toBeNull();
+    expect(await page.$('[data-testid=confusion]')).toBeNull();
+    await screenshot(page, 'limits-diverged');
+    // a catalogue model offline: the error wraps inside the Backbone panel
+    const download = await page.$$eval('[data-testid=catalog-select] option', (os) => os.map((o) => (o as HTMLOptionElement).value).filter((v, i) => i > 0 && !/bundled/.test(os[i].textContent ?? '')));
+    await page.selectOption('[data-testid=catalog-select]', download[0]);
+    await page.waitForSelector('[data-testid=backbone-error]', { timeout: 60_000 });
+    const fits = await page.evaluate(() => {
+      const panel = document.querySelector('[data-testid=backbone-error]')!.closest('section')!;
+      return { scroll: panel.scrollWidth, client: panel.clientWidth, text: document.querySelector('[data-testid=backbone-error]')!.textContent };
+    });
+    console.log(`offline: ${fits.text}`);
+    expect(fits.scroll).toBeLessThanOrEqual(fits.client);
+    await screenshot(page, 'limits-offline-1280');
+    // phone width: every value of a run row sits under its column's name
+    await page.setViewportSize({ width: 390, height: 844 });
+    await page.waitForTimeout(300);
+    const labels = await page.$$eval('[data-testid=run-row] td', (tds) => tds.map((td) => getComputedStyle(td, '::before').content.replace(/"/g, '')));
+    expect(labels).toEqual(['compare', 'run', 'status', 'params', 'best val', 'final val', 'epochs', 'time', 's / epoch', 'actions']);
+    expect(await page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth)).toBe(true);
+    expect(await axe(page)).toEqual([]);
+    await screenshot(page, 'limits-runs-390');
+    // delete asks first; "keep" keeps it
+    await page.click('[data-testid=run-delete]');
+    expect(await page.evaluate(() => document.activeElement?.getAttribute('data-testid'))).toBe('run-delete-no');
+    await page.click('[data-testid=run-delete-no]');
+    expect(await page.$$('[data-testid=run-row]')).toHaveLength(1);
+    await page.click('[data-testid=run-delete]');
+    await page.click('[data-testid=run-delete-yes]');
+    await page.waitForFunction(() => document.querySelectorAll('[data-testid=run-row]').length === 0);
+    await s.context.close();
+  }, 300_000);
+
+  it('an imported run shows its manifest\'s epochs and accuracy; an interrupted run opens before it is resumed', async () => {
+    const s = await tinyStudio(2);
+    let { page } = s;
+    await trainAndWait(page, ['done']);
+    const prompt = await downloadVia(page, 'export-prompt', 'limits');
+    const manifest = await downloadVia(page, 'export-manifest', 'limits');
+    await page.click('[data-testid=run-delete]');
+    await page.click('[data-testid=run-delete-yes]');
+    await page.waitForFunction(() => document.querySelectorAll('[data-testid=run-row]').length === 0);
+    await page.setInputFiles('[data-testid=import-run]', [prompt, manifest]);
+    await page.waitForFunction(() => /imported/.test(document.querySelector('[data-testid=run-row]')?.textContent ?? ''));
+    const cells = await page.$$eval('[data-testid=run-row] td', (tds) => tds.map((td) => td.textContent ?? ''));
+    expect(cells[6]).toBe('2');                       // epochs
+    expect(cells[5]).toMatch(/^\d+\.\d%$/);          // final val
+    expect(await page.textContent('[data-testid=result-summary]')).toMatch(/final val acc \d+\.\d% · 2 epochs in/);
+    // a long run whose page closes after an epoch: in the next page it is interrupted, and opens
+    await page.fill('[data-testid=epochs-input]', '3000');
+    await page.waitForFunction(() => !document.querySelector<HTMLButtonElement>('[data-testid=train-start]')?.disabled, null, { timeout: 60_000 });
+    await page.click('[data-testid=train-start]');
+    await page.waitForFunction(() => Number(document.querySelector('[data-testid=progress-text]')?.textContent?.split('/')[0]) > 6, null, { timeout: 60_000 });
+    await page.waitForTimeout(6000);   // the record and its checkpoint are written at most every 5 s
+    await page.close({ runBeforeUnload: false });
+    page = await s.context.newPage();
+    await page.goto(`${baseUrl}/?debug&backend=wasm&preload=0`);
+    await page.waitForFunction(() => /interrupted/.test(document.querySelector('[data-testid=runs]')?.textContent ?? ''), null, { timeout: 60_000 });
+    const row = page.locator('[data-testid=run-row]', { hasText: 'interrupted' });
+    await row.locator('[data-testid=run-open]').click();
+    await page.waitForSelector('[data-testid=result-summary]');
+    expect(await page.textContent('[data-testid=result-summary]')).toMatch(/^interrupted · final val acc \d+\.\d% · \d+ epochs? in/);
+    expect(await row.locator('[data-testid=run-resume]').count()).toBe(1);
+    await screenshot(page, 'limits-interrupted-open');
     await s.context.close();
   }, 300_000);
 });

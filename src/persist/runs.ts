@@ -45,6 +45,8 @@ export interface RunRecord {
   /** A couple of validation images at the backbone's size, for the prompt pictures. */
   samples?: SampleImage[];
   seconds: number;
+  /** An imported run's figures from its manifest's `final` (it brings no per-epoch metrics): epochs, val accuracy. */
+  imported?: { epochs: number; valAcc: number | null; bestValAcc: number | null };
 }
 
 export interface WebcamFrame { id: string; cls: string; blob: Blob }

@@ -12,6 +12,7 @@ import type { RunRecord, RunsRepo } from '../persist/runs.ts';
 import type { WorkerClient } from '../worker/client.ts';
 import type { WireTensor } from '../worker/protocol.ts';
 import type { StudioState } from './state.ts';
+import { importedFigures } from './run-figures.ts';
 
 export interface ImportDeps { client: WorkerClient; repo: RunsRepo; now: () => number; refreshRuns: () => Promise<void>; ensureBackbone: (r: RunRecord) => Promise<void> }
 
@@ -56,7 +57,7 @@ export function recordFromManifest(m: Manifest, id: string, created: string, tra
   return {
     id, name: `${m.settings.method} + ${m.settings.head} · ${m.backbone.file} (imported)`, created, status: 'done', cfg: m.settings, classes: m.classes,
     backbone: { name: m.backbone.file, sha256: m.backbone.sha256, info }, data: { name: 'imported', train: m.data.train, val: m.data.val, skipped: m.data.skipped },
-    trainable, backend: m.backend, totalSteps: Number(m.final.steps ?? 0), steps: [], epochs: [], seconds: Number(m.final.seconds ?? 0),
+    trainable, backend: m.backend, totalSteps: Number(m.final.steps ?? 0), steps: [], epochs: [], seconds: Number(m.final.seconds ?? 0), imported: importedFigures(m.final),
   };
 }
 

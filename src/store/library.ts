@@ -5,7 +5,11 @@ import type { StoreApi } from 'zustand/vanilla';
 import type { RunRecord, RunsRepo } from '../persist/runs.ts';
 import type { WorkerClient } from '../worker/client.ts';
 import { buildManifest, promptSafetensors } from './exports.ts';
-import { emptyRun, isActive, type StudioState } from './state.ts';
+import { emptyRun, isActive, type Phase, type StudioState } from './state.ts';
+import { checkpointParams, untrainedReason } from './run-figures.ts';
+
+/** The Train panel's phase for an opened saved run. */
+const PHASE_OF: Record<RunRecord['status'], Phase> = { done: 'done', stopped: 'stopped', diverged: 'diverged', error: 'error', interrupted: 'stopped', running: 'stopped' };
 
 export interface LibraryDeps {
   client: WorkerClient;
@@ -35,21 +39,29 @@ export function libraryActions(store: StoreApi<StudioState>, d: LibraryDeps) {
   const viewed = () => {
     const v = get().view;
     if (!v) throw new Error('no finished run to export: train one or open a saved run');
+    const why = untrainedReason(v.record);
+    if (why) throw new Error(why);
     return v;
   };
 
   return {
     refreshRuns,
+    /** Opens a saved run in the results; one that never finished (interrupted, failed) from its last end-of-epoch
+     * checkpoint, as it was after that epoch (it can still be resumed). */
     async openRun(id: string): Promise<void> {
-      const record = get().runs.find((r) => r.id === id);
+      let record = get().runs.find((r) => r.id === id);
       if (!record) return;
       let params;
       try { params = await d.repo.tensors(id); } catch (e) { set({ notice: `cannot open ${record.name}: ${e instanceof Error ? e.message : String(e)}` }); return; }
-      if (!params) { set({ notice: `run ${record.name} has no saved tensors (it did not finish)` }); return; }
+      if (!params) {
+        const cp = await d.repo.checkpoint(id).catch(() => undefined);
+        if (cp) { params = checkpointParams(cp); record = { ...record, epochs: cp.epochs, ...(cp.mapping ? { mapping: cp.mapping } : {}) }; }
+      }
+      if (!params) { set({ notice: `run ${record.name} has no saved tensors: it ended before its first epoch did` }); return; }
       set({ view: { record, params } });
       // its curves in the charts, unless a run is training
       if (!isActive(get().run.phase)) {
-        set({ run: { ...emptyRun(), id: record.id, phase: record.status === 'diverged' ? 'diverged' : record.status === 'stopped' ? 'stopped' : 'done', totalSteps: record.totalSteps,
+        set({ run: { ...emptyRun(), id: record.id, phase: PHASE_OF[record.status], totalSteps: record.totalSteps,
           steps: record.steps, epochs: record.epochs, mapping: record.mapping, elapsed: record.seconds, error: record.error, backend: record.backend } });
       }
     },

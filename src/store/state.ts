@@ -71,6 +71,8 @@ export interface RunState {
    * elapsed time ticks from the first, the ETA is based on step times from the second. */
   startedAt?: number;
   firstStep?: { at: number; step: number };
+  /** Validation images of the run (a pass over them follows every epoch and ends the run): the ETA counts them. */
+  valCount?: number;
   /** On WebGPU: whether the run's steps are graph-captured, in one line (from the worker once its sessions exist). */
   capture?: { on: boolean; detail: string };
   /** The finished run's tensors and record are still being written to IndexedDB (the page asks before unloading). */
@@ -109,7 +111,7 @@ export interface StudioState {
   gpuBudgetMiB: number;
   /** On WebGPU: how the current settings' step will run (whole batch or micro-batches), refreshed after changes. */
   memoryPlan: MemoryPlan | undefined;
-  /** The settings (limits.ts memoryKey) memoryPlan was made for: Train waits until it is the current one. */
+  /** The settings (limits.ts memoryKey) memoryPlan was made for: a run starts once it is the current one. */
   memoryPlanKey: string | undefined;
 }
 

@@ -11,7 +11,7 @@ import { memoryRepo } from '../persist/runs.ts';
 import { memorySettings } from '../persist/settings.ts';
 import { WorkerClient } from '../worker/client.ts';
 import { createStudio } from './studio.ts';
-import { backToBack, FIX, notFound, ready, shapes, tinyVit, until } from './test-harness.ts';
+import { backToBack, FIX, notFound, ready, shapes, stoppedAfterFirstEpoch, tinyVit, until } from './test-harness.ts';
 
 describe('studio store', () => {
   it('trains from a folder, saves the run and exports the CLI files', async () => {
@@ -74,12 +74,7 @@ describe('studio store', () => {
 
   it('resumes a stopped run from its last checkpoint, in the same record', async () => {
     const repo = memoryRepo();
-    const s = await ready(repo);
-    s.actions.setCfg({ epochs: 40 });
-    await s.actions.refreshPlan();
-    const off = s.client.on((m) => { if (m.type === 'checkpoint') { off(); s.actions.stop(); } });
-    const id = (await s.actions.start())!;
-    await until(s, (x) => x.run.phase === 'stopped' && x.runs.some((r) => r.status === 'stopped'));
+    const { s, id } = await stoppedAfterFirstEpoch(repo);
     const cp = (await repo.checkpoint(id))!;
     expect(cp.epoch).toBeGreaterThanOrEqual(1);
     await s.actions.resumeRun(id);
@@ -125,7 +120,7 @@ describe('studio store', () => {
     const after = s.store.getState().backbone;
     expect(after).toMatchObject({ status: 'ready', name: before.name, sha256: before.sha256 });
     expect(after.error).toMatch(/^cannot use broken\.onnx: not a valid ONNX model/);
-    await s.actions.settleMemoryPlan();   // Train waits for the step's memory plan of the settings it shows
+    await s.actions.settleMemoryPlan();   // (Train itself waits for the step's memory plan before it starts a run)
     expect(cannotStart(s.store.getState())).toBeUndefined();
     // the tiny ViT is 16×16: the paper's 30 would not fit, the default must
     s.actions.setCfg({ method: 'pad' });

@@ -37,7 +37,7 @@ export function createStudio(deps: StudioDeps) {
 
   // the memory plan (GPU budget, or the wasm heap's cap) compiles the step (seconds on a large backbone): once the
   // settings rest for a moment
-  // (Train waits for the plan of the settings it shows: memoryPlanKey)
+  // (pressing Train waits for the plan of the settings it shows, memoryPlanKey; a plan that cannot fit disables it)
   let memoryTimer: ReturnType<typeof setTimeout> | undefined, memoryTicket = 0, memoryWork: Promise<void> = Promise.resolve();
   const measureMemory = (): Promise<void> => {
     memoryTimer = undefined;

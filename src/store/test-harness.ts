@@ -46,6 +46,17 @@ export function until(s: Studio, pred: (st: StudioState) => boolean): Promise<vo
 }
 
 /** The studio booted on the tiny ViT and the shapes folder (1 epoch, batch 8); `deps`: more of its dependencies. */
+/** A 40-epoch run on `repo` stopped once its first end-of-epoch checkpoint is out (saved as 'stopped'). */
+export async function stoppedAfterFirstEpoch(repo: RunsRepo): Promise<{ s: Studio & { client: WorkerClient }; id: string }> {
+  const s = await ready(repo);
+  s.actions.setCfg({ epochs: 40 });
+  await s.actions.refreshPlan();
+  const off = s.client.on((m) => { if (m.type === 'checkpoint') { off(); s.actions.stop(); } });
+  const id = (await s.actions.start())!;
+  await until(s, (x) => x.run.phase === 'stopped' && x.runs.some((r) => r.status === 'stopped'));
+  return { s, id };
+}
+
 export async function ready(repo: RunsRepo = memoryRepo(), deps: Partial<StudioDeps> = {}): Promise<Studio & { client: WorkerClient }> {
   const client = new WorkerClient(backToBack());
   const s = Object.assign(createStudio({ client, repo, fetch: notFound, versions: { 'vp-studio': 'test' }, ...deps }), { client });

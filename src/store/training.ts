@@ -6,7 +6,7 @@ import type { RunRecord, RunsRepo, StepPoint } from '../persist/runs.ts';
 import type { WorkerClient } from '../worker/client.ts';
 import type { Response, WireCheckpoint, WireTensor } from '../worker/protocol.ts';
 import type { EpochMetrics } from '../engine/trainer.ts';
-import { memoryKey, settingProblems } from './limits.ts';
+import { settingProblems } from './limits.ts';
 import { emptyRun, isActive, shortBackendLabel, type RunState, type StudioState } from './state.ts';
 
 export interface TrainingDeps { client: WorkerClient; repo: RunsRepo; now: () => number; refreshRuns: () => Promise<void> }
@@ -25,11 +25,11 @@ export function cannotStart(s: StudioState): string | undefined {
   if (bad) return `fix "${bad[0]}": ${bad[1]}`;
   if (!s.plan) return 'checking the settings…';
   if (s.plan.error) return s.plan.error;
-  if (limitsMemory(s) && s.memoryPlanKey !== memoryKey(s)) return 'checking that a step fits in memory…';
   return undefined;
 }
 
-/** Whether a step's memory is limited here (a GPU budget, or the wasm heap's cap): the plan is checked first. */
+/** Whether a step's memory is limited here (a GPU budget, or the wasm heap's cap): Train (the studio's start)
+ * waits for the plan of the current settings before it starts a run, and a plan that cannot fit disables it. */
 export const limitsMemory = (s: StudioState): boolean => (s.backend.ep === 'webgpu' || s.backend.ep === 'wasm') && s.backbone.status === 'ready';
 
 export function trainingActions(store: StoreApi<StudioState>, d: TrainingDeps) {
@@ -81,7 +81,7 @@ export function trainingActions(store: StoreApi<StudioState>, d: TrainingDeps) {
     if (!runId || runId !== get().run.id) return;
     switch (m.type) {
       case 'started':
-        draft.patch = { ...draft.patch, phase: 'compiling', totalSteps: m.totalSteps, backend: shortBackendLabel(m.backend), startedAt: d.now() - 1000 * (get().run.elapsed || 0) };
+        draft.patch = { ...draft.patch, phase: 'compiling', totalSteps: m.totalSteps, valCount: m.valCount, backend: shortBackendLabel(m.backend), startedAt: d.now() - 1000 * (get().run.elapsed || 0) };
         flush();
         if (m.note) set({ notice: m.note });
         if (record) record = { ...record, totalSteps: m.totalSteps, backend: shortBackendLabel(m.backend), data: { ...record.data, train: m.trainCount, val: m.valCount } };

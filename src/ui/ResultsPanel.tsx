@@ -5,6 +5,7 @@ import { catalogEntryOf } from '../store/catalog.ts';
 import { useActions, useStudio } from '../store/hooks.ts';
 import type { FileOut } from '../store/library.ts';
 import type { ResultView } from '../store/state.ts';
+import { perClassShown, runFigures, untrainedReason } from '../store/run-figures.ts';
 import { PromptPictures, VptNorms } from './Pictures.tsx';
 import { fmtDuration, fmtPct } from './format.ts';
 import { BlobImage, download, Panel } from './widgets.tsx';
@@ -49,13 +50,10 @@ function Confusion(p: { view: ResultView }) {
 
 export function ResultsPanel() {
   const view = useStudio((s) => s.view);
-  const catalog = useStudio((s) => s.catalog);
-  const loaded = useStudio((s) => s.backbone);
   const a = useActions();
   const [error, setError] = useState<string>();
   if (!view) return <Panel title="5 · Results"><div className="muted">Train a run (or open a saved one) to see what the prompt learned.</div></Panel>;
-  const r = view.record, ev = r.evaluation;
-  const sourceNames = (loaded.sha256 === r.backbone.sha256 ? loaded.meta?.labels : undefined) ?? catalogEntryOf(catalog, r.backbone)?.classes;
+  const r = view.record, ev = r.evaluation, fig = runFigures(r), untrained = untrainedReason(r);
   const save = async (f: () => FileOut | Promise<FileOut>) => {
     setError(undefined);
     try {
@@ -65,16 +63,30 @@ export function ResultsPanel() {
   };
   return (
     <Panel title="5 · Results" aside={<span className="muted">{r.name}</span>}>
-      <div className="controls">
+      {!untrained && <div className="controls">
         <button data-testid="export-prompt" onClick={() => void save(() => a.exportPrompt())}>prompt.safetensors</button>
         <button data-testid="export-manifest" onClick={() => void save(() => a.exportManifest())}>manifest.json</button>
         <button data-testid="export-model" onClick={() => void save(() => a.exportModel())}>model.onnx</button>
         <button data-testid="evaluate" title="score this run on the validation split of the loaded data" onClick={() => void a.evaluateView()}>evaluate on loaded data</button>
         {error && <span className="error">{error}</span>}
+      </div>}
+      <div className="muted" data-testid="result-summary">
+        {r.status} · final val acc <b data-testid="final-val-acc">{fmtPct(ev?.accuracy ?? fig.finalVal)}</b> · {fig.epochs} epoch{fig.epochs === 1 ? '' : 's'} in {fmtDuration(r.seconds)} on {r.backend}
       </div>
-      <div className="muted">
-        {r.status} · final val acc <b data-testid="final-val-acc">{fmtPct(ev?.accuracy)}</b> · {r.epochs.length} epoch{r.epochs.length === 1 ? '' : 's'} in {fmtDuration(r.seconds)} on {r.backend}
-      </div>
+      {untrained ? <p className="warn" data-testid="untrained">{untrained}</p> : <Learned view={view} />}
+    </Panel>
+  );
+}
+
+/** What a run that trained at least an epoch learned: prompt pictures, norms, per-class accuracy, mapping, confusion. */
+function Learned({ view }: { view: ResultView }) {
+  const catalog = useStudio((s) => s.catalog);
+  const loaded = useStudio((s) => s.backbone);
+  const r = view.record, ev = r.evaluation;
+  const sourceNames = (loaded.sha256 === r.backbone.sha256 ? loaded.meta?.labels : undefined) ?? catalogEntryOf(catalog, r.backbone)?.classes;
+  const perClass = ev && perClassShown(ev);
+  return (
+    <>
       <PromptPictures record={r} params={view.params} />
       <VptNorms params={view.params} />
       <div className="two">
@@ -84,7 +96,8 @@ export function ResultsPanel() {
             <table className="bars" data-testid="per-class">
               <tbody>
                 {r.classes.map((c, i) => (
-                  <tr key={c}><td>{c}</td><td><span className="bar" style={{ width: `${Math.round(100 * ev.perClass[i])}%` }} /></td><td>{fmtPct(ev.perClass[i])}</td></tr>
+                  <tr key={c}><td>{c}</td><td><span className="bar" style={{ width: `${Math.round(100 * (perClass![i] ?? 0))}%` }} /></td>
+                    <td title={perClass![i] === null ? 'no validation images of this class' : undefined}>{fmtPct(perClass![i])}</td></tr>
                 ))}
               </tbody>
             </table>
@@ -101,6 +114,6 @@ export function ResultsPanel() {
         )}
       </div>
       <Confusion view={view} />
-    </Panel>
+    </>
   );
 }

@@ -1,8 +1,10 @@
 // Saved runs (IndexedDB): a comparison table (method, parameters, best/final accuracy, time, status), actions
-// to open, continue or delete a run, and overlaid curves of the runs ticked for comparison.
+// to open (an unfinished one from its last checkpoint), continue, resume or delete a run (asked first), and overlaid curves of the runs ticked for comparison.
+import { useEffect, useRef, useState } from 'react';
 import { CartesianGrid, Legend, Line, LineChart, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
 import type { RunRecord } from '../persist/runs.ts';
 import { useActions, useStudio } from '../store/hooks.ts';
+import { runFigures } from '../store/run-figures.ts';
 import { isActive } from '../store/state.ts';
 import { fmtDuration, fmtInt, fmtNum, fmtPct, niceAxis } from './format.ts';
 import { FilePick, Panel } from './widgets.tsx';
@@ -21,13 +23,52 @@ function Overlay(p: { runs: RunRecord[] }) {
         <LineChart data={data} accessibilityLayer={false}>
           <CartesianGrid strokeDasharray="3 3" stroke="#e3e6ea" />
           <XAxis dataKey="epoch" tick={{ fontSize: 11 }} tickFormatter={(v: number) => fmtNum(v)} />
-          <YAxis domain={ACC.domain} ticks={ACC.ticks} interval={0} tickFormatter={ACC.label} tick={{ fontSize: 11 }} width={40} />
+          <YAxis domain={ACC.domain} ticks={ACC.ticks} interval={0} tickFormatter={ACC.label} tick={{ fontSize: 11 }} width={ACC.width} />
           <Tooltip formatter={(v) => fmtPct(Number(v))} labelFormatter={(l) => `epoch ${String(l)}`} />
           <Legend wrapperStyle={{ fontSize: 11 }} />
           {p.runs.map((r, i) => <Line key={r.id} dataKey={r.id} name={r.name} stroke={COLORS[i % COLORS.length]} isAnimationActive={false} connectNulls />)}
         </LineChart>
       </ResponsiveContainer>
     </figure>
+  );
+}
+
+/** One saved run as a table row; its cells carry their column's name (shown above each value at phone width). */
+function RunRow(p: { r: RunRecord; compared: boolean; viewed: boolean; live: boolean }) {
+  const { r } = p;
+  const a = useActions();
+  const [confirming, setConfirming] = useState(false);
+  const keep = useRef<HTMLButtonElement>(null);
+  useEffect(() => { if (confirming) keep.current?.focus(); }, [confirming]);
+  const fig = runFigures(r);
+  const finished = r.status === 'done' || r.status === 'stopped' || r.status === 'diverged';
+  const canOpen = finished || ((r.status === 'interrupted' || r.status === 'error') && r.epochs.length > 0);
+  return (
+    <tr data-testid="run-row" className={p.viewed ? 'sel' : ''}>
+      <td data-label="compare"><input type="checkbox" aria-label={`compare ${r.name}`} checked={p.compared} onChange={() => a.toggleCompare(r.id)} /></td>
+      <td data-label="run" title={r.created}>{r.name}<div className="muted">{new Date(r.created).toLocaleString()} · {r.backend}</div></td>
+      <td data-label="status">{r.status}</td>
+      <td data-label="params">{fmtInt(r.trainable)}</td>
+      <td data-label="best val">{fmtPct(fig.bestVal)}</td>
+      <td data-label="final val">{fmtPct(fig.finalVal)}</td>
+      <td data-label="epochs">{fig.epochs}</td>
+      <td data-label="time">{fmtDuration(r.seconds)}</td>
+      <td data-label="s / epoch">{r.epochs.length ? fmtNum(r.epochs.reduce((t, e) => t + e.seconds, 0) / r.epochs.length) : '–'}</td>
+      <td className="actions" data-label="actions">
+        {confirming ? <span role="group" aria-label={`delete ${r.name}?`} data-testid="run-confirm-delete">
+          delete this run and its tensors?{' '}
+          <button data-testid="run-delete-yes" onClick={() => { setConfirming(false); void a.deleteRun(r.id); }}>delete</button>
+          <button ref={keep} data-testid="run-delete-no" onClick={() => setConfirming(false)}>keep</button>
+        </span> : <>
+          <button data-testid="run-open" disabled={!canOpen} title={canOpen && !finished ? 'view it as it was after its last completed epoch (resume continues it)' : undefined} onClick={() => void a.openRun(r.id)}>open</button>
+          <button disabled={r.status !== 'done' && r.status !== 'stopped'} title="train further from this run's tensors" onClick={() => void a.continueRun(r.id)}>continue</button>
+          {(r.status === 'interrupted' || r.status === 'stopped' || r.status === 'error') && r.epochs.length > 0 && r.epochs.length < r.cfg.epochs && (
+            <button data-testid="run-resume" title="continue from the last completed epoch" onClick={() => void a.resumeRun(r.id)}>resume</button>
+          )}
+          <button data-testid="run-delete" disabled={p.live} title={p.live ? 'stop the run before deleting it' : undefined} onClick={() => setConfirming(true)}>delete</button>
+        </>}
+      </td>
+    </tr>
   );
 }
 
@@ -47,32 +88,9 @@ export function RunsPanel() {
     }>
       {runs.length === 0 ? <div className="muted">Runs are saved here as they train.</div> : (
         <div className="scroll-x"><table className="runs" data-testid="runs">
-          <thead><tr><th /><th>run</th><th>status</th><th>params</th><th>best val</th><th>final val</th><th>time</th><th>s / epoch</th><th /></tr></thead>
+          <thead><tr><th><span className="sr-only">compare</span></th><th>run</th><th>status</th><th>params</th><th>best val</th><th>final val</th><th>epochs</th><th>time</th><th>s / epoch</th><th><span className="sr-only">actions</span></th></tr></thead>
           <tbody>
-            {runs.map((r) => {
-              const vals = r.epochs.map((e) => e.val_acc ?? -1);
-              const best = vals.length ? Math.max(...vals) : -1;
-              return (
-                <tr key={r.id} data-testid="run-row" className={r.id === viewId ? 'sel' : ''}>
-                  <td><input type="checkbox" aria-label={`compare ${r.name}`} checked={compare.includes(r.id)} onChange={() => a.toggleCompare(r.id)} /></td>
-                  <td title={r.created}>{r.name}<div className="muted">{new Date(r.created).toLocaleString()} · {r.backend}</div></td>
-                  <td>{r.status}</td>
-                  <td>{fmtInt(r.trainable)}</td>
-                  <td>{best >= 0 ? fmtPct(best) : '–'}</td>
-                  <td>{fmtPct(r.evaluation?.accuracy ?? r.epochs[r.epochs.length - 1]?.val_acc)}</td>
-                  <td>{fmtDuration(r.seconds)}</td>
-                  <td>{r.epochs.length ? fmtNum(r.epochs.reduce((t, e) => t + e.seconds, 0) / r.epochs.length) : '–'}</td>
-                  <td className="actions">
-                    <button disabled={r.status !== 'done' && r.status !== 'stopped' && r.status !== 'diverged'} onClick={() => void a.openRun(r.id)}>open</button>
-                    <button disabled={r.status !== 'done' && r.status !== 'stopped'} title="train further from this run's tensors" onClick={() => void a.continueRun(r.id)}>continue</button>
-                    {(r.status === 'interrupted' || r.status === 'stopped' || r.status === 'error') && r.epochs.length < r.cfg.epochs && (
-                      <button data-testid="run-resume" title="continue from the last completed epoch" onClick={() => void a.resumeRun(r.id)}>resume</button>
-                    )}
-                    <button disabled={r.id === liveId} title={r.id === liveId ? 'stop the run before deleting it' : undefined} onClick={() => void a.deleteRun(r.id)}>delete</button>
-                  </td>
-                </tr>
-              );
-            })}
+            {runs.map((r) => <RunRow key={r.id} r={r} compared={compare.includes(r.id)} viewed={r.id === viewId} live={r.id === liveId} />)}
           </tbody>
         </table></div>
       )}

@@ -3,6 +3,7 @@
 import { useEffect, useRef, useState } from 'react';
 import { useActions, useAnnouncement, useStudio } from '../store/hooks.ts';
 import { isActive } from '../store/state.ts';
+import { etaSeconds } from '../store/eta.ts';
 import { cannotStart } from '../store/training.ts';
 import { TrainingCharts } from './Charts.tsx';
 import { fmtDuration, fmtNum, fmtPct } from './format.ts';
@@ -55,9 +56,11 @@ export function TrainPanel() {
     return () => clearInterval(id);
   }, [ticking]);
   const elapsed = ticking && run.startedAt !== undefined ? Math.max(run.elapsed, (now - run.startedAt) / 1000) : run.elapsed;
-  // the ETA comes from the steps' own pace (compiling is not a step), measured from the first step shown
-  const first = run.firstStep, stepsSince = first ? done - 1 - first.step : 0;
-  const eta = first && stepsSince > 0 && total > done && run.phase === 'running' ? ((now - first.at) / 1000 / stepsSince) * (total - done) : undefined;
+  // the ETA: the steps' own pace (compiling is not a step) from the first step shown, and the validation passes left
+  const cfg = useStudio((s) => s.cfg);
+  const eta = run.firstStep && run.phase === 'running'
+    ? etaSeconds({ now, firstStep: run.firstStep, steps: run.steps, totalSteps: total, epochs: cfg.epochs, epochsDone: run.epochs.length, batchSize: cfg.batchSize, valCount: run.valCount ?? 0 })
+    : undefined;
   const lastVal = [...run.epochs].reverse().find((e) => e.val_acc !== null)?.val_acc ?? null;
   const last = run.steps[run.steps.length - 1];
   const active = isActive(run.phase);

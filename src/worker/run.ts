@@ -153,8 +153,8 @@ export async function runTraining(r: RunInput): Promise<void> {
   });
   const seconds = (performance.now() - t0) / 1000;
   post({ type: 'state', runId, state: 'evaluating' });
-  // stopped before a single epoch completed (e.g. while compiling): nothing was trained, nothing to evaluate
-  const untrained = r.control.stopping && res.epochs.length === 0;
+  // stopped or diverged before a single epoch completed (e.g. while compiling): nothing was trained, nothing to evaluate
+  const untrained = (r.control.stopping || !!res.diverged) && res.epochs.length === 0;
   const evaluation = valSrc && !untrained ? await evaluate(r, res.params, res.mapping, valSrc, L, C, info.numSourceClasses) : undefined;
   const samples = untrained ? [] : await samplesOf(ds, valSrc ? split.val : split.train, L);
   const params: Record<string, WireTensor> = {};
