@@ -40,6 +40,7 @@ function expectRefusal(r: ReturnType<typeof cli>, pattern: RegExp): void {
   expect(r.code).toBe(1);
   expect(r.seconds).toBeLessThan(20);
   expect(r.rss).toBeLessThan(1024);
+  console.log(`${r.seconds.toFixed(1)} s, ${r.rss.toFixed(0)} MiB peak: ${r.stderr}`);
 }
 
 const ModelProto = protobuf.Root.fromJSON(descriptor as protobuf.INamespace).lookupType('onnx.ModelProto');
