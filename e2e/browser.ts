@@ -109,7 +109,11 @@ export async function setField(page: Page, label: string, value: number): Promis
 export async function trainAndWait(page: Page, until: string[] = ['done'], timeoutMs = 400_000): Promise<number> {
   await page.waitForFunction(() => !document.querySelector<HTMLButtonElement>('[data-testid=train-start]')?.disabled, null, { timeout: 60_000 });
   const t0 = Date.now();
+  const before = await page.textContent('[data-testid=run-status]');
   await page.click('[data-testid=train-start]');
+  // Train first settles the memory plan of the settings shown, then the run starts: until then the status still
+  // shows the last run's ('done'), which must not be taken for this run's end
+  if (before !== 'idle') await page.waitForFunction((b) => document.querySelector('[data-testid=run-status]')?.textContent !== b, before, { timeout: 60_000 });
   await page.waitForFunction((u) => {
     const t = document.querySelector('[data-testid=run-status]')?.textContent ?? '';
     return u.includes(t) || t === 'error';
