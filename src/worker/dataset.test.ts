@@ -1,6 +1,7 @@
 // The worker dataset's data path against the plain pipeline (decode → resize → LoR-VP augmentation): batches written
 // straight into the buffer, compact 8-bit cache entries, prefetching and warming give the same floats and the same
-// rng draws, decode each image once within the cache's budget, and hold more images in it than floats would.
+// rng draws, decode each image once within the cache's budget, and hold more images in it than floats would (when
+// floats would not hold them all).
 import { describe, expect, it } from 'vitest';
 import { augmentLorVp, augmentResizeSize, resizeSquare } from '../data/augment.ts';
 import type { ImageCodec } from '../data/decode-browser.ts';
@@ -42,10 +43,11 @@ describe('worker dataset', () => {
     expect(compactOf(img)).toBeUndefined();
   });
 
-  for (const [L, augment] of [[16, false], [16, true], [8, false], [8, true]] as const) {
-    it(`loads the same floats and draws the same numbers as the plain pipeline (L ${L}, augment ${augment}), prefetched or not`, async () => {
+  // 50 kB: too small for the 16×16 shapes as floats at 16 or 18, enough as bytes (then cached as bytes)
+  for (const [L, augment, cacheBytes] of [[16, false, undefined], [16, true, undefined], [16, false, 50_000], [16, true, 50_000], [8, false, undefined], [8, true, undefined]] as const) {
+    it(`loads the same floats and draws the same numbers as the plain pipeline (L ${L}, augment ${augment}, cache ${cacheBytes ?? 'default'}), prefetched or not`, async () => {
       const codec = countingCodec();
-      const { dataset: ds } = await Dataset.load(shapes(), codec, {});
+      const { dataset: ds } = await Dataset.load(shapes(), codec, { cacheBytes });
       const split = ds.split(0.2, 3);
       const src = ds.source(split.train, L, noGate);
       const files = split.train.map((i) => ds.folder.items[i].file);
@@ -72,7 +74,7 @@ describe('worker dataset', () => {
     });
   }
 
-  it('holds an image as its bytes when that is smaller, so a budget keeps more images; warming fills it in the background', async () => {
+  it('holds an image as its bytes when floats would overflow the budget, so it keeps more images; warming fills it in the background', async () => {
     const L = 16, floatBytes = 3 * L * L * 4;
     // a budget for 10 images as floats: as bytes (16×16×3) all of them fit
     const codec = countingCodec();

@@ -1,8 +1,9 @@
 // The worker's dataset: dropped files checked and labelled (folder-browser rules), decoded and resized on demand
 // with a byte-budgeted cache keyed by (file, size), and turned into the trainer's ImageSources — the same split,
-// resize and LoR-VP augmentation as the CLI's folder source. A cached image is its decoded 8-bit pixels when those
-// are no more than twice the output's pixels (a 28×28 PNG for a 32×32 backbone: 2.3 KiB instead of 12 KiB as
-// floats; resized again on use, to the same values), else the resized floats. Batches are written straight into
+// resize and LoR-VP augmentation as the CLI's folder source. A cached image is its resized floats when the whole
+// dataset fits the budget that way (nothing is resized twice); else its decoded 8-bit pixels when those are no more
+// than twice the output's pixels (a 28×28 PNG for a 32×32 backbone: 2.3 KiB instead of 12 KiB; resized again on
+// use, to the same values), so that 5× more images stay decoded. Batches are written straight into
 // the trainer's buffer, and the next batch's images are requested while the current one loads (prefetch).
 import { augmentLorVpInto, augmentResizeSize, resizeSquare } from '../data/augment.ts';
 import type { ImageCodec } from '../data/decode-browser.ts';
@@ -20,7 +21,8 @@ const PRESHRINK = 4;
 /** Decoded images kept per dataset (npm run bench:data: with 512 MiB a 3,000-photo run peaked at 1,547 MiB in the
  * renderer, over the 1.5 GiB a tab should stay under). */
 const CACHE_BYTES = 256 * 2 ** 20;
-/** Decoded images of at most COMPACT_AREA × the output's pixels are cached as bytes and resized on use. */
+/** Where floats would overflow the budget, decoded images of at most COMPACT_AREA × the output's pixels are cached as
+ * bytes and resized on use. */
 const COMPACT_AREA = 2;
 
 /** A decoded image's 8-bit samples (planar RGB), when its floats are exactly those bytes / 255 (8-bit sources). */
@@ -48,9 +50,13 @@ export function expandCompact(c: Compact): RgbImage {
   return { width: c.width, height: c.height, data };
 }
 
+/** Whether `count` images at size × size overflow a cache of `budget` bytes as floats (then small ones are kept as
+ * bytes: a resize per use buys room for more images). */
+export const needsCompact = (count: number, size: number, budget: number): boolean => count * 12 * size * size > budget;
+
 /** What the cache keeps of a decoded image wanted at size × size. */
-export function cacheEntry(decoded: RgbImage, size: number): Entry {
-  const compact = decoded.width * decoded.height <= COMPACT_AREA * size * size ? compactOf(decoded) : undefined;
+export function cacheEntry(decoded: RgbImage, size: number, compactIfSmall: boolean): Entry {
+  const compact = compactIfSmall && decoded.width * decoded.height <= COMPACT_AREA * size * size ? compactOf(decoded) : undefined;
   return compact ?? resizeSquare(decoded, size);
 }
 
@@ -94,7 +100,7 @@ export class Dataset {
           thumbs.set(c.file, codec.thumbnail(img, THUMB_SIZE));
         }
         if (opts.size && warmBytes < budget) {
-          const small = cacheEntry(img, opts.size);
+          const small = cacheEntry(img, opts.size, needsCompact(plan.candidates.length, opts.size, budget));
           if (warmBytes + entryBytes(small) <= budget) { warm.push([c.file, small]); warmBytes += entryBytes(small); }
         }
       } catch (e) {
@@ -135,7 +141,7 @@ export class Dataset {
     if (hit) return hit;
     const early = this.ahead.get(key);
     if (early) { this.ahead.delete(key); return early; }
-    const job = this.codec.decode(this.files[file].blob, PRESHRINK * size).then((img) => cacheEntry(img, size));
+    const job = this.codec.decode(this.files[file].blob, PRESHRINK * size).then((img) => cacheEntry(img, size, needsCompact(this.folder.items.length, size, this.budget)));
     if (this.used < this.budget) {
       this.cache.set(key, job);
       job.then((e) => { if (this.used + entryBytes(e) <= this.budget) this.used += entryBytes(e); else this.cache.delete(key); }, () => this.cache.delete(key));
