@@ -123,6 +123,15 @@ export async function trainAndWait(page: Page, until: string[] = ['done'], timeo
   return (Date.now() - t0) / 1000;
 }
 
+/** Presses Tab until `selector` has the focus (at most `max` times); returns how many presses it took. */
+export async function tabTo(page: Page, selector: string, max = 80): Promise<number> {
+  for (let i = 1; i <= max; i++) {
+    await page.keyboard.press('Tab');
+    if (await page.evaluate((s) => document.activeElement?.matches(s) ?? false, selector)) return i;
+  }
+  throw new Error(`Tab never reached ${selector}`);
+}
+
 export async function screenshot(page: Page, name: string): Promise<string> {
   mkdirSync(ARTIFACTS, { recursive: true });
   const path = join(ARTIFACTS, `${name}.png`);

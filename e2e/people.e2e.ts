@@ -6,21 +6,12 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Browser, FileChooser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { axe, FIXTURES, launch, loadTiny, openStudio, screenshot, setField, trainAndWait } from './browser.ts';
+import { axe, FIXTURES, launch, loadTiny, openStudio, screenshot, setField, tabTo, trainAndWait } from './browser.ts';
 
 const baseUrl = inject('baseUrl');
 let browser: Browser;
 beforeAll(async () => { browser = await launch(); });
 afterAll(async () => { await browser?.close(); });
-
-/** Presses Tab until `selector` has the focus (at most `max` times); returns how many presses it took. */
-async function tabTo(page: Page, selector: string, max = 80): Promise<number> {
-  for (let i = 1; i <= max; i++) {
-    await page.keyboard.press('Tab');
-    if (await page.evaluate((s) => document.activeElement?.matches(s) ?? false, selector)) return i;
-  }
-  throw new Error(`Tab never reached ${selector}`);
-}
 
 /**
  * Presses Enter on the focused drop zone and returns the file chooser it opens. Playwright turns on the browser's
@@ -142,6 +133,7 @@ describe.sequential('the studio for people', () => {
     await loadTiny(page);
     await page.fill('[data-testid=epochs-input]', '1');
     await setField(page, 'batch size', 8);
+    await page.fill('[data-testid=compare-epochs]', '1');
     await page.waitForFunction(() => !document.querySelector<HTMLButtonElement>('[data-testid=compare-methods]')?.disabled);
     await page.click('[data-testid=compare-methods]');
     await page.waitForSelector('[data-testid=comparing]');

@@ -10,6 +10,7 @@ import type { EpochMetrics } from '../engine/trainer.ts';
 import type { RunRecord, StepPoint } from '../persist/runs.ts';
 import type { BackendChoice, DataFile, DatasetSummary, MemoryPlan, ParamPlan, RunDone, SampleImage, WireTensor } from '../worker/protocol.ts';
 import type { CatalogEntry, Normalisation } from './catalog.ts';
+import { COMPARE_EPOCHS, type CompareEntry } from './compare-plan.ts';
 
 export type Phase = 'idle' | 'starting' | 'compiling' | 'running' | 'paused' | 'stopping' | 'evaluating' | 'done' | 'stopped' | 'diverged' | 'error';
 
@@ -101,8 +102,11 @@ export interface StudioState {
   notice: string | undefined;
   /** Frames collected from the webcam, by class (also in IndexedDB). */
   webcam: WebcamFrame[];
-  /** The method comparison in progress: its methods and how many finished. */
-  comparing: { methods: string[]; done: number } | undefined;
+  /** Epochs every method trains in "Compare methods" (the same image budget for all; compare-plan.ts). */
+  compareEpochs: number;
+  /** The last method comparison: its plan, its runs (by plan order), whether it is running, and the trained
+   * tensors of its runs once it ended (for the prompts side by side). */
+  comparison: { entries: CompareEntry[]; ids: string[]; done: number; running: boolean; params: Record<string, Record<string, WireTensor>> } | undefined;
   /** A saved run whose settings fill the form and whose tensors the next Train starts from. */
   continuing: { id: string; name: string } | undefined;
   /** What is wrong with what the user typed into a settings field (field label → problem); Train waits for none. */
@@ -137,7 +141,8 @@ export const initialState = (): StudioState => ({
   memoryPlan: undefined,
   memoryPlanKey: undefined,
   continuing: undefined,
-  comparing: undefined,
+  compareEpochs: COMPARE_EPOCHS,
+  comparison: undefined,
   webcam: [],
 });
 

@@ -9,6 +9,7 @@ import type { BackendChoice, WireTensor } from '../worker/protocol.ts';
 import type { Fault } from '../worker/fault.ts';
 import { importActions } from './imports.ts';
 import { catalogEntryOf } from './catalog.ts';
+import { comparisonActions } from './comparison.ts';
 import { libraryActions } from './library.ts';
 import { PRESETS } from './presets.ts';
 import { sourceActions, type Fetcher } from './sources.ts';
@@ -95,9 +96,13 @@ export function createStudio(deps: StudioDeps) {
   });
   const imports = importActions(store, { client: deps.client, repo: deps.repo, now, refreshRuns: library.refreshRuns, ensureBackbone });
   const training = trainingActions(store, { client: deps.client, repo: deps.repo, now, refreshRuns: library.refreshRuns });
+  const comparison = comparisonActions(store, {
+    repo: deps.repo, refreshRuns: library.refreshRuns, start: () => training.start(), stop: () => training.stop(),
+    setCfg: (patch) => actions.setCfg(patch), settle: async () => { await refreshPlan(); await settleMemoryPlan(); },
+  });
 
   const actions = {
-    ...sources, ...library, ...training, ...imports,
+    ...sources, ...library, ...training, ...imports, ...comparison,
     refreshPlan,
     settleMemoryPlan,
     /** A settings field's problem (undefined: fixed). */
@@ -143,35 +148,6 @@ export function createStudio(deps: StudioDeps) {
       }
     },
     cancelContinue(): void { pendingInit = undefined; set({ continuing: undefined }); },
-    /** One click, several runs: LoR-VP, VPT (on a ViT), the pad prompt and the linear probe in turn on the same
-     * data, epochs and batch, then their curves overlaid and compared in the runs table. Stop ends the queue. */
-    async compareMethods(): Promise<string[]> {
-      const info = get().backbone.info;
-      if (!info) { set({ notice: 'choose a backbone first' }); return []; }
-      const methods: TrainConfig['method'][] = ['lorvp', ...(info.family === 'vit' ? ['vpt' as const] : []), 'pad', 'none'];
-      const form = { ...get().cfg }, ids: string[] = [];
-      set({ comparing: { methods, done: 0 } });
-      try {
-        for (const method of methods) {
-          actions.setCfg({ ...form, method, head: 'lp' });
-          await refreshPlan();
-          await settleMemoryPlan();
-          const id = await training.start();
-          if (!id) break;
-          ids.push(id);
-          await new Promise<void>((resolve) => {
-            const off = store.subscribe((st) => { if (st.run.id === id && ['done', 'stopped', 'diverged', 'error'].includes(st.run.phase)) { off(); resolve(); } });
-          });
-          set({ comparing: { methods, done: ids.length } });
-          if (get().run.phase === 'stopped') break;
-        }
-      } finally {
-        actions.setCfg(form);
-        await library.refreshRuns();
-        set({ comparing: undefined, compare: ids });
-      }
-      return ids;
-    },
     /** Train: a fresh run, or the continuation prepared by continueRun. */
     async start(): Promise<string | undefined> {
       const c = get().continuing, init = pendingInit;

@@ -4,6 +4,7 @@ import { isActive, shortBackendLabel } from '../store/state.ts';
 import { useActions, useStudio } from '../store/hooks.ts';
 import type { BackendChoice } from '../worker/protocol.ts';
 import { BackbonePanel } from './BackbonePanel.tsx';
+import { ComparePanel } from './ComparePanel.tsx';
 import { DataPanel } from './DataPanel.tsx';
 import { MethodPanel } from './MethodPanel.tsx';
 import { ResultsPanel } from './ResultsPanel.tsx';
@@ -64,6 +65,7 @@ export function App() {
         </div>
         <div className="work">
           <TrainPanel />
+          <ComparePanel />
           <ResultsPanel />
           <TryPanel />
           <RunsPanel />

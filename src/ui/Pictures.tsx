@@ -7,7 +7,8 @@ import type { WireTensor } from '../worker/protocol.ts';
 import { fmtNum } from './format.ts';
 import { PlanesImage } from './widgets.tsx';
 
-function promptOf(record: RunRecord, params: Record<string, WireTensor>): Float32Array | undefined {
+/** The run's prompt as a [3, L, L] image in pixel units (LoR-VP's B·A, the pad frame), or undefined (VPT, none). */
+export function promptOf(record: RunRecord, params: Record<string, WireTensor>): Float32Array | undefined {
   const p = params;
   if (record.cfg.method === 'lorvp' && p['prompt.B'] && p['prompt.A']) return lorvpPrompt(p['prompt.B'], p['prompt.A']);
   if (record.cfg.method === 'pad' && p['prompt.pad_up']) {

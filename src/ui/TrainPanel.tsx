@@ -42,7 +42,7 @@ export function TrainPanel() {
   const run = useStudio((s) => s.run);
   const why = useStudio(cannotStart);
   const continuing = useStudio((s) => s.continuing);
-  const comparing = useStudio((s) => s.comparing);
+  const comparing = useStudio((s) => (s.comparison?.running ? s.comparison : undefined));
   const a = useActions();
   const done = run.steps.length ? run.steps[run.steps.length - 1].step + 1 : 0;
   const total = run.totalSteps;
@@ -76,11 +76,9 @@ export function TrainPanel() {
           ? <button data-testid="train-resume" data-focus-order="1" onClick={() => a.resume()}>Resume</button>
           : <button data-testid="train-pause" data-focus-order="1" disabled={run.phase !== 'running'} onClick={() => a.pause()}>Pause</button>}
         <button data-testid="train-stop" data-focus-order="0" disabled={!active || run.phase === 'stopping' || run.phase === 'evaluating'} onClick={() => a.stop()}>Stop</button>
-        <button data-testid="compare-methods" disabled={!!why || !!comparing} title="train LoR-VP, VPT (on a ViT), the pad prompt and the linear probe in turn on the same data and budget, then compare them"
-          onClick={() => void a.compareMethods()}>Compare methods</button>
         <span className={`status ${run.phase}`} data-testid="run-status" tabIndex={-1} ref={status}>{run.phase}</span>
         {run.saving && <span className="muted" data-testid="run-saving">saving…</span>}
-        {comparing && <span className="muted" data-testid="comparing">comparing methods: {comparing.done} of {comparing.methods.length} done</span>}
+        {comparing && <a className="muted" href="#compare">comparing methods: {comparing.done} of {comparing.entries.length} done</a>}
         {why && !active && <span className="muted">{why}</span>}
       </div>
       {continuing && !active && (
