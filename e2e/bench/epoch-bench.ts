@@ -7,7 +7,8 @@
 // (src/engine/bench.ts through the worker's `bench` request), and here the same step on onnxruntime-node with as many
 // threads as the studio's wasm, before and after the browser (VP_BENCH_DIST=<folder> builds elsewhere, e.g. to
 // compare two checkouts sharing node_modules). Prints page images/s per epoch ÷ the step's and
-// ÷ onnxruntime-node's, writes bench/epoch-<timestamp>.json.
+// ÷ onnxruntime-node's, and the page's epoch time ÷ the time its own steps took (robust to other load on the
+// machine: both are timed in the same epoch), writes bench/epoch-<timestamp>.json.
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { join, relative, resolve } from 'node:path';
@@ -97,6 +98,8 @@ try {
       return {
         epoch: i + 1, 'page s': +wall.toFixed(2), 'page img/s': +f1(ips), 'worker img/s': +f1(e.metrics.images_per_s), 'step img/s': +f1(step.imagesPerS), 'node img/s': +f1(nodeIps),
         'step ÷ page': +(step.imagesPerS / ips).toFixed(2), 'node ÷ page': +(nodeIps / ips).toFixed(2),
+        // the same ratio against the steps of this epoch (timed inside the run, so a busy machine slows both alike)
+        ...(p ? { 'page ÷ its steps': +(wall / (p.step / 1000)).toFixed(2), 'outside steps %': Math.round(100 * (1 - p.step / 1000 / wall)) } : {}),
         ...(p ? { 'run ms/step': +f1(p.step / steps), 'alone ms/step': +f1(step.medianMs), 'setup ms': Math.round(p.setup), 'steps ms': Math.round(p.step), 'data wait ms': Math.round(p.dataWait), 'load ms': Math.round(p.load), 'report ms': Math.round(p.report), 'val ms': Math.round(p.validation), 'ckpt ms': Math.round(p.checkpoint), 'worker wall ms': Math.round(p.wall) } : {}),
       };
     });
