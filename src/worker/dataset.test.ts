@@ -43,11 +43,14 @@ describe('worker dataset', () => {
     expect(compactOf(img)).toBeUndefined();
   });
 
-  // 50 kB: too small for the 16×16 shapes as floats at 16 or 18, enough as bytes (then cached as bytes)
-  for (const [L, augment, cacheBytes] of [[16, false, undefined], [16, true, undefined], [16, false, 50_000], [16, true, 50_000], [8, false, undefined], [8, true, undefined]] as const) {
-    it(`loads the same floats and draws the same numbers as the plain pipeline (L ${L}, augment ${augment}, cache ${cacheBytes ?? 'default'}), prefetched or not`, async () => {
+  // 50 kB: too small for the 16×16 shapes as floats at 16 or 18, enough as bytes (then cached as bytes). loadSize:
+  // the size the folder was checked at (none: the data came before the backbone; 99: another backbone's)
+  const cases = [[16, false, undefined, undefined], [16, true, undefined, undefined], [16, false, 50_000, undefined], [16, true, 50_000, undefined],
+    [8, false, undefined, undefined], [8, true, undefined, undefined], [16, true, undefined, 99], [8, false, undefined, 99]] as const;
+  for (const [L, augment, cacheBytes, loadSize] of cases) {
+    it(`loads the same floats and draws the same numbers as the plain pipeline (L ${L}, augment ${augment}, cache ${cacheBytes ?? 'default'}, checked at ${loadSize ?? 'no size'}), prefetched or not`, async () => {
       const codec = countingCodec();
-      const { dataset: ds } = await Dataset.load(shapes(), codec, { cacheBytes });
+      const { dataset: ds } = await Dataset.load(shapes(), codec, { cacheBytes, size: loadSize });
       const split = ds.split(0.2, 3);
       const src = ds.source(split.train, L, noGate);
       const files = split.train.map((i) => ds.folder.items[i].file);
@@ -68,30 +71,42 @@ describe('worker dataset', () => {
         }
         expect(got).toEqual(want);
         expect(rng.state()).toEqual(wantRng.state());
-        // every image decoded once (the first pass), none on the second: all kept within the budget
-        expect(codec.decodes - before).toBe(pre ? n : 0);
+        // checked before the backbone was known: never decoded again; else once each (the first pass), all then kept
+        expect(codec.decodes - before).toBe(pre && loadSize ? n : 0);
       }
     });
   }
 
-  it('holds an image as its bytes when floats would overflow the budget, so it keeps more images; warming fills it in the background', async () => {
+  it('holds an image as its bytes when floats would overflow the budget, so it keeps more images', async () => {
     const L = 16, floatBytes = 3 * L * L * 4;
-    // a budget for 10 images as floats: as bytes (16×16×3) all of them fit
+    // a budget for 15 images as floats: as bytes (16×16×3) all of them fit
     const codec = countingCodec();
-    const { dataset: ds } = await Dataset.load(shapes(), codec, { cacheBytes: 10 * floatBytes });
+    const { dataset: ds } = await Dataset.load(shapes(), codec, { size: L, cacheBytes: 15 * floatBytes });
     const n = ds.folder.items.length;
-    expect(n).toBeGreaterThan(20);
-    await ds.warm(L);
-    const afterWarm = codec.decodes;
-    expect(afterWarm).toBe(2 * n); // once to check the folder, once to warm
+    expect(n).toBeGreaterThan(15);
+    expect(codec.decodes).toBe(n);
     for (let i = 0; i < n; i++) await ds.image(ds.folder.items[i].file, L);
-    expect(codec.decodes).toBe(afterWarm);
-    // at L = 8 the 16×16 images are more than twice the output: cached as resized floats, 10 of them at most
+    expect(codec.decodes).toBe(n);
+    // at L = 8 the 16×16 images are more than twice the output: cached as resized floats, 10 of them
     const small = countingCodec();
-    const { dataset: d8 } = await Dataset.load(shapes(), small, { cacheBytes: 10 * 3 * 8 * 8 * 4 });
-    await d8.warm(8);
-    const warmed = small.decodes - n;
+    const { dataset: d8 } = await Dataset.load(shapes(), small, { size: 8, cacheBytes: 10 * 3 * 8 * 8 * 4 });
     for (let i = 0; i < n; i++) await d8.image(d8.folder.items[i].file, 8);
-    expect(small.decodes - n - warmed).toBe(n - 10);
+    expect(small.decodes - n).toBe(n - 10);
+  });
+
+  it('decodes nothing again when the data came before the backbone: warming at its size resizes the kept bytes', async () => {
+    const codec = countingCodec();
+    const { dataset: ds } = await Dataset.load(shapes(), codec, {});
+    const n = ds.folder.items.length;
+    await ds.warm(16);
+    for (let i = 0; i < n; i++) await ds.image(ds.folder.items[i].file, 16);
+    expect(codec.decodes).toBe(n);
+    // a budget that keeps 10 of them as bytes: the others are decoded when asked for
+    const tight = countingCodec();
+    const { dataset: d2 } = await Dataset.load(shapes(), tight, { cacheBytes: 10 * 16 * 16 * 3 });
+    await d2.warm(16);
+    expect(tight.decodes - n).toBe(0); // the budget is full: warming stops
+    for (let i = 0; i < n; i++) await d2.image(d2.folder.items[i].file, 16);
+    expect(tight.decodes - n).toBe(n - 10);
   });
 });

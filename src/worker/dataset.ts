@@ -3,7 +3,8 @@
 // resize and LoR-VP augmentation as the CLI's folder source. A cached image is its resized floats when the whole
 // dataset fits the budget that way (nothing is resized twice); else its decoded 8-bit pixels when those are no more
 // than twice the output's pixels (a 28×28 PNG for a 32×32 backbone: 2.3 KiB instead of 12 KiB; resized again on
-// use, to the same values), so that 5× more images stay decoded. Batches are written straight into
+// use, to the same values), so that 5× more images stay decoded. Images decoded to check a folder before the
+// backbone's size is known are kept as bytes (within the budget) and resized from there, never decoded twice. Batches are written straight into
 // the trainer's buffer, and the next batch's images are requested while the current one loads (prefetch).
 import { augmentLorVpInto, augmentResizeSize, resizeSquare } from '../data/augment.ts';
 import type { ImageCodec } from '../data/decode-browser.ts';
@@ -72,6 +73,9 @@ export class Dataset {
   private readonly cache = new Map<string, Promise<Entry>>();
   /** Decodes asked for ahead (prefetch) that the cache's budget could not keep: taken by the next image() call. */
   private readonly ahead = new Map<string, Promise<Entry>>();
+  /** Images decoded to check the folder before the backbone's size was known, as bytes (8-bit sources within the
+   * budget): any size is resized from them later without decoding again. */
+  private readonly decoded = new Map<number, Compact>();
   private used = 0;
   private warming = 0;
 
@@ -99,9 +103,10 @@ export class Dataset {
           perClassThumbs.set(c.cls, k + 1);
           thumbs.set(c.file, codec.thumbnail(img, THUMB_SIZE));
         }
-        if (opts.size && warmBytes < budget) {
-          const small = cacheEntry(img, opts.size, needsCompact(plan.candidates.length, opts.size, budget));
-          if (warmBytes + entryBytes(small) <= budget) { warm.push([c.file, small]); warmBytes += entryBytes(small); }
+        if (warmBytes < budget) {
+          // at the backbone's size when it is known, else as decoded (the data often arrives first)
+          const small = opts.size ? cacheEntry(img, opts.size, needsCompact(plan.candidates.length, opts.size, budget)) : compactOf(img);
+          if (small && warmBytes + entryBytes(small) <= budget) { warm.push([c.file, small]); warmBytes += entryBytes(small); }
         }
       } catch (e) {
         reasons[i] = e instanceof Error ? e.message.split('\n')[0] : String(e);
@@ -110,7 +115,10 @@ export class Dataset {
     });
     const folder = finishFolder(plan, reasons);
     const ds = new Dataset(files, folder, codec, budget);
-    if (opts.size) for (const [file, img] of warm) ds.put(file, opts.size, img);
+    for (const [file, e] of warm) {
+      if (opts.size) ds.put(file, opts.size, e);
+      else if (isCompact(e)) { ds.decoded.set(file, e); ds.used += entryBytes(e); }
+    }
     const C = folder.classes.length;
     const counts = { train: new Array<number>(C).fill(0), val: new Array<number>(C).fill(0) };
     const valSet = new Set(folder.val ?? []);
@@ -141,7 +149,11 @@ export class Dataset {
     if (hit) return hit;
     const early = this.ahead.get(key);
     if (early) { this.ahead.delete(key); return early; }
-    const job = this.codec.decode(this.files[file].blob, PRESHRINK * size).then((img) => cacheEntry(img, size, needsCompact(this.folder.items.length, size, this.budget)));
+    const compact = needsCompact(this.folder.items.length, size, this.budget), known = this.decoded.get(file);
+    // what decoding again would give: the image was decoded whole, and a decode for this size would not pre-shrink it
+    const job = known && known.width <= PRESHRINK * size && known.height <= PRESHRINK * size
+      ? Promise.resolve(cacheEntry(expandCompact(known), size, compact))
+      : this.codec.decode(this.files[file].blob, PRESHRINK * size).then((img) => cacheEntry(img, size, compact));
     if (this.used < this.budget) {
       this.cache.set(key, job);
       job.then((e) => { if (this.used + entryBytes(e) <= this.budget) this.used += entryBytes(e); else this.cache.delete(key); }, () => this.cache.delete(key));
