@@ -4,9 +4,12 @@
 // preset scaled to the backbone, one lp head, the same epochs × images), trained with `vp-studio train` for each
 // epoch budget and seed asked for. Prints one Markdown table per starter and budget (mean over seeds, with the
 // range), the winner and its margin over the runner-up (per seed too), and writes bench/compare-methods.json.
-// Run: node scripts/compare-methods.mjs [--epochs 5,10] [--seeds 0,1,2] [--only resnet] [--threads 0]
+// Wall time is the run's own (manifest `final.seconds`: compiling, the epochs and their validation passes).
+// --reuse: a run directory whose manifest already holds the same settings is read instead of trained again (a sweep
+// stopped half-way goes on where it stopped).
+// Run: node scripts/compare-methods.mjs [--epochs 5,10] [--seeds 0,1,2] [--only resnet] [--threads 0] [--reuse]
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { register } from 'tsx/esm/api';
@@ -25,14 +28,22 @@ const trainImages = readdirSync(join(DATA, 'train')).reduce((n, c) => n + readdi
 const valImages = readdirSync(join(DATA, 'val')).reduce((n, c) => n + readdirSync(join(DATA, 'val', c)).length, 0);
 const starters = JSON.parse(readFileSync(join(ROOT, 'models/starters.json'), 'utf8')).filter((s) => !only || s.id.includes(only));
 
+const reuse = process.argv.includes('--reuse');
+/** The settings a run is defined by (what cliFlags passes), to tell whether a saved run is this one. */
+const KEYS = ['method', 'head', 'epochs', 'batchSize', 'lr', 'promptLr', 'optimizer', 'momentum', 'weightDecay', 'scheduler', 'warmup', 'mean', 'std', 'seed', 'rank', 'init', 'padWidth', 'tokens', 'augment', 'shuffle'];
+const same = (a, b) => KEYS.every((k) => JSON.stringify(a[k]) === JSON.stringify(b[k]) || (['rank', 'init', 'padWidth', 'tokens'].includes(k) && !cliFlags(b).includes(`--${k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`)));
+
 function train(s, e, epochs, seed) {
   const out = join(ROOT, 'runs/compare-methods', `${s.id}-${e.method}-e${epochs}-s${seed}`);
   const args = ['train', '--model', join(ROOT, s.file), '--data', join(DATA, 'train'), '--val', join(DATA, 'val'), '--out', out, ...cliFlags(e.cfg), '--threads', threads, '--quiet'];
-  const t0 = Date.now();
-  const r = spawnSync(process.execPath, [join(ROOT, 'bin/vp-studio.mjs'), ...args], { encoding: 'utf8' });
-  if (r.status !== 0) throw new Error(`${s.id} ${e.method}: ${r.stderr.trim().split('\n').pop()}`);
-  const m = JSON.parse(readFileSync(join(out, 'manifest.json'), 'utf8'));
-  return { seed, finalVal: m.final.val_acc, bestVal: m.final.best_val_acc, trainable: m.trainableParameters, seconds: (Date.now() - t0) / 1000,
+  const saved = join(out, 'manifest.json');
+  const old = reuse && existsSync(saved) ? JSON.parse(readFileSync(saved, 'utf8')) : undefined;
+  if (!old || old.final?.epoch !== epochs - 1 || !same(old.settings, e.cfg)) {
+    const r = spawnSync(process.execPath, [join(ROOT, 'bin/vp-studio.mjs'), ...args], { encoding: 'utf8' });
+    if (r.status !== 0) throw new Error(`${s.id} ${e.method}: ${r.stderr.trim().split('\n').pop()}`);
+  }
+  const m = JSON.parse(readFileSync(saved, 'utf8'));
+  return { seed, finalVal: m.final.val_acc, bestVal: m.final.best_val_acc, trainable: m.trainableParameters, seconds: m.final.seconds, reused: !!old,
     command: `npx vp-studio ${args.map((a) => a.replace(ROOT + '/', '')).join(' ')}` };
 }
 
@@ -60,7 +71,13 @@ for (const s of starters) {
       const f = rows.map((r) => ({ label: r.label, v: r.runs.find((t) => t.seed === seed).finalVal })).sort((a, b) => b.v - a.v);
       return { seed, winner: f[0].label, margin: f.length > 1 ? f[0].v - f[1].v : 0 };
     });
-    results.push({ starter: s.id, epochs, seeds, trainImages, valImages, rows, winner: ranked[0].label, margin: ranked.length > 1 ? ranked[0].finalVal - ranked[1].finalVal : 0, perSeed });
+    // each prompt against the linear probe, seed by seed (final val accuracy, points)
+    const probe = rows.find((r) => r.method === 'none');
+    const overProbe = probe ? rows.filter((r) => r !== probe).map((r) => {
+      const d = r.runs.map((t) => t.finalVal - probe.runs.find((p) => p.seed === t.seed).finalVal);
+      return { label: r.label, mean: mean(d), min: Math.min(...d), max: Math.max(...d), wins: d.filter((x) => x > 0).length, of: d.length };
+    }) : [];
+    results.push({ starter: s.id, epochs, seeds, trainImages, valImages, rows, winner: ranked[0].label, margin: ranked.length > 1 ? ranked[0].finalVal - ranked[1].finalVal : 0, perSeed, overProbe });
   }
 }
 
@@ -72,6 +89,8 @@ for (const r of results) {
     const b = w.label === r.winner ? '**' : '';
     console.log(`| ${b}${w.label}${b} | ${w.settings} | ${w.trainable.toLocaleString('en')} | ${w.seconds.toFixed(0)} | ${pct(w.bestVal)} | ${b}${pct(w.finalVal)}${b}${range(w.runs.map((t) => t.finalVal))} |`);
   }
+  const pts = (x) => `${x >= 0 ? '+' : '−'}${Math.abs(100 * x).toFixed(1)}`;
+  if (r.overProbe.length) console.log(`\nOver the linear probe: ${r.overProbe.map((o) => `${o.label} ${pts(o.mean)} points (${pts(o.min)} to ${pts(o.max)}; ahead on ${o.wins} of ${o.of} seeds)`).join(', ')}.`);
   console.log(`\nWinner: ${r.winner}, by ${(100 * r.margin).toFixed(1)} points over the runner-up (${Math.round(r.margin * r.valImages)} of ${r.valImages} validation images); per seed: ${r.perSeed.map((p) => `seed ${p.seed} ${p.winner} +${(100 * p.margin).toFixed(1)}`).join(', ')}.`);
 }
 mkdirSync(join(ROOT, 'bench'), { recursive: true });
