@@ -94,6 +94,7 @@ describe('compare methods on the demo', () => {
     const verdict = (await page.textContent('[data-testid=compare-verdict]'))!;
     expect(verdict).toMatch(/^(LoR-VP|Pad prompt|Linear probe) wins with \d+\.\d % final validation accuracy: it (beats|ties) /);
     expect(verdict).toMatch(/of 500 validation images/);
+    expect(verdict).toMatch(/Against the linear probe \(no prompt, the same head\): LoR-VP [+−]\d+\.\d points, Pad prompt [+−]\d+\.\d points\.$/);
 
     // the prompts side by side on the same images: a column per method, LoR-VP and pad drawn, the probe unchanged
     await page.waitForSelector('[data-testid=compare-prompts]');

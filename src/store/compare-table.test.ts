@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Method } from '../engine/config.ts';
 import type { RunRecord } from '../persist/runs.ts';
-import { compareRow, rank, verdict, verdictSentence, type CompareRow } from './compare-table.ts';
+import { compareRow, overProbeSentence, rank, verdict, verdictSentence, type CompareRow } from './compare-table.ts';
 
 const ep = (epoch: number, val: number) => ({ epoch, train_acc: 0, train_loss: 0, val_acc: val, val_loss: 0, images_per_s: 0, seconds: 0 });
 const record = (id: string, method: Method, vals: number[], o: Partial<RunRecord> = {}): RunRecord => ({
@@ -56,5 +56,12 @@ describe('compare table', () => {
     expect(verdictSentence(verdict([stopped, short, diverged, ok], 500), 500)).toBe('ok is the only method that finished its budget (70.0 %).');
     expect(verdict([stopped], 500)).toBeUndefined();
     expect(verdictSentence(undefined, 500)).toMatch(/no winner/);
+  });
+
+  it('says how far each prompt is from the linear probe', () => {
+    const rows = [row('LoR-VP', 'lorvp', [0.7, 0.75, 0.803]), row('Pad prompt', 'pad', [0.7, 0.75, 0.776]), row('Linear probe', 'none', [0.7, 0.78, 0.782])];
+    expect(overProbeSentence(rows)).toBe('Against the linear probe (no prompt, the same head): LoR-VP +2.1 points, Pad prompt −0.6 points.');
+    expect(overProbeSentence(rows.slice(0, 2))).toBeUndefined();
+    expect(overProbeSentence([rows[2]])).toBeUndefined();
   });
 });

@@ -62,3 +62,12 @@ export function verdictSentence(v: Verdict | undefined, valImages: number): stri
     : `within the noise of ${valImages} validation images (±${(100 * v.noise).toFixed(1)} points): a different seed could reorder them`;
   return `${w.label} wins with ${pct(w.finalVal!)} final validation accuracy: it ${how} — ${v.tie ? 'a tie is ' : ''}${noise}.`;
 }
+
+/** Each prompt's final val accuracy against the linear probe's, in one sentence (undefined without a finished probe). */
+export function overProbeSentence(rows: CompareRow[]): string | undefined {
+  const done = rows.filter(competes), probe = done.find((r) => r.method === 'none');
+  const others = done.filter((r) => r !== probe);
+  if (!probe || !others.length) return undefined;
+  const pts = (x: number) => `${x >= 0 ? '+' : '−'}${Math.abs(100 * x).toFixed(1)}`;
+  return `Against the linear probe (no prompt, the same head): ${others.map((r) => `${r.label} ${pts(r.finalVal! - probe.finalVal!)} points`).join(', ')}.`;
+}

@@ -2,7 +2,7 @@
 // method on what it changes), the button, then the table — trainable parameters, wall time, best and final val
 // accuracy, the winner and its margin — and each method's learned prompt side by side on the same images.
 import { useEffect, useMemo, useRef } from 'react';
-import { compareRow, verdict, verdictSentence, type CompareRow } from '../store/compare-table.ts';
+import { compareRow, overProbeSentence, verdict, verdictSentence, type CompareRow } from '../store/compare-table.ts';
 import { settingsLine } from '../store/compare-plan.ts';
 import { plannedComparison } from '../store/comparison.ts';
 import { useActions, useStudio } from '../store/hooks.ts';
@@ -85,7 +85,7 @@ export function ComparePanel() {
           </tbody>
         </table>
       </div>
-      {ended && <p data-testid="compare-verdict">{verdictSentence(v, valImages)}</p>}
+      {ended && <p data-testid="compare-verdict">{verdictSentence(v, valImages)} {overProbeSentence(rows.filter((r) => r !== undefined))}</p>}
       <h3>What each method changes</h3>
       <ul className="changes" data-testid="compare-changes">
         {entries.map((e) => <li key={e.method}>{e.changes}</li>)}
