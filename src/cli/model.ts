@@ -72,7 +72,7 @@ export async function readBackbone(path: string, o: { inputSize?: string; keepOu
     const loaded = loadBackbone(original, { ...opts, external: external.length ? filesResolver(external) : undefined });
     const notes = [...meta.notes, ...loaded.notes];
     if (external.length) notes.push(externalNote(external));
-    if (loaded.bytes !== original) notes.push((await checkLoad(original, loaded.bytes, loaded.tolerance, (m, feeds) => runGraph(m, feeds), external)).note);
+    if (loaded.bytes !== original) notes.push((await checkLoad(original, loaded.bytes, loaded.tolerance, (m, feeds) => runGraph(m, feeds, { oneShot: true }), external)).note);
     return { bytes: loaded.bytes, original, dataFiles: external.length, path: file, meta, notes, inputSize: loaded.inputSize };
   } catch (e) {
     throw new CliError(`${file}: ${(e as Error).message.split('\n')[0]}`);

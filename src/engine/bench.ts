@@ -3,6 +3,7 @@
 // random images with parameters and optimiser state fed back as device handles — timing compilation, session
 // creation and every step (each step ends with its loss read back, i.e. a device sync), plus a pipelined run
 // that reads back only once at the end (what the trainer does between two shown losses).
+import type { SessionModel } from '../onnx/external.ts';
 import { encodeForSession } from '../onnx/session-model.ts';
 import type { Tensor } from '../onnx/tensor.ts';
 import { backboneInfo, compileTrainStep, deviceOutputs, initParams, optimSettings } from './compile.ts';
@@ -57,18 +58,23 @@ export async function benchStep(o: StepBenchOptions): Promise<StepBenchResult> {
   const info = backboneInfo(o.backbone);
   const L = info.inputSize;
   const params = initParams(cfg, info, C);
-  const step = compileTrainStep(o.backbone, cfg, C, B, params);
-  const bytes = encodeForSession(step.graph);
+  // the compiled graph and its bytes hold a copy of the backbone's weights each: the graph is dropped once encoded
+  // and the bytes once the session holds the weights, so the steps run beside one copy (the session's), not three
+  const { mem, io, inputs, keepOnDevice, take } = (() => {
+    const step = compileTrainStep(o.backbone, cfg, C, B, params);
+    let bytes: SessionModel | undefined = encodeForSession(step.graph);
+    /** The bytes, once: the caller's session is then their only holder. */
+    const take = (): SessionModel => { const b = bytes!; bytes = undefined; return b; };
+    return { mem: estimateMemory(step.graph), keepOnDevice: deviceOutputs(step), io: step.io, inputs: new Set(step.graph.inputs.map((v) => v.name)), take };
+  })();
   const compileMs = now() - t0;
-  const mem = estimateMemory(step.graph);
   t0 = now();
-  const s = await ex.createSession(bytes, { keepOnDevice: deviceOutputs(step) });
+  const s = await ex.createSession(take(), { keepOnDevice });
   const sessionMs = now() - t0;
   const rng = new Rng(cfg.seed + 7);
   const images = new Float32Array(B * 3 * L * L);
   for (let i = 0; i < images.length; i++) images[i] = rng.next();
   const labels = Int32Array.from({ length: B }, () => Math.floor(rng.next() * C));
-  const inputs = new Set(step.graph.inputs.map((v) => v.name));
   const opt = optimSettings(cfg);
   const handles = uploadTrainState(ex, params, opt);
   const scalar = (x: number): Tensor => ({ dtype: 'float32', shape: [], data: Float32Array.of(x) });
@@ -83,13 +89,13 @@ export async function benchStep(o: StepBenchOptions): Promise<StepBenchResult> {
       weights: ex.upload({ dtype: 'float32', shape: [B], data: new Float32Array(B).fill(1 / B) }),
       metrics, 'hp.lr': ex.upload(scalar(hv.lr)), 'hp.step_size': ex.upload(scalar(hv.stepSize)), 'hp.sqrt_bc2': ex.upload(scalar(hv.sqrtBc2)),
     };
-    for (const k of [...step.io.params, ...step.io.states]) feeds[k] = handles[k];
+    for (const k of [...io.params, ...io.states]) feeds[k] = handles[k];
     for (const name of Object.keys(feeds)) if (!inputs.has(name)) delete feeds[name];
     const out = await s.run(feeds);
-    for (const [pn, on] of Object.entries({ ...step.io.newParams, ...step.io.newStates })) { ex.dispose(handles[pn]); handles[pn] = out[on]; }
+    for (const [pn, on] of Object.entries({ ...io.newParams, ...io.newStates })) { ex.dispose(handles[pn]); handles[pn] = out[on]; }
     ex.dispose(metrics);
-    metrics = out[step.io.newMetrics!];
-    return out[step.io.loss!];
+    metrics = out[io.newMetrics!];
+    return out[io.loss!];
   };
   const read = async (h: Handle): Promise<number> => { const v = ((await ex.download(h)).data as Float32Array)[0]; ex.dispose(h); return v; };
   let firstLoss = NaN, lastLoss = NaN;

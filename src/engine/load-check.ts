@@ -95,21 +95,28 @@ async function firstDifference(file: Graph, prepared: Graph, x: Tensor, xFile: T
  * differ beyond `tolerance`. `batch`: the loaded model's fixed batch, else 2. `external`: the file's data files.
  */
 export async function checkLoad(file: Uint8Array, loaded: Uint8Array, tolerance: LoadTolerance, run: RunModel, external: ExternalFile[] = []): Promise<LoadCheck> {
-  const lg = decodeModel(loaded), shape = lg.inputs[0].shape!;
-  const batch = typeof shape[0] === 'number' ? shape[0] : 2;
-  const prepared = prepareGraph(lg, { batch });
-  const x = randomBatch(prepared.inputs[0].dims), xFile = lg.metadata[LAYOUT_KEY] === 'NHWC' ? toNhwc(x) : x;
+  // Each decoded graph holds a copy of the weights: only the bytes handed to onnxruntime stay alive while it runs
+  // (a ViT-L's 1.2 GB would otherwise be held three times over beside each session).
   const resolver = external.length ? filesResolver(external) : undefined;
-  const fileGraph = decodeModel(file, { external: resolver });
-  const ref = refOf(lg);
   const fileModel: SessionModel = external.length ? { model: file, externalData: external } : file;
-  // fileToRun may add an output to fileGraph; firstDifference sets its outputs anew (one decode of a large file)
-  const want = reference(ref, await run(fileToRun(fileModel, fileGraph, ref), { [fileGraph.inputs[0].name]: xFile }));
-  const got = (await run(encodeForSession(prepared), { [prepared.inputs[0].name]: x }))[prepared.outputs[0].name];
+  const { batch, x, xFile, ref, prepared, inName, outName } = (() => {
+    const lg = decodeModel(loaded), shape = lg.inputs[0].shape!;
+    const batch = typeof shape[0] === 'number' ? shape[0] : 2;
+    const g = prepareGraph(lg, { batch });
+    const x = randomBatch(g.inputs[0].dims);
+    return { batch, x, xFile: lg.metadata[LAYOUT_KEY] === 'NHWC' ? toNhwc(x) : x, ref: refOf(lg), prepared: encodeForSession(g), inName: g.inputs[0].name, outName: g.outputs[0].name };
+  })();
+  const { toRun, fileInput } = (() => {
+    const fg = decodeModel(file, { external: resolver });
+    // fileToRun may add an output (an embedding model's projection input); firstDifference decodes the file anew
+    return { toRun: fileToRun(fileModel, fg, ref), fileInput: fg.inputs[0].name };
+  })();
+  const want = reference(ref, await run(toRun, { [fileInput]: xFile }));
+  const got = (await run(prepared, { [inName]: x }))[outName];
   if (!got || got.data.length !== want.data.length) throw new Error(`the loaded model's output [${got?.shape}] does not match the file's '${want.name}' (${want.data.length} values)`);
   const e = relError(got.data as Float32Array, want.data);
   if (!(e <= tolerance.rel)) {
-    const at = await firstDifference(fileGraph, prepareGraph(decodeModel(loaded), { batch }), x, xFile, run, tolerance.rel).catch(() => undefined);
+    const at = await firstDifference(decodeModel(file, { external: resolver }), prepareGraph(decodeModel(loaded), { batch }), x, xFile, run, tolerance.rel).catch(() => undefined);
     throw new Error(`the loaded model does not compute what the file computes: '${want.name}' differs by ${fmt(e)} (max rel. error; allowed ${fmt(tolerance.rel)}, ${tolerance.why})${at ? `; first at ${at}` : ''}`);
   }
   return { relError: e, tolerance, batch, note: `checked against the file on a random batch of ${batch}: max rel. error ${fmt(e)} (allowed ${fmt(tolerance.rel)}: ${tolerance.why})` };

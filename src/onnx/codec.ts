@@ -6,7 +6,7 @@ import protobuf from 'protobufjs';
 import descriptor from './onnx.proto.json' with { type: 'json' };
 import { Graph, type Attr, type Dim, type Value } from './ir.ts';
 import { externalBytes, type ExternalResolver, type SplitModel } from './external.ts';
-import { byteSize, dtypeFromOnnx, fromBytes, numel, ONNX_DTYPE, toBytes, type DType, type Tensor, type TypedArray } from './tensor.ts';
+import { byteSize, dtypeFromOnnx, fromBytes, numel, ONNX_DTYPE, type DType, type Tensor, type TypedArray } from './tensor.ts';
 import { MAX_TENSOR_ELEMENTS, OnnxFormatError } from './errors.ts';
 
 export { OnnxFormatError };
@@ -169,7 +169,9 @@ function fromTypedValues(dtype: Tensor['dtype'], vals: number[]): TypedArray {
 function writeTensor(name: string, t: Tensor): Msg {
   const tp: Msg = { name, dims: t.shape, dataType: ONNX_DTYPE[t.dtype] };
   if (t.dtype === 'string') tp.stringData = (t.data as string[]).map((s) => utf8enc.encode(s));
-  else tp.rawData = toBytes(t.data as TypedArray);
+  // a view, not a copy: protobufjs copies it once into the output buffer (a copy here doubled a large model's
+  // transient memory while encoding)
+  else { const d = t.data as TypedArray; tp.rawData = new Uint8Array(d.buffer, d.byteOffset, d.byteLength); }
   return tp;
 }
 

@@ -40,7 +40,11 @@ export function fromOrt(t: ort.Tensor): Tensor {
   return { dtype: t.type as Tensor['dtype'], shape: [...t.dims], data: t.data as TypedArray };
 }
 
-export interface NodeSessionOptions { threads?: number; optimization?: 'disabled' | 'basic' | 'extended' | 'all' }
+export interface NodeSessionOptions {
+  threads?: number; optimization?: 'disabled' | 'basic' | 'extended' | 'all';
+  /** A session run once (the load check): no prepacked copies of the weights, no memory arena kept. */
+  oneShot?: boolean;
+}
 
 /** The `externalData` session option of a split model (none for one protobuf). */
 export const externalDataOption = (m: SessionModel): { externalData?: { path: string; data: Uint8Array }[] } =>
@@ -53,6 +57,7 @@ export async function createSession(model: Graph | SessionModel, opts: NodeSessi
     graphOptimizationLevel: opts.optimization ?? 'all',
     intraOpNumThreads: opts.threads ?? 0,
     logSeverityLevel: 3,
+    ...(opts.oneShot ? { enableCpuMemArena: false, extra: { session: { disable_prepacking: '1' } } } : {}),
     ...externalDataOption(m),
   });
 }
