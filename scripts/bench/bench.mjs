@@ -6,6 +6,9 @@
 // machine and the versions. Also times the `none` feature cache: epochs after the first vs the first.
 //   npm run bench [-- --models resnet18,vit_b_16 --batches 16,32 --methods lorvp,vpt,vpt-deep,pad,none
 //                     --threads 2 --warmup 2 --steps 5 --no-cache-epochs]
+//   npm run bench -- --large   the ViT-L/16- and ViT-H/14-sized steps (random weights; ViT-H/14's 2.5 GB of weights
+//                              pass protobuf's 2 GiB: the export is model.onnx + .onnx_data and our compiled step is
+//                              handed to onnxruntime as external data): batch 4, lorvp and vpt, 1 warm-up + 2 steps
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem, release } from 'node:os';
@@ -16,9 +19,10 @@ const argv = process.argv.slice(2);
 const arg = (name, dflt) => { const i = argv.indexOf(`--${name}`); return i >= 0 ? argv[i + 1] : dflt; };
 const list = (name, dflt) => arg(name, dflt).split(',').filter(Boolean);
 const PY = process.env.VP_PYTHON ?? '/usr/bin/python3';
-const models = list('models', 'resnet18,vit_b_16'), batches = list('batches', '16,32').map(Number);
-const methods = list('methods', 'lorvp,vpt,vpt-deep,pad,none');
-const threads = Number(arg('threads', String(cpus().length))), warmup = arg('warmup', '2'), steps = arg('steps', '5');
+const large = argv.includes('--large');
+const models = list('models', large ? 'vit_l_16,vit_h_14' : 'resnet18,vit_b_16'), batches = list('batches', large ? '4' : '16,32').map(Number);
+const methods = list('methods', large ? 'lorvp,vpt' : 'lorvp,vpt,vpt-deep,pad,none');
+const threads = Number(arg('threads', String(cpus().length))), warmup = arg('warmup', large ? '1' : '2'), steps = arg('steps', large ? '2' : '5');
 const modelDir = join(ROOT, 'bench/models');
 
 function run(cmd, args, what) {

@@ -98,7 +98,7 @@ def step_loss(cfg: R.Config, bb: R.Backbone, params, x, y):
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description="time one PyTorch training step (see module docstring)")
     ap.add_argument("--model", default=None, help="state_dict written by export_backbones.py (.pt); default: seeded random init")
-    ap.add_argument("--arch", required=True, choices=("resnet18", "vit_b_16"))
+    ap.add_argument("--arch", required=True, choices=("resnet18", "vit_b_16", "vit_l_16", "vit_h_14"))
     ap.add_argument("--method", required=True, choices=R.METHODS)
     ap.add_argument("--batch", type=int, default=16)
     ap.add_argument("--threads", type=int, default=2)
