@@ -32,7 +32,7 @@ export async function benchCommand(f: BenchFlags): Promise<void> {
   if (f.profile && (f.ep ?? 'cpu') !== 'cpu') throw new CliError('--profile needs --ep cpu (onnxruntime\'s profiler times CPU kernels)');
   const profDir = f.profile ? mkdtempSync(join(tmpdir(), 'vp-profile-')) : undefined;
   const executor = profDir ? new NodeExecutor(threads, join(profDir, 'step'), f.verbose) : await openExecutor(f.ep, threads, f.verbose);
-  const r = await benchStep({ backbone: bytes, cfg, numClasses: Number(f.classes), executor, warmup: Number(f.warmup), steps: Number(f.steps) });
+  const r = await benchStep({ backbone: bytes, cfg, numClasses: Number(f.classes), executor, warmup: Number(f.warmup), steps: Number(f.steps), rss: () => process.memoryUsage().rss });
   const peakKb = process.resourceUsage().maxRSS; // before the statistics pass below compiles the step a second time
   const profile = profDir ? readProfile(profDir) : {};
   const stats = f.stats === false ? {} : await stepStats(bytes, cfg, Number(f.classes), threads);
@@ -40,7 +40,7 @@ export async function benchCommand(f: BenchFlags): Promise<void> {
   process.stdout.write(JSON.stringify({
     engine: 'vp-studio', ep: f.ep ?? 'cpu', backend: executor.backend, onnxruntime: ort.env.versions.node, node: process.version, model: f.model, method: cfg.method, head: cfg.head, batch: r.batch, threads,
     trainable: r.trainable, compile_s: r.compileMs / 1000, session_s: r.sessionMs / 1000, step_ms: r.stepMs, median_ms: r.medianMs, images_per_s: r.imagesPerS,
-    peak_rss_mb: mb(peakKb), start_rss_mb: mb(rssBefore), estimated_peak_mb: Math.round(r.estimatedPeakBytes / 2 ** 20), first_loss: r.firstLoss, last_loss: r.lastLoss,
+    peak_rss_mb: mb(peakKb), start_rss_mb: mb(rssBefore), step_rss_mb: r.stepRssBytes === undefined ? undefined : Math.round(r.stepRssBytes / 2 ** 20), estimated_peak_mb: Math.round(r.estimatedPeakBytes / 2 ** 20), first_loss: r.firstLoss, last_loss: r.lastLoss,
     ...(executor instanceof NodeWebGpuExecutor ? { cpu_fallback: executor.cpuFallback > 0 } : {}), ...stats, ...profile,
   }) + '\n');
 }

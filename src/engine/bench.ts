@@ -26,6 +26,8 @@ export interface StepBenchOptions {
   /** Steps of the pipelined run (loss read once at the end); 0 skips it. */
   pipelined?: number;
   now?: () => number;
+  /** The process's resident bytes now (Node: process.memoryUsage().rss), read after the timed steps. */
+  rss?: () => number;
 }
 
 export interface StepBenchResult {
@@ -43,6 +45,8 @@ export interface StepBenchResult {
   /** Static estimate of the step's peak memory (src/engine/memory.ts). */
   estimatedPeakBytes: number;
   largestTensorBytes: number;
+  /** Resident bytes right after the timed steps (the training loop's footprint), when `rss` was given. */
+  stepRssBytes?: number;
 }
 
 export const median = (xs: number[]): number => {
@@ -107,6 +111,7 @@ export async function benchStep(o: StepBenchOptions): Promise<StepBenchResult> {
     stepMs.push(now() - a);
     if (Number.isNaN(firstLoss)) firstLoss = lastLoss;
   }
+  const stepRssBytes = o.rss?.();
   let pipelinedMs: number | undefined;
   if (o.pipelined) {
     const a = now();
@@ -121,6 +126,6 @@ export async function benchStep(o: StepBenchOptions): Promise<StepBenchResult> {
   const medianMs = median(stepMs);
   return {
     backend: ex.backend, batch: B, trainable: Object.values(params).reduce((a, p) => a + p.data.length, 0), compileMs, sessionMs, stepMs, medianMs,
-    imagesPerS: (1000 * B) / medianMs, pipelinedMs, firstLoss, lastLoss, estimatedPeakBytes: mem.peakBytes, largestTensorBytes: mem.largestTensorBytes,
+    imagesPerS: (1000 * B) / medianMs, pipelinedMs, firstLoss, lastLoss, estimatedPeakBytes: mem.peakBytes, largestTensorBytes: mem.largestTensorBytes, stepRssBytes,
   };
 }
