@@ -39,7 +39,8 @@ export function comparisonActions(store: StoreApi<StudioState>, d: ComparisonDep
   const set = store.setState, get = store.getState;
   const update = (patch: Partial<NonNullable<StudioState['comparison']>>) => { const c = get().comparison; if (c) set({ comparison: { ...c, ...patch } }); };
   const ended = (id: string) => new Promise<void>((resolve) => {
-    const done = (st: StudioState) => st.run.id === id && ENDED.includes(st.run.phase);
+    // ended and written (its record and tensors: the comparison reads them back)
+    const done = (st: StudioState) => st.run.id === id && ENDED.includes(st.run.phase) && !st.run.saving;
     if (done(get())) { resolve(); return; }
     const off = store.subscribe((st) => { if (done(st)) { off(); resolve(); } });
   });

@@ -86,6 +86,36 @@ describe('studio store', () => {
     expect((await repo.list()).length).toBe(1);
   });
 
+  it('a stopped run is saved as stopped even when IndexedDB is still writing its earlier saves (they land first)', async () => {
+    // IndexedDB applies the writes of one store in the order they were issued, one at a time: while it is busy
+    // (held), Pause and Stop each queue a record still 'running'; the run's end must be written after them
+    const repo = memoryRepo();
+    let held: Promise<void> | undefined, release = () => {};
+    let queue: Promise<void> = Promise.resolve();
+    const inOrder = <A extends unknown[]>(write: (...a: A) => Promise<void>) => (...a: A): Promise<void> => {
+      const copy = structuredClone(a);   // taken when issued, as IndexedDB does
+      return (queue = queue.then(async () => { await held; await write(...copy); }));
+    };
+    const slow = { ...repo, save: inOrder(repo.save), saveTensors: inOrder(repo.saveTensors), saveCheckpoint: inOrder(repo.saveCheckpoint), remove: inOrder(repo.remove) };
+    const s = await ready(slow);
+    s.actions.setCfg({ epochs: 40 });
+    await s.actions.refreshPlan();
+    let paused = false;
+    s.client.on((m) => {
+      if (m.type === 'checkpoint' && !paused) { paused = true; held = new Promise((r) => { release = r; }); s.actions.pause(); }
+      if (m.type === 'state' && m.state === 'paused') s.actions.stop();
+    });
+    const id = (await s.actions.start())!;
+    await until(s, (x) => x.run.phase === 'stopped' && x.run.saving === true);
+    release();
+    await until(s, (x) => x.run.saving === false);
+    await queue;
+    expect((await repo.list()).find((r) => r.id === id)?.status).toBe('stopped');
+    expect(s.store.getState().runs.find((r) => r.id === id)?.status).toBe('stopped');
+    const cp = (await repo.checkpoint(id))!;
+    expect(cp.epochs.length).toBe((await repo.list())[0].epochs.length);
+  });
+
   it('explains why training cannot start', async () => {
     const s = createStudio({ client: new WorkerClient(backToBack()), repo: memoryRepo(), fetch: notFound });
     await s.actions.boot({ preload: false });

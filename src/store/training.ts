@@ -37,7 +37,8 @@ export function trainingActions(store: StoreApi<StudioState>, d: TrainingDeps) {
   let record: RunRecord | undefined;
   let checkpoint: WireCheckpoint | undefined;
   let lastSave = 0;
-  /** Writes the record (and the latest checkpoint) at most every SAVE_EVERY_MS unless forced. */
+  /** Writes the record (and the latest checkpoint) at most every SAVE_EVERY_MS unless forced. Every write of a run
+   * joins `writes`, in order: a save queued while 'running' (at Pause, at Stop) must not land after the run's end. */
   let writes: Promise<unknown> = Promise.resolve();
   /** Seconds a resumed run had already trained: its clock continues from there. */
   let offset = 0;
@@ -123,11 +124,13 @@ export function trainingActions(store: StoreApi<StudioState>, d: TrainingDeps) {
         flush();
         const cp = checkpoint;
         checkpoint = undefined;
-        if (cp && record) void d.repo.saveCheckpoint(record.id, cp).catch(() => undefined);
+        if (cp && record) { const id = record.id; writes = writes.then(() => d.repo.saveCheckpoint(id, cp)).catch(() => undefined); }
         const res = m.result;
         const status = res.diverged ? 'diverged' : res.stopped ? 'stopped' : 'done';
         const seconds = offset + res.seconds;
-        set({ run: { ...get().run, phase: status, result: res, epochs: res.epochs, mapping: res.mapping, elapsed: seconds, ...(res.diverged ? { error: res.diverged } : {}) } });
+        // 'saving' comes with the end itself: whoever waits for the run's end can wait for its record too
+        const saving = !!record && !(res.stopped && res.epochs.length === 0);
+        set({ run: { ...get().run, phase: status, result: res, epochs: res.epochs, mapping: res.mapping, elapsed: seconds, saving, ...(res.diverged ? { error: res.diverged } : {}) } });
         if (record && res.stopped && res.epochs.length === 0) {
           // stopped before an epoch completed (e.g. while compiling): nothing to keep nor to resume (a partial epoch
           // is never recorded: a resume repeats it)
@@ -139,19 +142,21 @@ export function trainingActions(store: StoreApi<StudioState>, d: TrainingDeps) {
         } else if (record) {
           record = { ...record, status, ...(res.diverged ? { error: res.diverged } : {}), steps: get().run.steps, epochs: res.epochs, mapping: res.mapping, evaluation: res.evaluation, samples: res.samples.slice(0, 2), seconds, backend: shortBackendLabel(res.backend), data: { ...record.data, skipped: res.skipped } };
           const rec = record, id = get().run.id;
-          set({ view: { record: rec, params: res.params }, run: { ...get().run, saving: true } });
-          void (async () => {
+          set({ view: { record: rec, params: res.params } });
+          // after the writes already queued (the record saved 'running' when it was paused or stopped)
+          const w = writes = writes.then(async () => {
             await d.repo.saveTensors(rec.id, res.params).catch(() => undefined);
             await d.repo.save(rec).catch(() => undefined);
+          });
+          void w.then(async () => {
             await d.refreshRuns();
             if (get().run.id === id) set({ run: { ...get().run, saving: false } });
-          })();
+          });
         }
         return;
       }
       case 'error':
         flush();
-        if (checkpoint && record) { void d.repo.saveCheckpoint(record.id, checkpoint).catch(() => undefined); checkpoint = undefined; }
         set({ run: { ...get().run, phase: 'error', error: m.message, errorDetail: m.detail } });
         if (record) { record = { ...record, status: 'error', error: m.message }; void save(true).then(d.refreshRuns); }
         return;
