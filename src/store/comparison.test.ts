@@ -34,7 +34,8 @@ describe('compare methods (store)', () => {
 
   it('Stop comparing ends the run in progress and starts no further method', async () => {
     const s = await ready(memoryRepo());
-    s.actions.setCompareEpochs(30);
+    // far more epochs than can finish before the stop lands (30 could: the tiny ViT trains 90 steps in a moment)
+    s.actions.setCompareEpochs(5000);
     const form = s.store.getState().cfg;
     const all = s.actions.compareMethods();
     await until(s, (x) => x.run.phase === 'running' && x.run.steps.length > 0);
