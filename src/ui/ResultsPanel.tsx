@@ -52,7 +52,7 @@ export function ResultsPanel() {
   const view = useStudio((s) => s.view);
   const a = useActions();
   const [error, setError] = useState<string>();
-  if (!view) return <Panel title="5 · Results"><div className="muted">Train a run (or open a saved one) to see what the prompt learned.</div></Panel>;
+  if (!view) return <Panel title="6 · Results"><div className="muted">Train a run (or open a saved one) to see what the prompt learned.</div></Panel>;
   const r = view.record, ev = r.evaluation, fig = runFigures(r), untrained = untrainedReason(r);
   const save = async (f: () => FileOut | Promise<FileOut>) => {
     setError(undefined);
@@ -62,7 +62,7 @@ export function ResultsPanel() {
     } catch (e) { setError(e instanceof Error ? e.message : String(e)); }
   };
   return (
-    <Panel title="5 · Results" aside={<span className="muted">{r.name}</span>}>
+    <Panel title="6 · Results" aside={<span className="muted">{r.name}</span>}>
       {!untrained && <div className="controls">
         <button data-testid="export-prompt" onClick={() => void save(() => a.exportPrompt())}>prompt.safetensors</button>
         <button data-testid="export-manifest" onClick={() => void save(() => a.exportManifest())}>manifest.json</button>
