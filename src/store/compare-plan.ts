@@ -24,7 +24,7 @@ export interface CompareEntry {
   why: string;
 }
 
-/** What each method changes in the input or the tokens (docs/METHODS.md), one sentence each. */
+/** What each method changes in the input or the tokens (the project's METHODS.md notes and the papers), one sentence each. */
 export const CHANGES: Record<Method, string> = {
   lorvp: "LoR-VP adds one learned image P = B·A (a rank-r product per colour channel) to every input before normalisation, x' = normalise(x + B·A), so every pixel can move but the whole prompt has only 2·3·L·r numbers.",
   vpt: 'VPT leaves the pixels alone and inserts p learned tokens after the CLS token, before the patch tokens (with no position embedding), which every transformer block attends to.',
