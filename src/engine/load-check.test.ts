@@ -70,4 +70,13 @@ describe('load check', () => {
     const c = await checkLoad(file, loaded.bytes, loaded.tolerance, run);
     expect(c.relError).toBeLessThan(1e-6);
   });
+
+  it('features metadata that is not ours in shape is refused in one line, not a JSON error', async () => {
+    const file = model(true), loaded = loadBackbone(file, { inputSize: L });
+    for (const bad of ['{not json', '[]', '{"output": 3}', '{"output": "last_hidden_state", "token": -1}']) {
+      const g = decodeModel(loaded.bytes);
+      g.metadata['vp.features.ref'] = bad;
+      await expect(checkLoad(file, encodeModel(g), loaded.tolerance, run)).rejects.toThrow(/^model metadata 'vp\.features\.ref' must be \{"output": name, "token"\?: index\}, got "/);
+    }
+  });
 });

@@ -42,7 +42,19 @@ function relError(got: Float32Array, want: Float32Array): number {
 }
 
 interface Ref { output: string; token?: number }
-const refOf = (loaded: Graph): Ref => (loaded.metadata[FEATURES_REF_KEY] ? JSON.parse(loaded.metadata[FEATURES_REF_KEY]) as Ref : { output: loaded.outputs[0].name });
+/** Where the loaded output's values are in the file: our own metadata (feature-output.ts writes it), read as a
+ * stranger's — a file may carry any text under that key. */
+function refOf(loaded: Graph): Ref {
+  const text = loaded.metadata[FEATURES_REF_KEY];
+  if (text === undefined) return { output: loaded.outputs[0].name };
+  let r: unknown;
+  try { r = JSON.parse(text); } catch { r = undefined; }
+  const o = r as Partial<Ref> | undefined;
+  if (!o || typeof o !== 'object' || typeof o.output !== 'string' || (o.token !== undefined && !(Number.isInteger(o.token) && o.token >= 0))) {
+    throw new Error(`model metadata '${FEATURES_REF_KEY}' must be {"output": name, "token"?: index}, got ${JSON.stringify(text.slice(0, 40))}`);
+  }
+  return { output: o.output, ...(o.token !== undefined ? { token: o.token } : {}) };
+}
 
 /** The file to run: as it is, or with the value the features were taken from (an embedding model's projection
  * input) made an output. */

@@ -3,6 +3,7 @@
 // classify a dropped image or webcam frame with it ("try it").
 import type { StoreApi } from 'zustand/vanilla';
 import type { BackboneInfo } from '../engine/compile.ts';
+import type { Family } from '../engine/analyze.ts';
 import { MANIFEST_FORMAT, type Manifest } from '../engine/manifest.ts';
 import { sha256Hex } from '../io/digest.ts';
 import { FileFormatError } from '../io/file-error.ts';
@@ -51,9 +52,12 @@ export function checkManifestTensors(m: Manifest, params: Record<string, WireTen
   if ((c.head === 'flm' || c.head === 'ilm') && mapping?.length !== C) throw new Error(`prompt.safetensors: the mapping has ${mapping?.length ?? 0} entries for ${C} classes`);
 }
 
+/** The families a manifest may name (anything else reads as unknown). */
+const FAMILIES: readonly Family[] = ['vit', 'swin', 'resnet', 'cnn'];
+
 export function recordFromManifest(m: Manifest, id: string, created: string, trainable: number): RunRecord {
   if (m.format !== MANIFEST_FORMAT) throw new Error(`manifest.json: format '${String(m.format)}' is not ${MANIFEST_FORMAT}`);
-  const info: BackboneInfo = { family: m.backbone.family === 'vit' || m.backbone.family === 'resnet' || m.backbone.family === 'cnn' ? m.backbone.family : 'unknown', inputName: '', inputSize: m.backbone.inputSize, fixedBatch: undefined, numSourceClasses: undefined, featureWidth: undefined, featureSource: undefined, loadNotes: [], inputSizeFixed: true, vit: undefined, params: m.backbone.params };
+  const info: BackboneInfo = { family: FAMILIES.find((f) => f === m.backbone.family) ?? 'unknown', inputName: '', inputSize: m.backbone.inputSize, fixedBatch: undefined, numSourceClasses: undefined, featureWidth: undefined, featureSource: undefined, loadNotes: [], inputSizeFixed: true, vit: undefined, params: m.backbone.params };
   return {
     id, name: `${m.settings.method} + ${m.settings.head} · ${m.backbone.file} (imported)`, created, status: 'done', cfg: m.settings, classes: m.classes,
     backbone: { name: m.backbone.file, sha256: m.backbone.sha256, info }, data: { name: 'imported', train: m.data.train, val: m.data.val, skipped: m.data.skipped },
