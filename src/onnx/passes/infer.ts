@@ -2,12 +2,19 @@
 // graph input (dim 0) to `batch` when given; folds any node whose inputs are all constant (and Shape/Size of
 // statically shaped values) into initializers, so the shape subgraphs exporters emit disappear.
 // Invariant after: every value has a dtype and a shape; no foldable node with constant inputs remains.
-import type { Graph } from '../ir.ts';
+import type { Graph, Node } from '../ir.ts';
 import { evaluateNode, FOLDABLE } from '../evaluate.ts';
 import { inferNode } from '../shapes.ts';
-import { numel } from '../tensor.ts';
+import { numel, type Tensor } from '../tensor.ts';
 
 export interface InferOptions { batch?: number; fold?: boolean; maxFoldElements?: number }
+
+/** Removes node `n`, its first outputs becoming the constants `values` (its folded result; outputs past them must
+ * be unused). */
+export function replaceWithConstants(g: Graph, n: Node, values: Tensor[]): void {
+  g.removeNode(n);
+  values.forEach((t, i) => { const o = n.outputs[i]; o.constant = t; o.dtype = t.dtype; o.shape = [...t.shape]; });
+}
 
 export function inferShapes(g: Graph, opts: InferOptions = {}): boolean {
   const fold = opts.fold ?? true;
@@ -28,9 +35,7 @@ export function inferShapes(g: Graph, opts: InferOptions = {}): boolean {
     const allConst = n.inputs.every((v) => !v || v.constant);
     if (!staticShapeOp && !allConst) continue;
     if (n.outputs.some((o) => !o.shape || o.dtype === 'float16' || !o.shape.every((d) => typeof d === 'number') || numel(o.shape as number[]) > maxFold)) continue;
-    const values = evaluateNode(n, g.opset);
-    g.removeNode(n);
-    n.outputs.forEach((o, i) => { o.constant = values[i]; o.dtype = values[i].dtype; o.shape = [...values[i].shape]; });
+    replaceWithConstants(g, n, evaluateNode(n, g.opset));
     changed = true;
   }
   if (changed) g.pruneValues();

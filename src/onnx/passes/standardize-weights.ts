@@ -12,6 +12,7 @@
 import type { Graph, Value } from '../ir.ts';
 import { evaluateNode, FOLDABLE } from '../evaluate.ts';
 import { inferNode } from '../shapes.ts';
+import { replaceWithConstants } from './infer.ts';
 import { fromNumbers, toNumbers, type Tensor } from '../tensor.ts';
 
 /** The value's constant, folding the constant nodes that produce it (a few hops: Reshape, Cast, Identity…). */
@@ -21,9 +22,7 @@ function fold(g: Graph, v: Value, depth = 0): Tensor | undefined {
   if (!p || depth > 6 || !FOLDABLE.has(p.opType) || p.domain !== '' || p.opType === 'Shape') return undefined;
   for (const i of p.inputs) if (i && !fold(g, i, depth + 1)) return undefined;
   inferNode(p, g.opset);
-  const values = evaluateNode(p, g.opset);
-  g.removeNode(p);
-  p.outputs.forEach((o, i) => { o.constant = values[i]; o.dtype = values[i].dtype; o.shape = [...values[i].shape]; });
+  replaceWithConstants(g, p, evaluateNode(p, g.opset));
   return v.constant;
 }
 
@@ -51,10 +50,7 @@ export function foldWeightStandardization(g: Graph): number {
     if (n.outputs.slice(1).some((o) => o && (o.users.size > 0 || g.outputs.includes(o)))) continue;
     const [x, scale, bias] = [0, 1, 2].map((i) => fold(g, n.input(i)));
     if (!x || !scale || !bias || x.shape.length < 2 || x.dtype === 'string') continue;
-    const y = standardize(x, toNumbers(scale), toNumbers(bias), n.attrFloat('epsilon', 1e-5));
-    const out = n.outputs[0];
-    g.removeNode(n);
-    out.constant = y; out.dtype = y.dtype; out.shape = [...y.shape];
+    replaceWithConstants(g, n, [standardize(x, toNumbers(scale), toNumbers(bias), n.attrFloat('epsilon', 1e-5))]);
     folded++;
   }
   if (folded) g.pruneValues();
