@@ -14,7 +14,14 @@ Preprocessing (the recipe, NOT baked into the ONNX model, like a torchvision exp
 Writes <out>/starter-<arch>.onnx (opset 17, input "input", output "logits", dynamic batch),
 <data>/starter-<arch>.pt (state dict checkpoint, not committed) and <out>/starter-<arch>.train.json
 (recipe, wall time, torch test accuracy, ONNX export check).
+
+Resumable: the whole training state (weights, optimiser, step, the epoch's data order, the augmentation
+generator, the log so far) is saved to --state (default models/.train/starter-<arch>.state.pt, git-ignored)
+every --save-every-min minutes, at the end of each epoch, on SIGTERM/SIGINT and at --stop-after-min, so a
+long schedule can be spread over several sessions: rerun the same command and it continues where it
+stopped. A resumed run is bit-for-bit the uninterrupted one (python/tests/test_starters_resume.py).
 """
+import signal
 import argparse
 import json
 import math
@@ -28,6 +35,7 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
+HERE = os.path.dirname(os.path.abspath(__file__))
 CIFAR_MEAN = (0.4914, 0.4822, 0.4465)
 CIFAR_STD = (0.2470, 0.2435, 0.2616)
 
@@ -257,6 +265,14 @@ def main():
                          "finishes its full warm-up/anneal cycle; the steps actually done are logged.")
     ap.add_argument("--subset", type=int, default=0, help="use only the first N train/test images (smoke tests)")
     ap.add_argument("--export-only", action="store_true", help="export <data>/starter-<arch>.pt to ONNX")
+    ap.add_argument("--state", default=None,
+                    help="resumable training state (default models/.train/starter-<arch>.state.pt)")
+    ap.add_argument("--fresh", action="store_true", help="ignore (and overwrite) an existing --state")
+    ap.add_argument("--save-every-min", type=float, default=5.0, help="save the state this often (minutes)")
+    ap.add_argument("--stop-after-min", type=float, default=0.0,
+                    help="save the state and exit after this many minutes of this process (0 = run to the end)")
+    ap.add_argument("--stop-after-steps", type=int, default=0,
+                    help="save the state and exit once the run reaches this step (tests of resuming)")
     args = ap.parse_args()
 
     torch.set_num_threads(args.threads)
@@ -324,15 +340,67 @@ def main():
 
         crit = nn.CrossEntropyLoss(label_smoothing=rec["smoothing"])
         gen = torch.Generator().manual_seed(args.seed)
-        t0 = time.time()
-        step = 0
+        state_path = args.state or os.path.join(HERE, ".train", f"starter-{args.arch}.state.pt")
+        identity = {"arch": args.arch, "epochs": args.epochs, "seed": args.seed, "recipe": rec,
+                    "budget_min": args.budget_min, "subset": args.subset, "n_train": int(len(ytr))}
+        step, ep0, s0, prev_elapsed = 0, 0, 0, 0.0
+        perm, acc0 = None, (0.0, 0, 0, 0.0)
+        if os.path.exists(state_path) and not args.fresh:
+            st = torch.load(state_path, map_location=device, weights_only=False)
+            for k, v in identity.items():
+                if st["identity"].get(k) != v:
+                    sys.exit(f"{state_path}: was made with {k} = {st['identity'].get(k)!r}, this run asks for "
+                             f"{v!r}; pass the same arguments to continue it, or --fresh to start over")
+            model.load_state_dict(st["model"])
+            opt.load_state_dict(st["opt"])
+            gen.set_state(st["gen"])
+            step, ep0, s0, prev_elapsed = st["step"], st["epoch"], st["pos"], st["elapsed"]
+            perm, acc0 = st["perm"], tuple(st["acc"])
+            log["history"] = st["history"]
+            print(f"resumed {state_path}: epoch {ep0}, step {step}/{total}, "
+                  f"{prev_elapsed / 60:.1f} min trained before", flush=True)
+        stop = {"why": None}
+
+        def on_signal(signum, _frame):
+            stop["why"] = signal.Signals(signum).name
+
+        signal.signal(signal.SIGTERM, on_signal)
+        signal.signal(signal.SIGINT, on_signal)
+
+        def save_state(ep, pos, perm, acc):
+            os.makedirs(os.path.dirname(os.path.abspath(state_path)), exist_ok=True)
+            tmp = state_path + ".tmp"
+            torch.save({"identity": identity, "model": model.state_dict(), "opt": opt.state_dict(),
+                        "gen": gen.get_state(), "step": step, "epoch": ep, "pos": pos, "perm": perm,
+                        "acc": list(acc), "elapsed": prev_elapsed + time.time() - t_proc,
+                        "history": log["history"]}, tmp)
+            os.replace(tmp, state_path)  # atomic: a kill mid-save keeps the previous state
+
+        t_proc = time.time()
+        t0 = t_proc - prev_elapsed  # elapsed training time counts across resumed processes
+        last_save = t_proc
         done = False
-        for ep in range(args.epochs):
+        for ep in range(ep0, args.epochs):
             model.train()
-            perm = torch.randperm(len(ytr), generator=gen)
-            te = time.time()
-            tot_loss, tot_ok, seen = 0.0, 0, 0
-            for s in range(steps_per_epoch):
+            if ep > ep0 or perm is None:
+                perm = torch.randperm(len(ytr), generator=gen)
+                s0, acc0 = 0, (0.0, 0, 0, 0.0)
+            te = time.time() - acc0[3]
+            tot_loss, tot_ok, seen = acc0[0], acc0[1], acc0[2]
+            for s in range(s0, steps_per_epoch):
+                now = time.time()
+                reason = stop["why"]
+                if args.stop_after_min and now - t_proc >= args.stop_after_min * 60:
+                    reason = f"--stop-after-min {args.stop_after_min:g}"
+                if args.stop_after_steps and step >= args.stop_after_steps:
+                    reason = f"--stop-after-steps {args.stop_after_steps}"
+                if reason or now - last_save >= args.save_every_min * 60:
+                    save_state(ep, s, perm, (tot_loss, tot_ok, seen, now - te))
+                    last_save = now
+                if reason:
+                    print(f"stopped ({reason}) at epoch {ep}, step {step}/{total}; state saved to {state_path} "
+                          f"- rerun the same command to continue", flush=True)
+                    return
                 progress = step / total
                 if budget_s > 0:
                     progress = max(progress, (time.time() - t0) / budget_s)
@@ -371,6 +439,8 @@ def main():
             log["history"].append(h)
             print(json.dumps(h), flush=True)
             torch.save(model.state_dict(), pt_path)
+            save_state(ep + 1, 0, None, (0.0, 0, 0, 0.0))
+            last_save = time.time()
             if done:
                 break
         log["steps_done"] = step

@@ -1,0 +1,76 @@
+"""models/train_starters.py spreads a long schedule over several sessions: a run stopped mid-epoch (and again at
+an epoch boundary) and rerun with the same command ends with exactly the weights, BatchNorm statistics and log of
+the uninterrupted run; a rerun with different arguments is refused in one line naming the argument."""
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import unittest
+
+import numpy as np
+import torch
+from PIL import Image
+
+REPO = os.path.abspath(os.path.join(os.path.dirname(__file__), "../.."))
+SCRIPT = os.path.join(REPO, "models/train_starters.py")
+
+
+def make_cifar_like(root: str, n_train: int = 40, n_test: int = 10) -> None:
+    rng = np.random.RandomState(0)
+    for split, n in (("train", n_train), ("test", n_test)):
+        for c in ("a", "b"):
+            os.makedirs(os.path.join(root, split, c))
+            for i in range(n // 2):
+                px = rng.randint(0, 256, (32, 32, 3), dtype=np.uint8)
+                px[..., 0] = px[..., 0] // 2 + (100 if c == "a" else 0)
+                Image.fromarray(px).save(os.path.join(root, split, c, f"{i:04d}.png"))
+
+
+class StarterResume(unittest.TestCase):
+    def run_script(self, arch: str, data: str, *extra: str) -> subprocess.CompletedProcess:
+        args = [sys.executable, SCRIPT, "--arch", arch, "--epochs", "3", "--batch", "8", "--threads", "1",
+                "--data", data, "--out", os.path.join(data, "out"), "--state", os.path.join(data, "state.pt"), *extra]
+        return subprocess.run(args, capture_output=True, text=True, timeout=300, env={**os.environ, "OMP_NUM_THREADS": "1"})
+
+    def check(self, arch: str) -> None:
+        tmp = tempfile.mkdtemp()
+        self.addCleanup(shutil.rmtree, tmp)
+        straight, chopped = os.path.join(tmp, "straight"), os.path.join(tmp, "chopped")
+        make_cifar_like(straight)
+        shutil.copytree(straight, chopped)
+        r = self.run_script(arch, straight)
+        self.assertEqual(r.returncode, 0, r.stderr[-2000:])
+        # 40 images / batch 8 = 5 steps an epoch: stop mid-epoch 1, then at the start of epoch 2, then finish
+        for stop in ("7", "10"):
+            r = self.run_script(arch, chopped, "--stop-after-steps", stop)
+            self.assertEqual(r.returncode, 0, r.stderr[-2000:])
+            self.assertIn(f"stopped (--stop-after-steps {stop})", r.stdout)
+        r = self.run_script(arch, chopped, "--epochs", "4")
+        self.assertNotEqual(r.returncode, 0)
+        self.assertRegex(r.stderr.strip().splitlines()[-1], r"state\.pt: was made with epochs = 3, this run asks for 4")
+        r = self.run_script(arch, chopped)
+        self.assertEqual(r.returncode, 0, r.stderr[-2000:])
+        self.assertIn("resumed", r.stdout)
+        a = torch.load(os.path.join(straight, f"starter-{arch}.pt"))
+        b = torch.load(os.path.join(chopped, f"starter-{arch}.pt"))
+        self.assertEqual(a.keys(), b.keys())
+        for k in a:
+            self.assertTrue(torch.equal(a[k], b[k]), k)
+        la = torch.load(os.path.join(straight, "state.pt"), weights_only=False)["history"]
+        lb = torch.load(os.path.join(chopped, "state.pt"), weights_only=False)["history"]
+        self.assertEqual([(h["steps"], h["train_loss"], h["train_acc"]) for h in la],
+                         [(h["steps"], h["train_loss"], h["train_acc"]) for h in lb])
+        self.assertEqual(len(la), 3)
+
+    def test_resnet(self) -> None:
+        self.check("resnet")
+
+    def test_vit(self) -> None:
+        self.check("vit")
+
+
+if __name__ == "__main__":
+    unittest.main()
