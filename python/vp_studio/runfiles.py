@@ -96,12 +96,23 @@ class RunWriter:
 def read_checkpoint(run_dir: str) -> Tuple[Dict[str, Any], Dict[str, torch.Tensor]]:
     """(checkpoint.json's contents, tensors incl. state.* and mapping) of a run written by either side."""
     tp, jp = os.path.join(run_dir, "checkpoint.safetensors"), os.path.join(run_dir, "checkpoint.json")
-    if not (os.path.exists(tp) and os.path.exists(jp)):
-        raise ValueError(f"--resume {run_dir}: no checkpoint (checkpoint.json + checkpoint.safetensors are written after every epoch)")
+    if not os.path.exists(tp):
+        raise ValueError(f"--resume {run_dir}: no checkpoint.safetensors (a run writes one after every epoch; the studio exports it from Results)")
     tensors, meta = read_safetensors(tp)
-    if CHECKPOINT_KEY in meta:
+    if CHECKPOINT_KEY in meta:  # the checkpoint's own copy of checkpoint.json (always of the same epoch)
         body = json.loads(meta[CHECKPOINT_KEY])
-    else:
+    elif os.path.exists(jp):  # files older than that
         with open(jp, encoding="utf-8") as f:
             body = json.load(f)
+    else:
+        raise ValueError(f"{tp}: no '{CHECKPOINT_KEY}' metadata - not a checkpoint written by vp-studio")
     return body, tensors
+
+
+def check_same_data(run: str, meta: Dict[str, Any], classes: List[str], train: int, val: int) -> None:
+    """Refuses to continue a checkpoint on other classes or another number of images (src/engine/checkpoint-file.ts)."""
+    if meta.get("classes") is not None and list(meta["classes"]) != list(classes):
+        raise ValueError(f"{run}: the run was trained on the classes {', '.join(meta['classes'])}; this data has {', '.join(classes)}")
+    d = meta.get("data")
+    if d is not None and (int(d["train"]) != train or int(d["val"]) != val):
+        raise ValueError(f"{run}: the run was trained on {d['train']} training / {d['val']} validation images; this data gives {train} / {val} - continue it on the same images")

@@ -29,7 +29,7 @@ from .init import greedy_mapping, initial_tensors
 from .models import load_model
 from .prompted import PromptedModel
 from .rng import Rng
-from .runfiles import RunWriter, flags_from_settings, read_checkpoint, settings_from_flags
+from .runfiles import RunWriter, check_same_data, flags_from_settings, read_checkpoint, settings_from_flags
 
 EVAL_BATCH = 32
 
@@ -211,6 +211,8 @@ def train(a: argparse.Namespace) -> int:
     bb = wrap_backbone(load_model(spec), a.family)
     split = load_split(data, val, float(s["valFraction"]), int(s["seed"]))
     C, B = len(split.classes), int(s["batchSize"])
+    if resume_meta:
+        check_same_data(a.resume, resume_meta, split.classes, len(split.train), len(split.val))
     tensors = initial_tensors(s, bb, L, C)
     if resume_meta:
         tensors = {k: ck.get(k, v) for k, v in tensors.items()}
@@ -236,6 +238,14 @@ def train(a: argparse.Namespace) -> int:
     if d.rank == 0 and not onnx_path and not a.no_export:
         export_onnx(_Logits(bb.module), backbone_onnx, L, d.device, ("input", "logits"))
     flags = dict(flags_from_settings(s, backbone_onnx, abspath(data), abspath(val), abspath(out), L), torchModel=spec)
+    # the backbone's identity: its ONNX file's sha256 where there is one, else what the run recorded (a run the
+    # studio exported names a file that is not here; a --no-export run has none)
+    was = (resume_meta or {}).get("backbone") or {}
+    have = sha256(backbone_onnx) if (onnx_path or d.rank == 0) and os.path.exists(backbone_onnx) else None
+    if have and was.get("sha256") and have != was["sha256"]:
+        raise ValueError(f"--resume {a.resume}: {backbone_onnx} is not the backbone this run was trained on ({was.get('file')}, sha256 {was['sha256'][:12]}...)")
+    identity = {"file": was.get("file") or os.path.basename(backbone_onnx), "sha256": have or was.get("sha256"), "family": bb.kind, "inputSize": L}
+    about = {"classes": split.classes, "backbone": identity, "data": {"train": len(split.train), "val": len(split.val)}}
     log(f"{bb.family} backbone ({sum(p.numel() for p in bb.module.parameters()):,} parameters, input {L}×{L}); {C} classes, {n} train / {len(split.val)} val images; {d.world} process(es)")
     t0 = time.time()
     stop = min(int(s["epochs"]), a.stop_after or int(s["epochs"]))
@@ -287,17 +297,17 @@ def train(a: argparse.Namespace) -> int:
         if writer:
             writer.metric(em)
             writer.checkpoint({**model.trainable_tensors(), **optimizer_tensors(s, opt, named)},
-                              {"format": "vp-studio-checkpoint/1", "flags": flags, "epoch": epoch + 1, "step": t, "rngState": rng.state(), "epochs": epochs})
+                              {"format": "vp-studio-checkpoint/1", "flags": flags, "epoch": epoch + 1, "step": t, "rngState": rng.state(), "epochs": epochs, **about})
         log(f"epoch {epoch + 1}/{s['epochs']}: train_loss {em['train_loss']:.4f} val_acc {val_acc if val_acc is None else round(val_acc, 4)}")
     if writer and stop == int(s["epochs"]):
-        finish(writer, model, s, bb, split, backbone_onnx, L, epochs, total, time.time() - t0, d, a)
+        finish(writer, model, s, bb, split, backbone_onnx, identity, L, epochs, total, time.time() - t0, d, a)
     if d.world > 1:
         dist.barrier()
         dist.destroy_process_group()
     return 0
 
 
-def finish(writer: RunWriter, model: PromptedModel, s, bb, split, backbone_onnx: str, L: int, epochs, total: int, seconds: float, d: Dist, a) -> None:
+def finish(writer: RunWriter, model: PromptedModel, s, bb, split, backbone_onnx: str, identity: Dict[str, Any], L: int, epochs, total: int, seconds: float, d: Dist, a) -> None:
     tensors = model.trainable_tensors()
     writer.tensors(tensors, {"method": s["method"], "head": s["head"], "classes": json.dumps(split.classes, separators=(",", ":"))})
     if not a.no_export:
@@ -307,8 +317,7 @@ def finish(writer: RunWriter, model: PromptedModel, s, bb, split, backbone_onnx:
     last = epochs[-1] if epochs else {}
     writer.manifest({
         "format": "vp-studio-run/1", "settings": s,
-        "backbone": {"file": os.path.basename(backbone_onnx), "path": backbone_onnx,
-                     "sha256": sha256(backbone_onnx) if os.path.exists(backbone_onnx) else None, "family": bb.kind,
+        "backbone": {"file": identity["file"], "path": backbone_onnx, "sha256": identity["sha256"], "family": bb.kind,
                      "inputSize": L, "params": sum(p.numel() for p in bb.module.parameters()), "torch": a.model or "", "torchFamily": bb.family},
         "preprocessing": {"inputSize": L, "mean": s["mean"], "std": s["std"], "range": "[0,1]", "resize": "bilinear", "layout": "NCHW"},
         **({} if a.no_export else {"model": {"file": "model.onnx", "input": ["N", 3, L, L], "output": ["N", len(split.classes)]}}),

@@ -1,7 +1,7 @@
 // An interrupted run resumes from its last completed epoch and ends exactly where an uninterrupted run ends:
 // a `vp-studio train` process is killed (SIGKILL) after its first checkpoint, then `--resume` finishes it.
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -57,6 +57,30 @@ describe('vp-studio train --resume', () => {
     writeFileSync(join(dir, 'metrics.jsonl'), readFileSync(join(dir, 'metrics.jsonl'), 'utf8') + '{"epoch":2,"st');
     new RunWriter(dir, 2);
     expect(readFileSync(join(dir, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l).step)).toEqual([0, 3]);
+  });
+
+  it('continues a run whose files are elsewhere given --model/--data, and refuses another backbone or other images in one line', () => {
+    const moved = join(tmp, 'moved');
+    const short = ARGS.map((a, i) => (ARGS[i - 1] === '--epochs' ? '2' : a));
+    expect(spawnSync(process.execPath, [BIN, 'train', ...short, '--out', moved]).status).toBe(0);
+    // as a run from another machine (or the studio's export) records them: names, not paths here
+    const { meta, ck } = readCheckpoint(moved);
+    expect(meta.classes).toEqual(['a_circle', 'b_square', 'c_noise']);
+    expect(meta.backbone).toMatchObject({ file: 'vit.onnx', family: 'vit' });
+    rmSync(join(moved, 'checkpoint.json'));   // checkpoint.safetensors alone is enough
+    new RunWriter(moved, 2).checkpoint(ck, { ...meta.flags, model: 'vit.onnx', data: 'train', val: 'val' }, { classes: meta.classes, backbone: meta.backbone, data: meta.data });
+    rmSync(join(moved, 'checkpoint.json'));
+    const resume = (...more: string[]) => spawnSync(process.execPath, [BIN, 'train', '--resume', moved, '--quiet', ...more], { encoding: 'utf8' });
+    const line = (r: ReturnType<typeof resume>) => { expect(r.status).not.toBe(0); expect(r.stderr.trim().split('\n')).toHaveLength(1); return r.stderr.trim(); };
+    expect(line(resume())).toMatch(/its backbone "vit\.onnx" \(as the run recorded it\) is not here; pass --model$/);
+    const data = ['--data', join(FIX, 'data/train'), '--val', join(FIX, 'data/val')];
+    expect(line(resume('--model', join(FIX, 'backbones/vit.onnx')))).toMatch(/its image folder "train" \(as the run recorded it\) is not here; pass --data$/);
+    expect(line(resume('--model', join(FIX, 'backbones/resnet.onnx'), ...data))).toMatch(/resnet\.onnx is not the backbone this run was trained on \(vit\.onnx, sha256 [0-9a-f]{12}…/);
+    const model = ['--model', join(FIX, 'backbones/vit.onnx')];
+    expect(line(resume(...model, '--data', join(FIX, 'data/val'), '--val', join(FIX, 'data/train')))).toMatch(/the run was trained on \d+ training \/ \d+ validation images; this data gives \d+ \/ \d+/);
+    const r = resume(...model, ...data);
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
   });
 
   it('says clearly when there is nothing to resume', () => {

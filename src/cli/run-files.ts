@@ -4,14 +4,15 @@ import { createHash } from 'node:crypto';
 import { appendFileSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { FileFormatError } from '../io/file-error.ts';
-import { readJson } from '../io/json.ts';
 import { readSafetensors, writeSafetensors } from '../io/safetensors.ts';
-import { checkpointSchema } from '../io/schemas/manifest.ts';
+import { CHECKPOINT_FORMAT } from '../io/schemas/manifest.ts';
+import { decodeCheckpoint, encodeCheckpoint, type CheckpointMeta } from '../engine/checkpoint-file.ts';
+import type { TrainFlags } from '../engine/run-flags.ts';
 import type { HostTensor } from '../io/types.ts';
 import type { SessionModel } from '../onnx/external.ts';
 import type { Tensor } from '../onnx/tensor.ts';
 import type { Manifest } from '../engine/manifest.ts';
-import type { Checkpoint, EpochMetrics } from '../engine/trainer.ts';
+import type { Checkpoint } from '../engine/trainer.ts';
 import { writeModelFiles } from './external-files.ts';
 import { readFileOrFail } from './util.ts';
 
@@ -19,7 +20,6 @@ export type { Manifest };
 
 export const sha256 = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
 
-export interface CheckpointFile { format: 'vp-studio-checkpoint/1'; flags: Record<string, unknown>; epoch: number; step: number; rngState: number[]; epochs: EpochMetrics[] }
 
 export class RunWriter {
   /** Starts a run directory; when resuming, keeps the metrics of the epochs before `keepEpochs`. */
@@ -36,13 +36,11 @@ export class RunWriter {
   /** Writes checkpoint.safetensors + checkpoint.json (each via a temporary file and a rename). The safetensors
    * file carries the whole checkpoint (checkpoint.json's contents in its metadata), so a process killed between
    * the two renames never leaves a tensors file of one epoch beside the step and random state of another. */
-  checkpoint(ck: Checkpoint, flags: Record<string, unknown>): void {
-    const t: Record<string, HostTensor> = {};
-    for (const [k, v] of Object.entries(ck.tensors)) t[k] = { dtype: 'float32', shape: v.shape, data: v.data as Float32Array };
-    if (ck.mapping) t.mapping = { dtype: 'int32', shape: [ck.mapping.length], data: ck.mapping };
-    const meta: CheckpointFile = { format: 'vp-studio-checkpoint/1', flags, epoch: ck.epoch, step: ck.step, rngState: ck.rngState, epochs: ck.epochs };
+  checkpoint(ck: Checkpoint, flags: TrainFlags, about: Pick<CheckpointMeta, 'classes' | 'backbone' | 'data'> = {}): void {
+    const meta: CheckpointMeta = { format: CHECKPOINT_FORMAT, flags, epoch: ck.epoch, step: ck.step, rngState: ck.rngState, epochs: ck.epochs, ...about };
+    const tensors = Object.fromEntries(Object.entries(ck.tensors).map(([k, v]) => [k, { shape: v.shape, data: v.data as Float32Array }]));
     const tmp = join(this.dir, 'checkpoint.safetensors.tmp');
-    writeFileSync(tmp, writeSafetensors(t, { [CHECKPOINT_KEY]: JSON.stringify(meta) }));
+    writeFileSync(tmp, encodeCheckpoint({ tensors, mapping: ck.mapping }, meta));
     renameSync(tmp, join(this.dir, 'checkpoint.safetensors'));
     writeFileSync(join(this.dir, 'checkpoint.json.tmp'), JSON.stringify(meta) + '\n');
     renameSync(join(this.dir, 'checkpoint.json.tmp'), join(this.dir, 'checkpoint.json'));
@@ -75,22 +73,18 @@ function readSafetensorsFile(path: string): ReturnType<typeof readSafetensors> {
   try { return readSafetensors(bytes); } catch (e) { throw new FileFormatError(`${path}: ${(e as Error).message.replace(/^safetensors: /, '')}`); }
 }
 
-const CHECKPOINT_KEY = 'vp-studio-checkpoint';
-
 function tensorsOf({ tensors }: { tensors: Record<string, HostTensor> }): Record<string, Tensor> {
   const out: Record<string, Tensor> = {};
   for (const [k, v] of Object.entries(tensors)) out[k] = { dtype: v.dtype as Tensor['dtype'], shape: v.shape, data: v.data as Float32Array };
   return out;
 }
 
-/** Reads a run's checkpoint back (for --resume). */
-export function readCheckpoint(dir: string): { meta: CheckpointFile; ck: Checkpoint } {
+/** Reads a run's checkpoint back (for --resume): checkpoint.safetensors, which carries its metadata (checkpoint.json
+ * is read only for files older than that, and is not needed beside one exported by the studio). */
+export function readCheckpoint(dir: string): { meta: CheckpointMeta; ck: Checkpoint } {
   const jp = join(dir, 'checkpoint.json'), tp = join(dir, 'checkpoint.safetensors');
-  if (!existsSync(jp) || !existsSync(tp)) throw new Error(`--resume ${dir}: no checkpoint (checkpoint.json + checkpoint.safetensors are written after every epoch)`);
-  const st = readSafetensorsFile(tp);
-  // the tensors' own copy of the checkpoint (always of the same epoch); checkpoint.json for older runs
-  const inTensors = st.metadata[CHECKPOINT_KEY];
-  const meta = readJson(checkpointSchema, inTensors ?? readFileSync(jp), inTensors === undefined ? jp : `${tp} (its checkpoint metadata)`) as CheckpointFile;
-  const { mapping, ...tensors } = tensorsOf(st);
-  return { meta, ck: { epoch: meta.epoch, step: meta.step, rngState: meta.rngState, epochs: meta.epochs, tensors, mapping: mapping ? Int32Array.from(mapping.data as Int32Array) : undefined } };
+  if (!existsSync(tp)) throw new Error(`--resume ${dir}: no checkpoint.safetensors (a run writes one after every epoch; the studio exports it from Results)`);
+  const fallback = existsSync(jp) ? { bytes: readFileOrFail(jp, 'checkpoint'), file: jp } : undefined;
+  const { meta, tensors, mapping } = decodeCheckpoint(readFileOrFail(tp, 'checkpoint'), tp, fallback);
+  return { meta, ck: { epoch: meta.epoch, step: meta.step, rngState: meta.rngState, epochs: meta.epochs, tensors: tensorsOf({ tensors: Object.fromEntries(Object.entries(tensors).map(([k, v]) => [k, { dtype: 'float32' as const, ...v }])) }), mapping } };
 }

@@ -1,11 +1,13 @@
 // `vp-studio train`: trains a prompt method + head on an image folder with the compiled train step on
 // onnxruntime-node, writing metrics.jsonl, prompt.safetensors, manifest.json and the deployable model.onnx.
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { basename, resolve } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { planBatch } from '../engine/budget.ts';
 import { configBackbone, deployable, describeBackbone, initParams } from '../engine/compile.ts';
-import { DEFAULTS, validateConfig, type TrainConfig } from '../engine/config.ts';
+import { validateConfig, type TrainConfig } from '../engine/config.ts';
+import { otherDataProblem } from '../engine/checkpoint-file.ts';
+import { configOfFlags, IMAGENET_MEAN, IMAGENET_STD, type TrainFlags } from '../engine/run-flags.ts';
 import { divergenceMessage, train } from '../engine/trainer.ts';
 import { openExecutor } from './ep.ts';
 import { loadCliData } from './dataset.ts';
@@ -14,44 +16,27 @@ import { readCheckpoint, readTensors, RunWriter, sha256 } from './run-files.ts';
 import { readBackbone } from './model.ts';
 import { CliError } from './util.ts';
 
-const IMAGENET_MEAN = '0.485,0.456,0.406', IMAGENET_STD = '0.229,0.224,0.225';
+export type { TrainFlags };
 
-export interface TrainFlags {
-  model: string; data: string; out: string; resume?: string; val?: string; initFrom?: string;
-  method: string; head: string; rank: string; init: string; padWidth: string; tokens: string; mappingFreq: string;
-  epochs: string; batchSize: string; lr: string; promptLr?: string; optimizer: string; momentum: string; weightDecay: string;
-  scheduler: string; warmup: string; mean?: string; std?: string; seed: string; shuffle: boolean; augment: boolean;
-  valFraction: string; microBatch: string; inputSize?: string; memoryBudget?: string; threads?: string; ep?: string; quiet?: boolean; verbose?: boolean;
-}
-
-const num = (flag: string, v: string): number => {
+const budgetMiB = (v: string): number => {
   const x = Number(v);
-  if (v.trim() === '' || !Number.isFinite(x)) throw new CliError(`--${flag} must be a number, got "${v}"`);
+  if (v.trim() === '' || !Number.isFinite(x) || x <= 0) throw new CliError(`--memory-budget must be a positive number of MiB, got "${v}"`);
   return x;
 };
-const triple = (flag: string, v: string): number[] => {
-  const xs = v.split(',').map((s) => num(flag, s));
-  if (xs.length !== 3) throw new CliError(`--${flag} needs 3 comma-separated values, got "${v}"`);
-  return xs;
-};
 
-export function configFromFlags(f: TrainFlags): TrainConfig {
-  return {
-    ...DEFAULTS,
-    method: f.method as TrainConfig['method'], head: f.head as TrainConfig['head'], rank: num('rank', f.rank), init: f.init,
-    padWidth: num('pad-width', f.padWidth), tokens: num('tokens', f.tokens), mappingFreq: num('mapping-freq', f.mappingFreq),
-    epochs: num('epochs', f.epochs), batchSize: num('batch-size', f.batchSize), lr: num('lr', f.lr), promptLr: f.promptLr === undefined ? 0 : num('prompt-lr', f.promptLr),
-    optimizer: f.optimizer as TrainConfig['optimizer'], momentum: num('momentum', f.momentum), weightDecay: num('weight-decay', f.weightDecay),
-    scheduler: f.scheduler as TrainConfig['scheduler'], warmup: num('warmup', f.warmup), mean: triple('mean', f.mean ?? IMAGENET_MEAN), std: triple('std', f.std ?? IMAGENET_STD),
-    seed: num('seed', f.seed), shuffle: f.shuffle, augment: f.augment, valFraction: num('val-fraction', f.valFraction), microBatch: num('micro-batch', f.microBatch),
-  };
-}
+export const configFromFlags = (f: TrainFlags): TrainConfig => configOfFlags(f, (m) => new CliError(m));
 
 export async function trainCommand(flags: TrainFlags): Promise<void> {
   let f = flags, resume: ReturnType<typeof readCheckpoint> | undefined;
   if (flags.resume) {
     resume = readCheckpoint(flags.resume);
-    f = { ...(resume.meta.flags as unknown as TrainFlags), out: flags.resume, quiet: flags.quiet, threads: flags.threads, ep: flags.ep, verbose: flags.verbose };
+    // the run's own settings; where its backbone and data are here may differ from where it was trained (a run
+    // exported by the studio, or moved between machines): --model / --data / --val say so
+    f = { ...resume.meta.flags, out: flags.resume, quiet: flags.quiet, threads: flags.threads, ep: flags.ep, verbose: flags.verbose,
+      ...(flags.model ? { model: flags.model } : {}), ...(flags.data ? { data: flags.data } : {}), ...(flags.val ? { val: flags.val } : {}) };
+    for (const [k, what] of [['model', 'its backbone'], ['data', 'its image folder'], ['val', 'its validation folder']] as const) {
+      if (!flags[k] && f[k] && !existsSync(f[k]!)) throw new CliError(`--resume ${flags.resume}: ${what} "${f[k]}" (as the run recorded it) is not here; pass --${k}`);
+    }
   }
   for (const k of ['model', 'data', 'out'] as const) if (!f[k]) throw new CliError(`train needs --${k} (or --resume RUN_DIR)`);
   const bb = await readBackbone(f.model, { inputSize: f.inputSize });
@@ -61,6 +46,9 @@ export async function trainCommand(flags: TrainFlags): Promise<void> {
   if (!['sgd', 'adamw'].includes(cfg.optimizer)) throw new CliError(`unknown optimizer "${cfg.optimizer}" (choose sgd or adamw)`);
   if (!['cosine', 'multistep', 'constant'].includes(cfg.scheduler)) throw new CliError(`unknown scheduler "${cfg.scheduler}" (choose cosine, multistep or constant)`);
   const bytes = bb.bytes;
+  const backboneSha = sha256(bb.original);
+  const was = resume?.meta.backbone;
+  if (was?.sha256 && was.sha256 !== backboneSha) throw new CliError(`--resume ${f.out}: ${f.model} is not the backbone this run was trained on (${was.file}, sha256 ${was.sha256.slice(0, 12)}…; this file's is ${backboneSha.slice(0, 12)}…)`);
   const { info } = describeBackbone(bytes);
   const log = (s: string) => { if (!f.quiet) process.stderr.write(s + '\n'); };
   for (const n of bb.notes) log(`model: ${n}`);
@@ -72,9 +60,11 @@ export async function trainCommand(flags: TrainFlags): Promise<void> {
   for (const s of data.skipped) log(`skipped ${s.path}: ${s.reason}`);
   for (const w of data.warnings) log(`warning: ${w}`);
   validateConfig(cfg, configBackbone(info), data.classes.length);
+  const otherData = resume && otherDataProblem(resume.meta, data.classes, data.trainCount, data.valCount);
+  if (otherData) throw new CliError(`--resume ${f.out}: ${otherData}`);
   const init = f.initFrom ? readTensors(f.initFrom) : undefined;
   if (f.memoryBudget) {
-    const plan = planBatch(bytes, cfg, data.classes.length, initParams(cfg, info, data.classes.length), num('memory-budget', f.memoryBudget) * 2 ** 20);
+    const plan = planBatch(bytes, cfg, data.classes.length, initParams(cfg, info, data.classes.length), budgetMiB(f.memoryBudget) * 2 ** 20);
     if (plan.note) log(plan.note);
     cfg = { ...cfg, microBatch: plan.microBatch };
   }
@@ -93,7 +83,7 @@ export async function trainCommand(flags: TrainFlags): Promise<void> {
       onStep: (m) => { out.metric({ step: m.step, epoch: m.epoch, loss: m.loss, lr: m.lr }); bar.update(m.step + 1, { epoch: m.epoch + 1, loss: m.loss.toFixed(4) }); },
       onEpoch: (m) => { out.metric({ ...m }); },
       onMapping: (mp, epoch) => out.metric({ epoch, mapping: Array.from(mp) }),
-      onCheckpoint: (ck) => out.checkpoint(ck, savedFlags as unknown as Record<string, unknown>),
+      onCheckpoint: (ck) => out.checkpoint(ck, savedFlags, { classes: data.classes, backbone: { file: basename(f.model), sha256: backboneSha, family: info.family, inputSize: info.inputSize }, data: { train: data.trainCount, val: data.valCount } }),
     },
   });
   bar.stop();
@@ -106,7 +96,7 @@ export async function trainCommand(flags: TrainFlags): Promise<void> {
   const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
   out.manifest({
     format: 'vp-studio-run/1', settings: cfg,
-    backbone: { file: basename(f.model), path: resolve(f.model), sha256: sha256(bb.original), family: info.family, inputSize: info.inputSize, params: info.params },
+    backbone: { file: basename(f.model), path: resolve(f.model), sha256: backboneSha, family: info.family, inputSize: info.inputSize, params: info.params },
     preprocessing: { inputSize: info.inputSize, mean: cfg.mean, std: cfg.std, range: '[0,1]', resize: 'bilinear', layout: 'NCHW' },
     model: { file: 'model.onnx', input: dep.input, output: [dep.input[0], data.classes.length], ...(dep.fixedBatchWhy ? { fixedBatch: dep.fixedBatchWhy } : {}) },
     classes: data.classes, ...(bb.meta.labels ? { sourceClasses: bb.meta.labels } : {}), loading: bb.notes, trainableParameters: trainable, seed: cfg.seed,

@@ -175,6 +175,11 @@ export async function train(o: TrainOptions): Promise<TrainResult> {
   const info = backboneInfo(o.backbone);
   const L = info.inputSize, B = cfg.batchSize, per = 3 * L * L;
   const params = mergeInit(initParams(cfg, info, C), o.init);
+  // a checkpoint continues only on the images it was trained on: its step count says how many batches an epoch had
+  const spe = Math.ceil(o.train.size / B);
+  if (o.resume && o.resume.step !== o.resume.epoch * spe) {
+    throw new Error(`the checkpoint is at step ${o.resume.step} after ${o.resume.epoch} epoch(s), but ${o.train.size} training images in batches of ${B} make ${spe} steps an epoch: continue it on the images it was trained on`);
+  }
   // a fixed-batch file that cannot be re-batched runs as micro-batches of its own batch (gradients accumulated)
   const forced = batchFor(info, B) !== B ? batchFor(info, B) : 0;
   const micro = forced || (cfg.microBatch && cfg.microBatch < B ? cfg.microBatch : 0);

@@ -16,6 +16,7 @@ import { parseCatalog } from '../store/catalog.ts';
 import { readNpy } from '../io/npy.ts';
 import { readSafetensors, writeSafetensors } from '../io/safetensors.ts';
 import { checkpointSchema, readManifestJson } from '../io/schemas/manifest.ts';
+import { decodeCheckpoint, encodeCheckpoint, type CheckpointMeta } from '../engine/checkpoint-file.ts';
 import { sampleCheckpoint, sampleConfig, sampleManifest, samplePreprocessor, sampleRunRecord } from '../io/schemas/test-samples.ts';
 import { decodeModel, encodeSplit } from '../onnx/codec.ts';
 import { filesResolver } from '../onnx/external.ts';
@@ -61,6 +62,14 @@ export const TARGETS: FuzzTarget[] = [
       writeSafetensors({ h: { dtype: 'float16', shape: [2, 2], data: new Uint16Array(4) }, i: { dtype: 'int64', shape: [1], data: BigInt64Array.of(7n) } }),
     ] }),
     read: (b) => readSafetensors(b),
+  },
+  {
+    name: 'checkpoint.safetensors',
+    seeds: async () => ({ kind: 'bytes', values: [
+      encodeCheckpoint({ tensors: { 'prompt.B': { shape: [3, 4, 2], data: new Float32Array(24).fill(0.5) }, 'state.prompt.B.buf': { shape: [3, 4, 2], data: new Float32Array(24) } }, mapping: [2, 0, 1] },
+        { ...(sampleCheckpoint() as unknown as CheckpointMeta), classes: ['a', 'b', 'c'], backbone: { file: 'm.onnx', sha256: 'ab'.repeat(32), family: 'vit', inputSize: 4 }, data: { train: 9, val: 3 } }),
+    ] }),
+    read: (b) => decodeCheckpoint(b),
   },
   {
     name: 'npy',

@@ -79,4 +79,9 @@ export const checkpointSchema = obj({
   step: nonNegInt(),
   rngState: v.pipe(arr(int(), 'an array of 4 integers'), v.length(4, 'an array of 4 integers')),
   epochs: arr(epochMetricsSchema, 'an array of epoch metrics'),
+  // what the run was trained on, so a reader can refuse to continue it on other classes, data or another backbone
+  // (written since checkpoints travel between the studio, the CLI and PyTorch; older checkpoints lack them)
+  classes: opt(v.pipe(names('an array of class names'), v.minLength(1, 'at least one class name'))),
+  backbone: opt(obj({ file: str(), sha256: v.nullable(str(), null), family: withDefault(str(), 'unknown'), inputSize: posInt() })),
+  data: opt(obj({ train: nonNegInt(), val: nonNegInt() })),
 });
