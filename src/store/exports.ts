@@ -1,11 +1,15 @@
 // Run files in the CLI's formats (src/cli/run-files.ts, src/engine/manifest.ts), so a run made in the browser
 // and one made by `vp-studio train` are interchangeable: prompt.safetensors (trained tensors in PyTorch layouts,
-// int32 `mapping`, metadata method/head/classes) and manifest.json.
+// int32 `mapping`, metadata method/head/classes), manifest.json, and checkpoint.safetensors (the last end-of-epoch
+// state, src/engine/checkpoint-file.ts), which `--resume` continues in the CLI or in PyTorch.
+import { encodeCheckpoint } from '../engine/checkpoint-file.ts';
+import { flagsOfConfig } from '../engine/run-flags.ts';
+import { CHECKPOINT_FORMAT } from '../io/schemas/manifest.ts';
 import { writeSafetensors } from '../io/safetensors.ts';
 import type { HostTensor } from '../io/types.ts';
 import { MANIFEST_FORMAT, type Manifest } from '../engine/manifest.ts';
 import type { RunRecord } from '../persist/runs.ts';
-import type { WireTensor } from '../worker/protocol.ts';
+import type { WireCheckpoint, WireTensor } from '../worker/protocol.ts';
 
 export function promptSafetensors(params: Record<string, WireTensor>, mapping: number[] | undefined, r: Pick<RunRecord, 'cfg' | 'classes'>): Uint8Array {
   const t: Record<string, HostTensor> = {};
@@ -35,4 +39,21 @@ export function buildManifest(r: RunRecord, versions: Record<string, string>): M
     versions,
     created: r.created,
   };
+}
+
+/** checkpoint.safetensors of a studio run. Its flags name the backbone file and the data folder as the studio knew
+ * them (names, not paths: the reader passes --model / --data where they are on its machine). */
+export function checkpointFile(r: RunRecord, cp: WireCheckpoint): Uint8Array {
+  const info = r.backbone.info;
+  const tensors: Record<string, { shape: number[]; data: Float32Array }> = {};
+  for (const [k, t] of Object.entries(cp.tensors)) {
+    if (!(t.data instanceof Float32Array)) throw new Error(`checkpoint tensor '${k}' is not float32`);
+    tensors[k] = { shape: t.shape, data: t.data };
+  }
+  return encodeCheckpoint({ tensors, mapping: cp.mapping }, {
+    format: CHECKPOINT_FORMAT, flags: flagsOfConfig(r.cfg, { model: r.backbone.name, data: r.data.name, out: '.', inputSize: info.inputSize }),
+    epoch: cp.epoch, step: cp.step, rngState: cp.rngState, epochs: cp.epochs, classes: r.classes,
+    backbone: { file: r.backbone.name, sha256: r.backbone.sha256, family: info.family, inputSize: info.inputSize },
+    data: { train: r.data.train, val: r.data.val },
+  });
 }

@@ -9,6 +9,9 @@ import { sha256Hex } from '../io/digest.ts';
 import { FileFormatError } from '../io/file-error.ts';
 import { readSafetensors } from '../io/safetensors.ts';
 import { readManifestJson } from '../io/schemas/manifest.ts';
+import { CHECKPOINT_KEY, decodeCheckpoint, type CheckpointMeta } from '../engine/checkpoint-file.ts';
+import type { TrainConfig } from '../engine/config.ts';
+import { configOfFlags } from '../engine/run-flags.ts';
 import type { RunRecord, RunsRepo } from '../persist/runs.ts';
 import type { WorkerClient } from '../worker/client.ts';
 import type { WireTensor } from '../worker/protocol.ts';
@@ -18,6 +21,13 @@ import { importedFigures } from './run-figures.ts';
 export interface ImportDeps { client: WorkerClient; repo: RunsRepo; now: () => number; refreshRuns: () => Promise<void>; ensureBackbone: (r: RunRecord) => Promise<void> }
 
 const message = (e: unknown) => (e instanceof Error ? e.message : String(e));
+const sizeOf = (params: Record<string, WireTensor>) => Object.values(params).reduce((a, t) => a + t.data.length, 0);
+const concat = (parts: Uint8Array[]) => {
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  let at = 0;
+  for (const p of parts) { out.set(p, at); at += p.length; }
+  return out;
+};
 
 /** Tensors of a prompt.safetensors as wire tensors, and its int32 `mapping` separately. */
 export function parsePrompt(bytes: Uint8Array, file = 'prompt.safetensors'): { params: Record<string, WireTensor>; mapping: number[] | undefined } {
@@ -36,7 +46,11 @@ export function parsePrompt(bytes: Uint8Array, file = 'prompt.safetensors'): { p
 /** Refuses a manifest whose settings contradict its tensors (one line naming the tensor and the setting). */
 export function checkManifestTensors(m: Manifest, params: Record<string, WireTensor>, mapping: number[] | undefined): void {
   if (m.format !== MANIFEST_FORMAT) throw new Error(`manifest.json: format '${String(m.format)}' is not ${MANIFEST_FORMAT}`);
-  const c = m.settings, L = m.backbone.inputSize, C = m.classes.length;
+  checkSettingsTensors(m.settings, m.backbone.inputSize, m.classes.length, params, mapping, 'prompt.safetensors', "manifest.json's settings");
+}
+
+/** Refuses tensors that the settings (method, head, rank, input L, C classes) contradict: one line naming the tensor. */
+export function checkSettingsTensors(c: TrainConfig, L: number, C: number, params: Record<string, WireTensor>, mapping: ArrayLike<number> | undefined, file: string, settings: string): void {
   const want: Record<string, (number | undefined)[]> = {};
   if (c.method === 'lorvp') { want['prompt.B'] = [3, L, c.rank]; want['prompt.A'] = [3, c.rank, L]; }
   if (c.method === 'vpt' || c.method === 'vpt-deep') want['prompt.tokens'] = [c.tokens, undefined];
@@ -44,12 +58,12 @@ export function checkManifestTensors(m: Manifest, params: Record<string, WireTen
   if (c.head === 'lp' || c.head === 'fm') { want['head.weight'] = [C, undefined]; want['head.bias'] = [C]; }
   for (const [k, shape] of Object.entries(want)) {
     const t = params[k];
-    if (!t) throw new Error(`prompt.safetensors has no '${k}', which ${c.method} + ${c.head} needs`);
+    if (!t) throw new Error(`${file} has no '${k}', which ${c.method} + ${c.head} needs`);
     if (t.shape.length !== shape.length || shape.some((d, i) => d !== undefined && d !== t.shape[i])) {
-      throw new Error(`prompt.safetensors: '${k}' is [${t.shape}] but manifest.json's settings (${c.method}, rank ${c.rank}, input ${L}, ${C} classes) need [${shape.map((d) => d ?? '·')}]`);
+      throw new Error(`${file}: '${k}' is [${t.shape}] but ${settings} (${c.method}, rank ${c.rank}, input ${L}, ${C} classes) need [${shape.map((d) => d ?? '·')}]`);
     }
   }
-  if ((c.head === 'flm' || c.head === 'ilm') && mapping?.length !== C) throw new Error(`prompt.safetensors: the mapping has ${mapping?.length ?? 0} entries for ${C} classes`);
+  if ((c.head === 'flm' || c.head === 'ilm') && mapping?.length !== C) throw new Error(`${file}: the mapping has ${mapping?.length ?? 0} entries for ${C} classes`);
 }
 
 /** The families a manifest may name (anything else reads as unknown). */
@@ -65,32 +79,85 @@ export function recordFromManifest(m: Manifest, id: string, created: string, tra
   };
 }
 
+/** A saved run from a checkpoint.safetensors (trained anywhere): its settings from the flags, 'stopped' while epochs
+ * remain (the runs table offers resume), 'done' when it completed them. Needs the classes and the backbone's
+ * identity, which checkpoints carry since they travel (an older one: import its manifest.json with it). */
+export function recordFromCheckpoint(meta: CheckpointMeta, id: string, created: string, trainable: number, file = 'checkpoint.safetensors'): RunRecord {
+  if (!meta.classes) throw new Error(`${file} does not name its classes (written by an older vp-studio): import the run's manifest.json with it`);
+  const bb = meta.backbone;
+  if (!bb?.sha256) throw new Error(`${file} does not identify its backbone (no sha256): import the run's manifest.json with it`);
+  const cfg = configOfFlags(meta.flags, (m) => new Error(`${file}: ${m.replace(/^--/, 'flag --')}`));
+  const info: BackboneInfo = { family: FAMILIES.find((f) => f === bb.family) ?? 'unknown', inputName: '', inputSize: bb.inputSize, fixedBatch: undefined, numSourceClasses: undefined, featureWidth: undefined, featureSource: undefined, loadNotes: [], inputSizeFixed: true, vit: undefined, params: 0 };
+  const done = meta.epoch >= cfg.epochs, n = meta.data?.train ?? 0;
+  return {
+    id, name: `${cfg.method} + ${cfg.head} · ${bb.file} (imported${done ? '' : `, epoch ${meta.epoch} of ${cfg.epochs}`})`, created, status: done ? 'done' : 'stopped', cfg, classes: meta.classes,
+    backbone: { name: bb.file, sha256: bb.sha256, info }, data: { name: basename(meta.flags.data), train: n, val: meta.data?.val ?? 0, skipped: [] },
+    trainable, backend: 'imported', totalSteps: n ? Math.ceil(n / cfg.batchSize) * cfg.epochs : meta.step, steps: [], epochs: meta.epochs,
+    seconds: meta.epochs.reduce((t, e) => t + (e.seconds ?? 0), 0),
+  };
+}
+
+const basename = (p: string) => p.split(/[\\/]/).filter(Boolean).pop() ?? p;
+
+/** The run files among those chosen, told apart by content (a checkpoint carries its metadata key), not by name. */
+function classify(files: { name: string; bytes: Uint8Array }[]): { prompt?: (typeof files)[number]; manifest?: (typeof files)[number]; checkpoint?: (typeof files)[number] } {
+  const out: ReturnType<typeof classify> = {};
+  for (const f of files) {
+    if (f.name.endsWith('.safetensors')) {
+      let meta: Record<string, string> = {};
+      try { meta = readSafetensors(f.bytes).metadata; } catch { /* reported by the reader that takes it */ }
+      if (CHECKPOINT_KEY in meta) out.checkpoint ??= f; else out.prompt ??= f;
+    } else if (f.name.endsWith('.json') && !/checkpoint/i.test(f.name)) out.manifest ??= f;  // checkpoint.json: a copy of the checkpoint's metadata
+  }
+  return out;
+}
+
 export function importActions(store: StoreApi<StudioState>, d: ImportDeps) {
   const set = store.setState, get = store.getState;
   return {
-    /** Imports prompt.safetensors + manifest.json (both needed) as a saved run and opens it. */
+    /** Imports a run as a saved run and opens it: prompt.safetensors + manifest.json (a finished run), and/or its
+     * checkpoint.safetensors (then it can be resumed here: a run trained in the CLI or PyTorch continues in the studio). */
     async importRun(files: { name: string; bytes: Uint8Array }[]): Promise<void> {
       try {
-        const st = files.find((f) => f.name.endsWith('.safetensors')), mf = files.find((f) => f.name.endsWith('.json'));
-        if (!st || !mf) throw new Error('choose both prompt.safetensors and manifest.json of a run');
-        const { params, mapping } = parsePrompt(st.bytes, st.name);
-        const m = readManifestJson(mf.bytes, mf.name);
-        checkManifestTensors(m, params, mapping);
-        const trainable = Object.values(params).reduce((a, t) => a + t.data.length, 0);
-        // the same files imported twice are the same run: its id comes from their content
-        const both = new Uint8Array(st.bytes.length + mf.bytes.length);
-        both.set(st.bytes); both.set(mf.bytes, st.bytes.length);
-        const id = `import-${(await sha256Hex(both)).slice(0, 16)}`;
+        const { prompt: st, manifest: mf, checkpoint: ckf } = classify(files);
+        if (!ckf && (!st || !mf)) throw new Error('choose both prompt.safetensors and manifest.json of a run (or its checkpoint.safetensors, to continue it)');
+        const ck = ckf ? decodeCheckpoint(ckf.bytes, ckf.name) : undefined;
+        let params: Record<string, WireTensor>, mapping: number[] | undefined, record: RunRecord, m: Manifest | undefined;
+        const content = [...(st && mf ? [st.bytes, mf.bytes] : []), ...(ckf ? [ckf.bytes] : [])];
+        const id = `import-${(await sha256Hex(concat(content))).slice(0, 16)}`;
+        const created = new Date(d.now()).toISOString();
+        if (st && mf) {
+          ({ params, mapping } = parsePrompt(st.bytes, st.name));
+          m = readManifestJson(mf.bytes, mf.name);
+          checkManifestTensors(m, params, mapping);
+          record = { ...recordFromManifest(m, id, created, sizeOf(params)), mapping };
+          if (ck) {  // the checkpoint must be this run's: its classes and backbone
+            const other = ck.meta.classes && ck.meta.classes.join('\u0000') !== m.classes.join('\u0000') ? 'classes' : ck.meta.backbone?.sha256 && ck.meta.backbone.sha256 !== m.backbone.sha256 ? 'backbone' : undefined;
+            if (other) throw new Error(`${ckf!.name} is not this run's checkpoint: its ${other} differ from ${mf.name}'s`);
+            record = { ...record, epochs: ck.meta.epochs };
+          }
+        } else {
+          const c = ck!;
+          params = Object.fromEntries(Object.entries(c.tensors).filter(([k]) => !k.startsWith('state.')).map(([k, t]) => [k, { dtype: 'float32' as const, shape: t.shape, data: t.data }]));
+          mapping = c.mapping ? Array.from(c.mapping) : undefined;
+          record = { ...recordFromCheckpoint(c.meta, id, created, sizeOf(params), ckf!.name), ...(mapping ? { mapping } : {}) };
+          checkSettingsTensors(record.cfg, record.backbone.info.inputSize, record.classes.length, params, mapping, ckf!.name, 'its flags');
+        }
         const again = get().runs.some((r) => r.id === id);
-        const record = { ...recordFromManifest(m, id, new Date(d.now()).toISOString(), trainable), mapping };
+        if (ck) {
+          const tensors = Object.fromEntries(Object.entries(ck.tensors).map(([k, t]) => [k, { dtype: 'float32' as const, shape: t.shape, data: t.data }]));
+          await d.repo.saveCheckpoint(id, { epoch: ck.meta.epoch, step: ck.meta.step, rngState: ck.meta.rngState, tensors, mapping: ck.mapping ? Array.from(ck.mapping) : undefined, epochs: ck.meta.epochs });
+        }
         await d.repo.saveTensors(record.id, params);
         await d.repo.save(record);
         await d.refreshRuns();
-        const s = get(), missing = [
-          ...(s.backbone.sha256 === m.backbone.sha256 ? [] : [`its backbone (${m.backbone.file})`]),
-          ...(s.data.summary?.classes.join('\u0000') === m.classes.join('\u0000') ? [] : [`data with its classes (${m.classes.join(', ')})`]),
+        const s = get(), classes = record.classes, missing = [
+          ...(s.backbone.sha256 === record.backbone.sha256 ? [] : [`its backbone (${record.backbone.name})`]),
+          ...(s.data.summary?.classes.join('\u0000') === classes.join('\u0000') ? [] : [`data with its classes (${classes.join(', ')})`]),
         ];
-        set({ view: { record, params }, notice: `${again ? 'already imported' : 'imported'}: ${m.settings.method} + ${m.settings.head} run on ${m.backbone.file}${missing.length ? ` — load ${missing.join(' and ')} to evaluate or continue it` : ''}` });
+        const what = `${record.cfg.method} + ${record.cfg.head} run on ${record.backbone.name}${record.status === 'stopped' ? ` after epoch ${ck!.meta.epoch} of ${record.cfg.epochs}` : ''}`;
+        const next = record.status === 'stopped' ? 'resume' : 'evaluate or continue';
+        set({ view: { record, params }, notice: `${again ? 'already imported' : 'imported'}: ${what}${missing.length ? ` — load ${missing.join(' and ')} to ${next} it` : record.status === 'stopped' ? ' — resume it from Saved runs' : ''}` });
       } catch (e) {
         set({ notice: `import failed: ${message(e)}` });
       }

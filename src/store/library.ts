@@ -1,10 +1,11 @@
 // Store actions on saved runs: list (after a reload, interrupted runs show as such), open one in the results
 // view, compare curves, delete, continue training from its tensors, and export the viewed run's files in the
-// CLI's formats (prompt.safetensors, manifest.json, model.onnx — the last built by the worker's engine).
+// CLI's formats (prompt.safetensors, manifest.json, model.onnx — the last built by the worker's engine — and
+// checkpoint.safetensors, to continue the run in the CLI or PyTorch).
 import type { StoreApi } from 'zustand/vanilla';
 import type { RunRecord, RunsRepo } from '../persist/runs.ts';
 import type { WorkerClient } from '../worker/client.ts';
-import { buildManifest, promptSafetensors } from './exports.ts';
+import { buildManifest, checkpointFile, promptSafetensors } from './exports.ts';
 import { emptyRun, isActive, type Phase, type StudioState } from './state.ts';
 import { checkpointParams, untrainedReason } from './run-figures.ts';
 
@@ -95,6 +96,15 @@ export function libraryActions(store: StoreApi<StudioState>, d: LibraryDeps) {
     exportManifest(): FileOut {
       const m = buildManifest(viewed().record, d.versions());
       return { name: 'manifest.json', bytes: new TextEncoder().encode(JSON.stringify(m, null, 2) + '\n'), mime: 'application/json' };
+    },
+    /** The viewed run's last end-of-epoch checkpoint in the CLI's --resume layout (tensors, optimiser state, rng,
+     * settings as train flags, classes, backbone identity, data counts): `vp-studio train --resume DIR` or
+     * `python -m vp_studio.train --resume DIR` continues it, given --model/--data where those are on that machine. */
+    async exportCheckpoint(): Promise<FileOut> {
+      const r = viewed().record;
+      const cp = await d.repo.checkpoint(r.id);
+      if (!cp) throw new Error(r.imported ? 'this run was imported without its checkpoint.safetensors: it cannot be continued elsewhere from here' : 'this run has no checkpoint: it ended before its first epoch did');
+      return { name: 'checkpoint.safetensors', bytes: checkpointFile(r, cp), mime: 'application/octet-stream' };
     },
     async exportModel(): Promise<FileOut> {
       const v = viewed();

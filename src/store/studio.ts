@@ -15,7 +15,8 @@ import { PRESETS } from './presets.ts';
 import { sourceActions, type Fetcher } from './sources.ts';
 import type { SettingsStore } from '../persist/settings.ts';
 import { limitsMemory } from './training.ts';
-import { memoryKey } from './limits.ts';
+import { memoryKey, trainImages } from './limits.ts';
+import { otherDataProblem } from '../engine/checkpoint-file.ts';
 import { initialState, isActive, type StudioState } from './state.ts';
 import { trainingActions } from './training.ts';
 
@@ -167,6 +168,12 @@ export function createStudio(deps: StudioDeps) {
         await ensureBackbone(record);
         const classes = get().data.summary?.classes ?? [];
         if (classes.join('\u0000') !== record.classes.join('\u0000')) throw new Error(`load the run's data first (classes ${record.classes.join(', ')})`);
+        const summary = get().data.summary;
+        if (summary && record.data.train > 0) {  // the same images: other counts would make another split, batches and schedule
+          const train = trainImages(summary, record.cfg.valFraction), all = [...summary.counts.train, ...summary.counts.val].reduce((x, n) => x + n, 0);
+          const other = otherDataProblem({ data: { train: record.data.train, val: record.data.val } }, classes, train, all - train);
+          if (other) throw new Error(other);
+        }
         set({ cfg: { ...record.cfg } });
         await refreshPlan();
         await settleMemoryPlan();

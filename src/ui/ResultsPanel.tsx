@@ -67,6 +67,7 @@ export function ResultsPanel() {
         <button data-testid="export-prompt" onClick={() => void save(() => a.exportPrompt())}>prompt.safetensors</button>
         <button data-testid="export-manifest" onClick={() => void save(() => a.exportManifest())}>manifest.json</button>
         <button data-testid="export-model" onClick={() => void save(() => a.exportModel())}>model.onnx</button>
+        <button data-testid="export-checkpoint" title="the last completed epoch with the optimiser's state: continue this run with vp-studio train --resume or python -m vp_studio.train --resume" onClick={() => void save(() => a.exportCheckpoint())}>checkpoint.safetensors</button>
         <button data-testid="evaluate" title="score this run on the validation split of the loaded data" onClick={() => void a.evaluateView()}>evaluate on loaded data</button>
         {error && <span className="error">{error}</span>}
       </div>}
