@@ -30,6 +30,7 @@ describe('manifest.json', () => {
     [text({ ...sampleManifest(), settings: { ...sampleManifest().settings, method: 'lora' } }), "manifest.json: field 'settings.method' must be one of lorvp, pad, vpt, vpt-deep, none, got \"lora\""],
     [text({ ...sampleManifest(), settings: { ...sampleManifest().settings, mean: [0.5, 0.5] } }), "manifest.json: field 'settings.mean' must be 3 numbers, got [0.5,0.5]"],
     [text({ ...sampleManifest(), backbone: { ...sampleManifest().backbone, path: 7 } }), "manifest.json: field 'backbone.path' must be a string, got 7"],
+    [text({ ...sampleManifest(), backbone: { ...sampleManifest().backbone, sha256: null } }), "manifest.json: field 'backbone.sha256' must be the sha256 of the backbone's ONNX file (a PyTorch run trained with --no-export has none: train it with --onnx FILE, or without --no-export), got null"],
     [text({ ...sampleManifest(), data: { train: 1, val: 1, skipped: [{ path: 1 }] } }), "manifest.json: field 'data.skipped[0].path' must be a string, got 1"],
   ])('refuses %s in one line', (input, message) => {
     expect(fail(() => readManifestJson(input))).toBe(message);

@@ -25,7 +25,7 @@ const names = (what: string) => arr(str(), what);
 export const manifestSchema = obj({
   format: exactly(MANIFEST_FORMAT),
   settings: trainConfigSchema,
-  backbone: obj({ file: str(), path: opt(str()), sha256: str(), family: str(), inputSize: posInt(), params: withDefault(nonNegInt(), 0) }),
+  backbone: obj({ file: str(), path: opt(str()), sha256: v.string("the sha256 of the backbone's ONNX file (a PyTorch run trained with --no-export has none: train it with --onnx FILE, or without --no-export)"), family: str(), inputSize: posInt(), params: withDefault(nonNegInt(), 0) }),
   preprocessing: obj({
     inputSize: posInt(), mean: numbers(3), std: numbers(3), range: withDefault(exactly('[0,1]'), '[0,1]'),
     resize: withDefault(exactly('bilinear'), 'bilinear'), layout: withDefault(exactly('NCHW'), 'NCHW'),
