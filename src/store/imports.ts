@@ -90,7 +90,7 @@ export function recordFromCheckpoint(meta: CheckpointMeta, id: string, created: 
   const info: BackboneInfo = { family: FAMILIES.find((f) => f === bb.family) ?? 'unknown', inputName: '', inputSize: bb.inputSize, fixedBatch: undefined, numSourceClasses: undefined, featureWidth: undefined, featureSource: undefined, loadNotes: [], inputSizeFixed: true, vit: undefined, params: 0 };
   const done = meta.epoch >= cfg.epochs, n = meta.data?.train ?? 0;
   return {
-    id, name: `${cfg.method} + ${cfg.head} · ${bb.file} (imported${done ? '' : `, epoch ${meta.epoch} of ${cfg.epochs}`})`, created, status: done ? 'done' : 'stopped', cfg, classes: meta.classes,
+    id, name: `${cfg.method} + ${cfg.head} · ${bb.file} (imported)`, created, status: done ? 'done' : 'stopped', cfg, classes: meta.classes,
     backbone: { name: bb.file, sha256: bb.sha256, info }, data: { name: basename(meta.flags.data), train: n, val: meta.data?.val ?? 0, skipped: [] },
     trainable, backend: 'imported', totalSteps: n ? Math.ceil(n / cfg.batchSize) * cfg.epochs : meta.step, steps: [], epochs: meta.epochs,
     seconds: meta.epochs.reduce((t, e) => t + (e.seconds ?? 0), 0),
