@@ -28,6 +28,10 @@ def main():
                 r = json.loads(line)
                 if r.get("n") == 10000:
                     onnx_acc[os.path.basename(r["model"])] = r
+    # the learning rates each starter recommends are measured on the demo task (scripts/demo-defaults.mjs), not
+    # here: kept as they are, to be re-measured when a starter is retrained
+    prev_path = os.path.join(HERE, "starters.json")
+    prev = {s["id"]: s for s in json.load(open(prev_path))} if os.path.exists(prev_path) else {}
     starters = []
     for arch in ("resnet", "vit"):
         tj = os.path.join(HERE, f"starter-{arch}.train.json")
@@ -48,9 +52,10 @@ def main():
             "sha256": sha, "params": log["params"], "bytes": os.path.getsize(onnx_path),
             "inputName": "input", "outputName": "logits", "opset": 17,
             "epochs": log.get("epochs_done", log["epochs"]), "trainWallSeconds": log.get("train_wall_s"),
+            **({"recommended": prev[f"starter-{arch}"]["recommended"]} if "recommended" in prev.get(f"starter-{arch}", {}) else {}),
         })
-    with open(os.path.join(HERE, "starters.json"), "w") as f:
-        json.dump(starters, f, indent=1)
+    with open(os.path.join(HERE, "starters.json"), "w", encoding="utf-8") as f:
+        json.dump(starters, f, indent=1, ensure_ascii=False)
         f.write("\n")
     cat_path = os.path.join(HERE, "catalog.json")
     cat = json.load(open(cat_path))
@@ -70,8 +75,8 @@ def main():
             "checkedAt": "built and evaluated in this repository by models/train_starters.py + models/eval_onnx.cjs",
         })
     cat["backbones"] = bundled + remote
-    with open(cat_path, "w") as f:
-        json.dump(cat, f, indent=1)
+    with open(cat_path, "w", encoding="utf-8") as f:
+        json.dump(cat, f, indent=1, ensure_ascii=False)
         f.write("\n")
     print(json.dumps(starters, indent=1))
 
