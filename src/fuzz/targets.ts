@@ -17,6 +17,10 @@ import { readNpy } from '../io/npy.ts';
 import { readSafetensors, writeSafetensors } from '../io/safetensors.ts';
 import { checkpointSchema, readManifestJson } from '../io/schemas/manifest.ts';
 import { decodeCheckpoint, encodeCheckpoint, type CheckpointMeta } from '../engine/checkpoint-file.ts';
+import { DEFAULTS } from '../engine/config.ts';
+import { FileFormatError } from '../io/file-error.ts';
+import { readSavedSettings } from '../persist/settings.ts';
+import { packIndexSchema } from '../io/schemas/studio.ts';
 import { sampleCheckpoint, sampleConfig, sampleManifest, samplePreprocessor, sampleRunRecord } from '../io/schemas/test-samples.ts';
 import { decodeModel, encodeSplit } from '../onnx/codec.ts';
 import { filesResolver } from '../onnx/external.ts';
@@ -47,6 +51,7 @@ const onnxSeeds = async () => ({
   values: [readFileSync(join(REPO, 'tests/fixtures/train/backbones/resnet.onnx')), elementwiseModel('Add', [{ dtype: 'float32', shape: [1, 3] }]), split.model].map((b) => new Uint8Array(b)),
 });
 
+const refuse = (line: string): never => { throw new FileFormatError(line); };
 const jsonTarget = (name: string, seeds: () => unknown[], read: (b: Uint8Array) => unknown): FuzzTarget => ({
   name, read, timeLimitMs: 1000, seeds: async () => ({ kind: 'json', values: seeds() }),
 });
@@ -97,6 +102,9 @@ export const TARGETS: FuzzTarget[] = [
   },
   jsonTarget('manifest.json', () => [sampleManifest()], (b) => readManifestJson(b)),
   jsonTarget('checkpoint.json', () => [sampleCheckpoint()], (b) => readJson(checkpointSchema, b, 'checkpoint.json')),
+  jsonTarget('saved settings (localStorage)', () => [{ version: 1, cfg: DEFAULTS, gpuBudgetMiB: 512, backbone: { name: 'm.onnx', sha256: 'ab'.repeat(32) }, data: { kind: 'folder', name: 'pets' } }],
+    (b) => readSavedSettings(new TextDecoder().decode(b)) ?? refuse('saved settings: not a saved form (the form keeps its defaults)')),
+  jsonTarget('demo pack.bin index', () => [[{ path: 'demo/fashion/train/a/0.png', length: 120 }, { path: 'b/1.png', length: 0 }]], (b) => readJson(packIndexSchema, b, 'pack.bin')),
   jsonTarget('config.json', () => [sampleConfig()], (b) => parseModelMeta({ config: text(b) })),
   jsonTarget('models/catalog.json', () => ['catalog.json', 'starters.json'].map((f) => JSON.parse(readFileSync(join(REPO, 'models', f), 'utf8'))),
     (b) => parseCatalog(readCatalogJson(b, 'models/catalog.json'), '/models/', false)),

@@ -8,6 +8,8 @@ import type { ExternalFile } from '../onnx/external.ts';
 import type { DataFile } from '../worker/protocol.ts';
 import { parseModelMeta, type ModelMeta } from '../engine/model-meta.ts';
 import { readCatalogJson } from '../io/schemas/catalog.ts';
+import { readJson } from '../io/json.ts';
+import { packIndexSchema } from '../io/schemas/studio.ts';
 import { download, type DownloadProgress } from './download.ts';
 import { catalogEntryOf, parseCatalog, suggestNormalisation, type CatalogEntry, type Normalisation } from './catalog.ts';
 import { downloadDataFiles, droppedDataFiles, type DroppedFile } from './data-files.ts';
@@ -99,7 +101,8 @@ export function sourceActions(store: StoreApi<StudioState>, d: SourceDeps) {
     if (buf.length < 4) return undefined;
     const n = new DataView(buf.buffer).getUint32(0, true);
     let entries: { path: string; length: number }[];
-    try { entries = JSON.parse(new TextDecoder().decode(buf.subarray(4, 4 + n))); } catch { return undefined; }
+    try { entries = readJson(packIndexSchema, buf.subarray(4, 4 + n), url); } catch { return undefined; }
+    if (4 + n + entries.reduce((a, e) => a + e.length, 0) > buf.length) return undefined;   // an index longer than its pack
     let o = 4 + n;
     return entries.map((e) => { const blob = new Blob([buf.slice(o, o + e.length)]); o += e.length; return { path: e.path.replace(/^\/?(demo\/)?/, ''), blob }; });
   }

@@ -10,7 +10,8 @@ import { arr, bool, exactly, int, nonNegInt, num, numbers, obj, oneOf, opt, posI
 
 const withDefault = <T extends v.GenericSchema>(s: T, value: v.InferOutput<T>) => v.optional(s, value as never);
 
-export const trainConfigSchema = obj({
+/** Each setting's check (the saved form is checked field by field: src/io/schemas/studio.ts). */
+export const trainConfigEntries = {
   method: oneOf(METHODS), head: oneOf(HEADS), rank: posInt(), init: str(), padWidth: nonNegInt(), tokens: nonNegInt(),
   mappingFreq: withDefault(posInt(), DEFAULTS.mappingFreq), epochs: posInt(), batchSize: posInt(), lr: num(),
   promptLr: withDefault(num(), DEFAULTS.promptLr), optimizer: oneOf(['sgd', 'adamw'] as const), momentum: withDefault(num(), DEFAULTS.momentum),
@@ -18,7 +19,9 @@ export const trainConfigSchema = obj({
   warmup: withDefault(nonNegInt(), DEFAULTS.warmup), mean: numbers(3), std: numbers(3), seed: withDefault(int(), DEFAULTS.seed),
   shuffle: withDefault(bool(), DEFAULTS.shuffle), augment: withDefault(bool(), DEFAULTS.augment),
   microBatch: withDefault(nonNegInt(), DEFAULTS.microBatch), valFraction: withDefault(num(), DEFAULTS.valFraction),
-});
+};
+
+export const trainConfigSchema = obj(trainConfigEntries);
 
 const names = (what: string) => arr(str(), what);
 
