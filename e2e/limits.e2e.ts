@@ -120,7 +120,7 @@ describe.sequential('limits and failures (issue 17)', () => {
     await s.context.close();
   }, 300_000);
 
-  it('a diverged run: short distinct chart labels, nothing untrained to export; offline errors wrap; at 390 px the runs table keeps its column names; delete asks first', async () => {
+  it('a diverged run: short distinct chart labels, nothing untrained to export; offline errors wrap; at 390 px the runs table keeps its column names; delete offers undo', async () => {
     const s = await tinyStudio(1);
     const { page } = s;
     await page.route(/^https?:\/\/(?!127\.0\.0\.1)/, (r) => r.abort('internetdisconnected'));   // offline
@@ -160,13 +160,15 @@ describe.sequential('limits and failures (issue 17)', () => {
     expect(await page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth)).toBe(true);
     expect(await axe(page)).toEqual([]);
     await screenshot(page, 'limits-runs-390');
-    // delete asks first; "keep" keeps it
+    // delete acts at once and offers undo, which takes the focus (the row and its button are gone); undo brings it back
     await page.click('[data-testid=run-delete]');
-    expect(await page.evaluate(() => document.activeElement?.getAttribute('data-testid'))).toBe('run-delete-no');
-    await page.click('[data-testid=run-delete-no]');
-    expect(await page.$$('[data-testid=run-row]')).toHaveLength(1);
+    await page.waitForFunction(() => document.querySelectorAll('[data-testid=run-row]').length === 0);
+    expect(await page.evaluate(() => document.activeElement?.getAttribute('data-testid'))).toBe('run-undo');
+    expect(await axe(page)).toEqual([]);
+    await screenshot(page, 'limits-deleted-390');
+    await page.keyboard.press('Enter');
+    await page.waitForFunction(() => document.querySelectorAll('[data-testid=run-row]').length === 1);
     await page.click('[data-testid=run-delete]');
-    await page.click('[data-testid=run-delete-yes]');
     await page.waitForFunction(() => document.querySelectorAll('[data-testid=run-row]').length === 0);
     await s.context.close();
   }, 300_000);
@@ -178,7 +180,6 @@ describe.sequential('limits and failures (issue 17)', () => {
     const prompt = await downloadVia(page, 'export-prompt', 'limits');
     const manifest = await downloadVia(page, 'export-manifest', 'limits');
     await page.click('[data-testid=run-delete]');
-    await page.click('[data-testid=run-delete-yes]');
     await page.waitForFunction(() => document.querySelectorAll('[data-testid=run-row]').length === 0);
     await page.setInputFiles('[data-testid=import-run]', [prompt, manifest]);
     await page.waitForFunction(() => /imported/.test(document.querySelector('[data-testid=run-row]')?.textContent ?? ''));

@@ -1,10 +1,11 @@
 // Store actions on saved runs: list (after a reload, interrupted runs show as such), open one in the results
-// view, compare curves, delete, continue training from its tensors, and export the viewed run's files in the
+// view, compare curves, delete (with undo), continue training from its tensors, and export the viewed run's files in the
 // CLI's formats (prompt.safetensors, manifest.json, model.onnx — the last built by the worker's engine — and
 // checkpoint.safetensors, to continue the run in the CLI or PyTorch).
 import type { StoreApi } from 'zustand/vanilla';
 import type { RunRecord, RunsRepo } from '../persist/runs.ts';
 import type { WorkerClient } from '../worker/client.ts';
+import type { WireCheckpoint, WireTensor } from '../worker/protocol.ts';
 import { buildManifest, checkpointFile, promptSafetensors } from './exports.ts';
 import { emptyRun, isActive, type Phase, type StudioState } from './state.ts';
 import { checkpointParams, untrainedReason } from './run-figures.ts';
@@ -27,6 +28,8 @@ export interface FileOut { name: string; bytes: Uint8Array; mime: string; alongs
 export function libraryActions(store: StoreApi<StudioState>, d: LibraryDeps) {
   const set = store.setState, get = store.getState;
 
+  /** The last deleted run, while undo can bring it back. */
+  let held: { record: RunRecord; tensors: Record<string, WireTensor> | undefined; checkpoint: WireCheckpoint | undefined; viewed: StudioState['view'] } | undefined;
   /** Corrupt records already reported (each once per session). */
   const reported = new Set<string>();
   const refreshRuns = async (): Promise<void> => {
@@ -66,12 +69,30 @@ export function libraryActions(store: StoreApi<StudioState>, d: LibraryDeps) {
           steps: record.steps, epochs: record.epochs, mapping: record.mapping, elapsed: record.seconds, error: record.error, backend: record.backend } });
       }
     },
+    /** Deletes a saved run at once (IndexedDB too) and holds what it was — record, tensors, checkpoint — in memory
+     * until the next delete, so undoDelete can bring it back whole. */
     async deleteRun(id: string): Promise<void> {
       if (d.isLive(id) && isActive(get().run.phase)) { set({ notice: 'this run is training: stop it before deleting it' }); return; }
+      const record = get().runs.find((r) => r.id === id);
+      const [tensors, checkpoint] = await Promise.all([d.repo.tensors(id).catch(() => undefined), d.repo.checkpoint(id).catch(() => undefined)]);
       await d.repo.remove(id);
-      set({ compare: get().compare.filter((c) => c !== id), view: get().view?.record.id === id ? undefined : get().view });
+      held = record && { record, tensors, checkpoint, viewed: get().view?.record.id === id ? get().view : undefined };
+      set({ compare: get().compare.filter((c) => c !== id), view: get().view?.record.id === id ? undefined : get().view, deleted: record && { id, name: record.name } });
       await refreshRuns();
     },
+    /** Brings the last deleted run back as it was. */
+    async undoDelete(): Promise<void> {
+      const h = held;
+      if (!h) return;
+      held = undefined;
+      if (h.tensors) await d.repo.saveTensors(h.record.id, h.tensors);
+      if (h.checkpoint) await d.repo.saveCheckpoint(h.record.id, h.checkpoint);
+      await d.repo.save(h.record);
+      set({ deleted: undefined, ...(h.viewed && !get().view ? { view: h.viewed } : {}) });
+      await refreshRuns();
+    },
+    /** Forgets the last deleted run (it can no longer be brought back). */
+    dismissDeleted(): void { held = undefined; set({ deleted: undefined }); },
     toggleCompare(id: string): void {
       const c = get().compare;
       set({ compare: c.includes(id) ? c.filter((x) => x !== id) : [...c, id] });

@@ -97,6 +97,8 @@ export interface StudioState {
   runs: RunRecord[];
   /** Saved runs whose curves are overlaid. */
   compare: string[];
+  /** The run deleted last, while it can still be brought back (its record and tensors are held in memory). */
+  deleted: { id: string; name: string } | undefined;
   view: ResultView | undefined;
   tryit: TryState;
   notice: string | undefined;
@@ -133,6 +135,7 @@ export const initialState = (): StudioState => ({
   run: emptyRun(),
   runs: [],
   compare: [],
+  deleted: undefined,
   view: undefined,
   tryit: { status: 'idle', probabilities: [], preview: undefined, error: undefined },
   notice: undefined,

@@ -209,6 +209,30 @@ describe('studio store', () => {
     expect(s.store.getState().run.steps.length).toBe(first.steps.length);
   });
 
+  it('delete removes a run at once, and undo brings it back whole (record, tensors, checkpoint, the open view)', async () => {
+    const repo = memoryRepo();
+    const s = await ready(repo);
+    const id = (await s.actions.start())!;
+    await until(s, (x) => x.run.phase === 'done' && x.runs.some((r) => r.id === id && r.status === 'done'));
+    await s.actions.openRun(id);
+    const [record, tensors, checkpoint] = [s.store.getState().runs[0], await repo.tensors(id), await repo.checkpoint(id)];
+    expect(checkpoint).toBeDefined();
+    await s.actions.deleteRun(id);
+    expect(s.store.getState()).toMatchObject({ runs: [], view: undefined, deleted: { id, name: record.name } });
+    expect([await repo.tensors(id), await repo.checkpoint(id), (await repo.list()).length]).toEqual([undefined, undefined, 0]);
+    await s.actions.undoDelete();
+    expect(s.store.getState().deleted).toBeUndefined();
+    expect(s.store.getState().runs).toEqual([record]);
+    expect(s.store.getState().view?.record.id).toBe(id);
+    expect([await repo.tensors(id), await repo.checkpoint(id)]).toEqual([tensors, checkpoint]);
+    await s.actions.undoDelete();   // nothing held any more: no second copy
+    expect((await repo.list()).length).toBe(1);
+    await s.actions.deleteRun(id);
+    s.actions.dismissDeleted();
+    await s.actions.undoDelete();
+    expect(s.store.getState().runs).toEqual([]);
+  });
+
   it('settings survive a reload: the form, the dropped backbone (from the IndexedDB cache), and a request for the folder again', async () => {
     const repo = memoryRepo(), settings = memorySettings();
     const a = createStudio({ client: new WorkerClient(backToBack()), repo, fetch: notFound, settings });

@@ -1,6 +1,7 @@
 // Saved runs (IndexedDB): a comparison table (method, parameters, best/final accuracy, time, status), actions
-// to open (an unfinished one from its last checkpoint), continue, resume or delete a run (asked first), and overlaid curves of the runs ticked for comparison.
-import { useEffect, useRef, useState } from 'react';
+// to open (an unfinished one from its last checkpoint), continue, resume or delete a run (at once, with undo: focus
+// moves to Undo, since the row and its button are gone), and overlaid curves of the runs ticked for comparison.
+import { useEffect, useRef } from 'react';
 import { CartesianGrid, Legend, Line, LineChart, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
 import type { RunRecord } from '../persist/runs.ts';
 import { useActions, useStudio } from '../store/hooks.ts';
@@ -37,9 +38,6 @@ function Overlay(p: { runs: RunRecord[] }) {
 function RunRow(p: { r: RunRecord; compared: boolean; viewed: boolean; live: boolean }) {
   const { r } = p;
   const a = useActions();
-  const [confirming, setConfirming] = useState(false);
-  const keep = useRef<HTMLButtonElement>(null);
-  useEffect(() => { if (confirming) keep.current?.focus(); }, [confirming]);
   const fig = runFigures(r);
   const finished = r.status === 'done' || r.status === 'stopped' || r.status === 'diverged';
   const canOpen = finished || ((r.status === 'interrupted' || r.status === 'error') && r.epochs.length > 0);
@@ -55,18 +53,14 @@ function RunRow(p: { r: RunRecord; compared: boolean; viewed: boolean; live: boo
       <td data-label="time">{fmtDuration(r.seconds)}</td>
       <td data-label="s / epoch">{r.epochs.length ? fmtNum(r.epochs.reduce((t, e) => t + e.seconds, 0) / r.epochs.length) : '–'}</td>
       <td className="actions" data-label="actions">
-        {confirming ? <span role="group" aria-label={`delete ${r.name}?`} data-testid="run-confirm-delete">
-          delete this run and its tensors?{' '}
-          <button data-testid="run-delete-yes" onClick={() => { setConfirming(false); void a.deleteRun(r.id); }}>delete</button>
-          <button ref={keep} data-testid="run-delete-no" onClick={() => setConfirming(false)}>keep</button>
-        </span> : <>
+        <>
           <button data-testid="run-open" disabled={!canOpen} title={canOpen && !finished ? 'view it as it was after its last completed epoch (resume continues it)' : undefined} onClick={() => void a.openRun(r.id)}>open</button>
           <button disabled={r.status !== 'done' && r.status !== 'stopped'} title="train further from this run's tensors" onClick={() => void a.continueRun(r.id)}>continue</button>
           {(r.status === 'interrupted' || r.status === 'stopped' || r.status === 'error') && r.epochs.length > 0 && r.epochs.length < r.cfg.epochs && (
             <button data-testid="run-resume" title="continue from the last completed epoch" onClick={() => void a.resumeRun(r.id)}>resume</button>
           )}
-          <button data-testid="run-delete" disabled={p.live} title={p.live ? 'stop the run before deleting it' : undefined} onClick={() => setConfirming(true)}>delete</button>
-        </>}
+          <button data-testid="run-delete" disabled={p.live} title={p.live ? 'stop the run before deleting it' : 'delete this run and its tensors (undo brings it back)'} onClick={() => void a.deleteRun(r.id)}>delete</button>
+        </>
       </td>
     </tr>
   );
@@ -79,6 +73,9 @@ export function RunsPanel() {
   const liveId = useStudio((s) => (isActive(s.run.phase) ? s.run.id : undefined));
   const a = useActions();
   const shown = runs.filter((r) => compare.includes(r.id));
+  const deleted = useStudio((s) => s.deleted);
+  const undo = useRef<HTMLButtonElement>(null);
+  useEffect(() => { if (deleted) undo.current?.focus(); }, [deleted]);
   return (
     <Panel title="Saved runs" aside={
       <span className="muted">{runs.length} in this browser ·{' '}
@@ -86,6 +83,11 @@ export function RunsPanel() {
           onFiles={(fl) => void Promise.all(fl.map(async (f) => ({ name: f.name, bytes: new Uint8Array(await f.arrayBuffer()) }))).then((files) => a.importRun(files))}>import a run</FilePick>
       </span>
     }>
+      {deleted && <div className="deleted" role="status" data-testid="run-deleted">
+        deleted <b>{deleted.name}</b>{' '}
+        <button ref={undo} data-testid="run-undo" onClick={() => void a.undoDelete()}>undo</button>{' '}
+        <button className="link" onClick={() => a.dismissDeleted()}>dismiss</button>
+      </div>}
       {runs.length === 0 ? <div className="muted">Runs are saved here as they train.</div> : (
         <div className="scroll-x"><table className="runs" data-testid="runs">
           <thead><tr><th><span className="sr-only">compare</span></th><th>run</th><th>status</th><th>params</th><th>best val</th><th>final val</th><th>epochs</th><th>time</th><th>s / epoch</th><th><span className="sr-only">actions</span></th></tr></thead>
