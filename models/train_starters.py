@@ -20,6 +20,11 @@ generator, the log so far) is saved to --state (default models/.train/starter-<a
 every --save-every-min minutes, at the end of each epoch, on SIGTERM/SIGINT and at --stop-after-min, so a
 long schedule can be spread over several sessions: rerun the same command and it continues where it
 stopped. A resumed run is bit-for-bit the uninterrupted one (python/tests/test_starters_resume.py).
+
+Warm restart: --init-from PT starts from an earlier run's weights and runs one more one-cycle schedule
+(SGDR-style), so a finished run can be trained further without repeating it; the new train.json records the
+weights' sha256 and the earlier run's history (from PT's .train.json beside it), and its state file is
+starter-<arch>-from-<sha8>.state.pt.
 """
 import signal
 import argparse
@@ -265,13 +270,18 @@ def main():
                          "finishes its full warm-up/anneal cycle; the steps actually done are logged.")
     ap.add_argument("--subset", type=int, default=0, help="use only the first N train/test images (smoke tests)")
     ap.add_argument("--export-only", action="store_true", help="export <data>/starter-<arch>.pt to ONNX")
+    ap.add_argument("--init-from", default=None, metavar="PT",
+                    help="start from these weights (a state_dict an earlier run saved) and train one more "
+                         "one-cycle schedule over them: a warm restart (Loshchilov & Hutter, SGDR). The "
+                         "weights' sha256 and, when PT.train.json exists beside them, the earlier run's "
+                         "history are recorded in the new train.json")
     ap.add_argument("--state", default=None,
                     help="resumable training state (default models/.train/starter-<arch>.state.pt)")
     ap.add_argument("--fresh", action="store_true", help="ignore (and overwrite) an existing --state")
     ap.add_argument("--save-every-min", type=float, default=5.0, help="save the state this often (minutes)")
     ap.add_argument("--stop-after-min", type=float, default=0.0,
                     help="save the state and exit after this many minutes of this process (0 = run to the end)")
-    ap.add_argument("--stop-after-steps", type=int, default=0,
+    ap.add_argument("--stop-after-steps", type=int, default=None,
                     help="save the state and exit once the run reaches this step (tests of resuming)")
     args = ap.parse_args()
 
@@ -299,12 +309,26 @@ def main():
     norm = Normalizer(device)
 
     model = build(args.arch).to(device)
+    init = None
+    if args.init_from and not args.export_only:
+        import hashlib
+        with open(args.init_from, "rb") as f:
+            init = {"weights": os.path.basename(args.init_from), "sha256": hashlib.sha256(f.read()).hexdigest()}
+        model.load_state_dict(torch.load(args.init_from, map_location=device))
+        side = os.path.splitext(args.init_from)[0] + ".train.json"
+        if os.path.exists(side):
+            with open(side) as f:
+                prev_log = json.load(f)
+            init["earlier"] = {k: prev_log.get(k) for k in ("epochs", "seed", "recipe", "init_from",
+                                                          "torch_test_acc", "train_wall_s", "history")}
     nparams = sum(p.numel() for p in model.parameters())
     os.makedirs(args.out, exist_ok=True)
     pt_path = os.path.join(args.data, f"starter-{args.arch}.pt")
     log = {"arch": args.arch, "params": nparams, "recipe": rec, "epochs": args.epochs, "seed": args.seed,
            "threads": args.threads, "device": args.device, "classes": classes,
            "mean": CIFAR_MEAN, "std": CIFAR_STD, "history": []}
+    if init:
+        log["init_from"] = init
     print(f"{args.arch}: {nparams} params, recipe {rec}", flush=True)
 
     if args.export_only:
@@ -340,9 +364,11 @@ def main():
 
         crit = nn.CrossEntropyLoss(label_smoothing=rec["smoothing"])
         gen = torch.Generator().manual_seed(args.seed)
-        state_path = args.state or os.path.join(HERE, ".train", f"starter-{args.arch}.state.pt")
+        state_path = args.state or os.path.join(
+            HERE, ".train", f"starter-{args.arch}" + (f"-from-{init['sha256'][:8]}" if init else "") + ".state.pt")
         identity = {"arch": args.arch, "epochs": args.epochs, "seed": args.seed, "recipe": rec,
-                    "budget_min": args.budget_min, "subset": args.subset, "n_train": int(len(ytr))}
+                    "budget_min": args.budget_min, "subset": args.subset, "n_train": int(len(ytr)),
+                    "init_sha256": init["sha256"] if init else None}
         step, ep0, s0, prev_elapsed = 0, 0, 0, 0.0
         perm, acc0 = None, (0.0, 0, 0, 0.0)
         if os.path.exists(state_path) and not args.fresh:
@@ -392,7 +418,7 @@ def main():
                 reason = stop["why"]
                 if args.stop_after_min and now - t_proc >= args.stop_after_min * 60:
                     reason = f"--stop-after-min {args.stop_after_min:g}"
-                if args.stop_after_steps and step >= args.stop_after_steps:
+                if args.stop_after_steps is not None and step >= args.stop_after_steps:
                     reason = f"--stop-after-steps {args.stop_after_steps}"
                 if reason or now - last_save >= args.save_every_min * 60:
                     save_state(ep, s, perm, (tot_loss, tot_ok, seen, now - te))

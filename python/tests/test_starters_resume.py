@@ -65,6 +65,44 @@ class StarterResume(unittest.TestCase):
                          [(h["steps"], h["train_loss"], h["train_acc"]) for h in lb])
         self.assertEqual(len(la), 3)
 
+    def test_warm_restart(self) -> None:
+        """--init-from starts a new one-cycle schedule from an earlier run's weights (exactly those weights), keeps
+        its own state file, and records the weights' sha256 and the earlier run's history."""
+        import hashlib
+        import json
+        tmp = tempfile.mkdtemp()
+        self.addCleanup(shutil.rmtree, tmp)
+        make_cifar_like(tmp)
+        r = self.run_script("resnet", tmp, "--epochs", "1")
+        self.assertEqual(r.returncode, 0, r.stderr[-2000:])
+        w = os.path.join(tmp, "w.pt")
+        shutil.copy(os.path.join(tmp, "starter-resnet.pt"), w)
+        shutil.copy(os.path.join(tmp, "out", "starter-resnet.train.json"), os.path.join(tmp, "w.train.json"))
+        with open(w, "rb") as f:
+            sha = hashlib.sha256(f.read()).hexdigest()
+        base = [sys.executable, SCRIPT, "--arch", "resnet", "--epochs", "2", "--batch", "8", "--threads", "1",
+                "--data", tmp, "--out", os.path.join(tmp, "out2"), "--init-from", w, "--seed", "1"]
+        env = {**os.environ, "OMP_NUM_THREADS": "1"}
+        state = os.path.join(REPO, "models", ".train", f"starter-resnet-from-{sha[:8]}.state.pt")
+        self.addCleanup(lambda: os.path.exists(state) and os.remove(state))
+        r = subprocess.run([*base, "--stop-after-steps", "0"], capture_output=True, text=True, timeout=300, env=env)
+        self.assertEqual(r.returncode, 0, r.stderr[-2000:])
+        self.assertIn(state, r.stdout)  # its own state file: the earlier run's state is left alone
+        st = torch.load(state, weights_only=False)
+        w0 = torch.load(w)
+        for k in w0:
+            self.assertTrue(torch.equal(st["model"][k], w0[k]), k)
+        self.assertEqual(st["identity"]["init_sha256"], sha)
+        r = subprocess.run(base, capture_output=True, text=True, timeout=300, env=env)
+        self.assertEqual(r.returncode, 0, r.stderr[-2000:])
+        self.assertIn("resumed", r.stdout)
+        with open(os.path.join(tmp, "out2", "starter-resnet.train.json")) as f:
+            log = json.load(f)
+        self.assertEqual(log["init_from"]["sha256"], sha)
+        self.assertEqual(len(log["init_from"]["earlier"]["history"]), 1)
+        self.assertEqual(len(log["history"]), 2)
+        self.assertEqual(log["history"][-1]["steps"], 10)
+
     def test_resnet(self) -> None:
         self.check("resnet")
 
