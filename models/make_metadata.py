@@ -32,6 +32,15 @@ def main():
     # here: kept as they are, to be re-measured when a starter is retrained
     prev_path = os.path.join(HERE, "starters.json")
     prev = {s["id"]: s for s in json.load(open(prev_path))} if os.path.exists(prev_path) else {}
+    def schedule(log):
+        """(epochs, wall seconds) over the run and the runs its weights started from (--init-from warm restarts)."""
+        ep, wall = log.get("epochs_done", log["epochs"]), log.get("train_wall_s") or 0
+        earlier = (log.get("init_from") or {}).get("earlier")
+        if earlier:
+            e2, w2 = schedule(earlier)
+            ep, wall = ep + e2, wall + w2
+        return ep, wall
+
     starters = []
     for arch in ("resnet", "vit"):
         tj = os.path.join(HERE, f"starter-{arch}.train.json")
@@ -51,7 +60,7 @@ def main():
             "torchTestAccuracy": log["torch_test_acc"],
             "sha256": sha, "params": log["params"], "bytes": os.path.getsize(onnx_path),
             "inputName": "input", "outputName": "logits", "opset": 17,
-            "epochs": log.get("epochs_done", log["epochs"]), "trainWallSeconds": log.get("train_wall_s"),
+            "epochs": schedule(log)[0], "trainWallSeconds": round(schedule(log)[1], 1) if log.get("train_wall_s") else None,
             **({"recommended": prev[f"starter-{arch}"]["recommended"]} if "recommended" in prev.get(f"starter-{arch}", {}) else {}),
         })
     with open(os.path.join(HERE, "starters.json"), "w", encoding="utf-8") as f:

@@ -4,6 +4,9 @@
 // (models/starters.json `recommended`), against the linear probe (method none) at its best learning rate of the
 // demo-table grid (0.05, 0.5). Prints a Markdown table with the prompt's magnitude max |B·A| and writes
 // bench/demo-defaults.json. Run: npm run demo-defaults
+// How a starter's prompt lr is chosen: npm run demo-defaults -- --sweep 0.05,0.1,0.2,0.5 [--seeds 0,1,2] [--only resnet]
+// trains that LoR-VP run at the starter's head lr and each prompt lr for each seed, prints the mean validation accuracy
+// per prompt lr (and how many seeds diverged) and writes bench/prompt-lr-sweep.json instead.
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -39,15 +42,43 @@ function maxPrompt(t) {
   return m;
 }
 
-function train(s, name, extra) {
-  const out = join(ROOT, 'runs/demo-defaults', `${s.id}-${name}`);
+function train(s, name, extra, seed = 0) {
+  const out = join(ROOT, 'runs/demo-defaults', `${s.id}-${name}${seed ? `-s${seed}` : ''}`);
   const args = ['train', '--model', join(ROOT, s.file), '--data', join(ROOT, 'public/demo/fashion/train'), '--val', join(ROOT, 'public/demo/fashion/val'),
-    '--out', out, '--head', 'lp', '--epochs', '5', '--batch-size', '32', '--no-augment', '--mean', s.mean.join(','), '--std', s.std.join(','), '--seed', '0', '--quiet', ...extra];
+    '--out', out, '--head', 'lp', '--epochs', '5', '--batch-size', '32', '--no-augment', '--mean', s.mean.join(','), '--std', s.std.join(','), '--seed', String(seed), '--quiet', ...extra];
   const t0 = Date.now();
   const r = spawnSync(process.execPath, [join(ROOT, 'bin/vp-studio.mjs'), ...args], { encoding: 'utf8' });
   if (r.status !== 0) throw new Error(`${s.id} ${name}: ${r.stderr.trim().split('\n').pop()}`);
   const m = JSON.parse(readFileSync(join(out, 'manifest.json'), 'utf8'));
   return { name, valAcc: m.final.val_acc, trainable: m.trainableParameters, maxP: maxPrompt(readSafetensors(join(out, 'prompt.safetensors'))), seconds: (Date.now() - t0) / 1000, command: `npx vp-studio ${args.map((a) => a.replace(ROOT + '/', '')).join(' ')}` };
+}
+
+const arg = (name, dflt) => { const i = process.argv.indexOf(`--${name}`); return i > 0 ? process.argv[i + 1] : dflt; };
+const sweep = arg('sweep', ''), only = arg('only', '');
+if (sweep) {
+  const seeds = arg('seeds', '0,1,2').split(',').map(Number);
+  const out = [];
+  console.log('| starter | head lr | prompt lr | mean val acc | per seed | diverged |\n|---|---:|---:|---:|---|---:|');
+  for (const s of starters.filter((x) => !only || x.id.includes(only))) {
+    const lr = (s.recommended ?? { lr: 0.5 }).lr;
+    for (const plr of sweep.split(',').map(Number)) {
+      const runs = seeds.map((seed) => {
+        try {
+          return { seed, ...train(s, `lorvp-plr${plr}`, ['--method', 'lorvp', '--lr', String(lr), '--prompt-lr', String(plr)], seed) };
+        } catch (e) {
+          if (!/diverged/.test(String(e))) throw e;
+          return { seed, diverged: true, error: String(e.message).slice(0, 200) };
+        }
+      });
+      const ok = runs.filter((r) => !r.diverged);
+      const mean = ok.length ? ok.reduce((a, r) => a + r.valAcc, 0) / ok.length : null;
+      out.push({ starter: s.id, lr, promptLr: plr, mean, runs });
+      console.log(`| ${s.id} | ${lr} | ${plr} | ${mean === null ? '–' : `${(mean * 100).toFixed(1)}%`} | ${runs.map((r) => (r.diverged ? 'diverged' : `${(r.valAcc * 100).toFixed(1)}`)).join(' / ')} | ${runs.length - ok.length} of ${runs.length} |`);
+    }
+  }
+  mkdirSync(join(ROOT, 'bench'), { recursive: true });
+  writeFileSync(join(ROOT, 'bench/prompt-lr-sweep.json'), JSON.stringify({ date: new Date().toISOString(), seeds, rows: out }, null, 2) + '\n');
+  process.exit(0);
 }
 
 const rows = [];

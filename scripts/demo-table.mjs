@@ -44,6 +44,15 @@ for (const s of list) {
   }
 }
 mkdirSync(join(ROOT, 'bench'), { recursive: true });
-writeFileSync(join(ROOT, 'bench/demo-table.json'), JSON.stringify({ epochs: Number(epochs), lrs, padScale, machine: `${process.platform} ${process.arch}, node ${process.version}`, rows }, null, 2) + '\n');
+// --only re-measures some starters: the other starters' rows already in the file (same epochs) are kept, in order
+const file = join(ROOT, 'bench/demo-table.json');
+let kept = [];
+try {
+  const prev = JSON.parse(readFileSync(file, 'utf8'));
+  if (only && prev.epochs === Number(epochs)) kept = prev.rows.filter((r) => !list.some((s) => s.id === r.backbone));
+} catch { /* no earlier table */ }
+const ids = (Array.isArray(starters) ? starters : starters.starters ?? Object.values(starters)).map((s) => s.id);
+const all = [...kept, ...rows].sort((a, b) => ids.indexOf(a.backbone) - ids.indexOf(b.backbone)); // stable: rows keep their order
+writeFileSync(file, JSON.stringify({ epochs: Number(epochs), lrs, padScale, machine: `${process.platform} ${process.arch}, node ${process.version}`, rows: all }, null, 2) + '\n');
 console.log('| backbone | method | head | trainable params | lr | final val acc | best-epoch val acc | time (s) |\n|---|---|---|---:|---:|---:|---:|---:|');
-for (const r of rows) console.log(`| ${r.backbone} | ${r.method} | ${r.head} | ${r.trainable.toLocaleString('en')} | ${r.lr} | ${(r.valAcc * 100).toFixed(1)}% | ${(r.bestValAcc * 100).toFixed(1)}% | ${r.seconds.toFixed(0)} |`);
+for (const r of all) console.log(`| ${r.backbone} | ${r.method} | ${r.head} | ${r.trainable.toLocaleString('en')} | ${r.lr} | ${(r.valAcc * 100).toFixed(1)}% | ${(r.bestValAcc * 100).toFixed(1)}% | ${r.seconds.toFixed(0)} |`);
