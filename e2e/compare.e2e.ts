@@ -4,12 +4,16 @@
 // shown side by side on the same validation images; the page stays responsive while it runs; axe finds nothing
 // serious at 1280 and 390 px. The budget is 1 epoch per method, set in the panel's own field (the shown setting);
 // VP_COMPARE_EPOCHS=10 runs the studio's own budget and logs its wall times (the README's browser figures).
+import { readFileSync } from 'node:fs';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { axe, launch, openStudio, screenshot, tabTo } from './browser.ts';
 
 const baseUrl = inject('baseUrl');
 const EPOCHS = Number(process.env.VP_COMPARE_EPOCHS ?? 1);
+/** The learning rates the starter ResNet recommends (models/starters.json), which the plan must show and use. */
+const REC: { lr: number; promptLr: number } = JSON.parse(readFileSync(new URL('../models/starters.json', import.meta.url), 'utf8'))
+  .find((s: { id: string }) => s.id === 'starter-resnet').recommended;
 let browser: Browser;
 beforeAll(async () => { browser = await launch(); });
 afterAll(async () => { await browser?.close(); });
@@ -37,7 +41,7 @@ describe('compare methods on the demo', () => {
     // before anything runs: the plan for the starter ResNet (no VPT on a ResNet), its settings and sentences
     expect(await page.$$eval('[data-testid=compare-row]', (rs) => rs.map((r) => r.getAttribute('data-method')))).toEqual(['lorvp', 'pad', 'none']);
     const shown = await page.$$eval('[data-testid=compare-settings]', (e) => e.map((x) => x.textContent ?? ''));
-    expect(shown[0]).toMatch(/^rank 4 · init zero,normal · SGD lr 0\.5 ·/);
+    expect(shown[0].startsWith(`rank 4 · init zero,normal · SGD lr ${REC.lr}${REC.promptLr ? ` (prompt ${REC.promptLr})` : ''} ·`)).toBe(true);
     expect(shown[1]).toMatch(/^width 4 px · SGD lr 0\.5 \(prompt 40\) · momentum 0\.9 · weight decay 0 · cosine after \d+ warm-up steps · head lp$/);
     const changes = await page.textContent('[data-testid=compare-changes]');
     expect(changes).toMatch(/LoR-VP adds .*before normalisation/);
@@ -70,7 +74,8 @@ describe('compare methods on the demo', () => {
       return st.comparison.ids.map((id) => st.runs.find((r) => r.id === id)!.cfg);
     });
     expect(ran.map((c) => c.method)).toEqual(['lorvp', 'pad', 'none']);
-    expect(ran.every((c) => c.epochs === EPOCHS && c.batchSize === 32 && c.head === 'lp' && c.lr === 0.5)).toBe(true);
+    expect(ran.every((c) => c.epochs === EPOCHS && c.batchSize === 32 && c.head === 'lp' && c.lr === REC.lr)).toBe(true);
+    expect(ran[0].promptLr).toBe(REC.promptLr);
     expect(ran[1]).toMatchObject({ padWidth: 4, promptLr: 40, weightDecay: 0 });
     expect(Number(/after (\d+) warm-up/.exec(planned[1])![1])).toBe(ran[1].warmup);
     expect(await page.$$eval('[data-testid=compare-settings]', (e) => e.map((x) => x.textContent ?? ''))).toEqual(planned);
