@@ -48,6 +48,7 @@ def main():
         if not (os.path.exists(tj) and os.path.exists(onnx_path)):
             continue
         log = json.load(open(tj))
+        epochs, wall = schedule(log)
         sha = hashlib.sha256(open(onnx_path, "rb").read()).hexdigest()
         ev = onnx_acc.get(os.path.basename(onnx_path))
         acc = ev["accuracy"] if ev else log["torch_test_acc"]
@@ -60,7 +61,7 @@ def main():
             "torchTestAccuracy": log["torch_test_acc"],
             "sha256": sha, "params": log["params"], "bytes": os.path.getsize(onnx_path),
             "inputName": "input", "outputName": "logits", "opset": 17,
-            "epochs": schedule(log)[0], "trainWallSeconds": round(schedule(log)[1], 1) if log.get("train_wall_s") else None,
+            "epochs": epochs, "trainWallSeconds": round(wall, 1) if log.get("train_wall_s") else None,
             **({"recommended": prev[f"starter-{arch}"]["recommended"]} if "recommended" in prev.get(f"starter-{arch}", {}) else {}),
         })
     with open(os.path.join(HERE, "starters.json"), "w", encoding="utf-8") as f:

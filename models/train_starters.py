@@ -28,6 +28,7 @@ starter-<arch>-from-<sha8>.state.pt.
 """
 import signal
 import argparse
+import hashlib
 import json
 import math
 import os
@@ -311,7 +312,6 @@ def main():
     model = build(args.arch).to(device)
     init = None
     if args.init_from and not args.export_only:
-        import hashlib
         with open(args.init_from, "rb") as f:
             init = {"weights": os.path.basename(args.init_from), "sha256": hashlib.sha256(f.read()).hexdigest()}
         model.load_state_dict(torch.load(args.init_from, map_location=device))

@@ -10,7 +10,8 @@ const ROOT = join(import.meta.dirname, '..');
 const arg = (name, dflt) => { const i = process.argv.indexOf(`--${name}`); return i > 0 ? process.argv[i + 1] : dflt; };
 const epochs = arg('epochs', '10'), only = arg('only', '');
 const starters = JSON.parse(readFileSync(join(ROOT, 'models/starters.json'), 'utf8'));
-const list = (Array.isArray(starters) ? starters : starters.starters ?? Object.values(starters)).filter((s) => !only || s.id.includes(only));
+const every = Array.isArray(starters) ? starters : starters.starters ?? Object.values(starters);
+const list = every.filter((s) => !only || s.id.includes(only));
 const CONFIGS = [
   ['none', 'lp', []], ['lorvp', 'lp', ['--rank', '4']], ['pad', 'lp', ['--pad-width', '4']],
   ['vpt', 'lp', ['--tokens', '5']], ['vpt-deep', 'lp', ['--tokens', '5']],
@@ -51,7 +52,7 @@ try {
   const prev = JSON.parse(readFileSync(file, 'utf8'));
   if (only && prev.epochs === Number(epochs)) kept = prev.rows.filter((r) => !list.some((s) => s.id === r.backbone));
 } catch { /* no earlier table */ }
-const ids = (Array.isArray(starters) ? starters : starters.starters ?? Object.values(starters)).map((s) => s.id);
+const ids = every.map((s) => s.id);
 const all = [...kept, ...rows].sort((a, b) => ids.indexOf(a.backbone) - ids.indexOf(b.backbone)); // stable: rows keep their order
 writeFileSync(file, JSON.stringify({ epochs: Number(epochs), lrs, padScale, machine: `${process.platform} ${process.arch}, node ${process.version}`, rows: all }, null, 2) + '\n');
 console.log('| backbone | method | head | trainable params | lr | final val acc | best-epoch val acc | time (s) |\n|---|---|---|---:|---:|---:|---:|---:|');

@@ -3,6 +3,8 @@ an epoch boundary) and rerun with the same command ends with exactly the weights
 the uninterrupted run; a rerun with different arguments is refused in one line naming the argument."""
 from __future__ import annotations
 
+import hashlib
+import json
 import os
 import shutil
 import subprocess
@@ -68,8 +70,6 @@ class StarterResume(unittest.TestCase):
     def test_warm_restart(self) -> None:
         """--init-from starts a new one-cycle schedule from an earlier run's weights (exactly those weights), keeps
         its own state file, and records the weights' sha256 and the earlier run's history."""
-        import hashlib
-        import json
         tmp = tempfile.mkdtemp()
         self.addCleanup(shutil.rmtree, tmp)
         make_cifar_like(tmp)
