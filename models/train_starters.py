@@ -25,6 +25,15 @@ Warm restart: --init-from PT starts from an earlier run's weights and runs one m
 (SGDR-style), so a finished run can be trained further without repeating it; the new train.json records the
 weights' sha256 and the earlier run's history (from PT's .train.json beside it), and its state file is
 starter-<arch>-from-<sha8>.state.pt.
+
+--bf16 computes forward and backward under CPU bfloat16 autocast (weights, optimiser state and the
+evaluation stay fp32). On a CPU with avx512_bf16 oneDNN then runs the matmuls: the ViT's step is 3.1x
+faster on this machine (125 vs 394 ms at batch 128, 2 threads). It is part of the run's identity.
+
+--teacher PT distils from a trained ResNet starter (its state_dict) as DeiT does with one head (Touvron
+et al. 2021, "hard-label distillation"): loss = (1 - a) * CE_smoothed(student, y) + a * CE(student,
+argmax teacher(x)), the teacher seeing the same augmented batch; a = --distill-alpha (0.5). The
+teacher's sha256 is recorded in the recipe; the exported model is the student alone.
 """
 import signal
 import argparse
@@ -157,7 +166,8 @@ class Linear(nn.Linear):
     """
 
     def forward(self, x):
-        if not USE_CONV_LINEAR or x.device.type != "cpu":
+        if not USE_CONV_LINEAR or x.device.type != "cpu" or torch.is_autocast_cpu_enabled():
+            # export, GPU, or --bf16 (oneDNN's bf16 matmul is fast; only fp32 goes to the slow BLAS)
             return F.linear(x, self.weight, self.bias)
         shp = x.shape
         y = F.conv2d(x.reshape(-1, shp[-1], 1, 1), self.weight[:, :, None, None], self.bias)
@@ -276,6 +286,11 @@ def main():
                          "one-cycle schedule over them: a warm restart (Loshchilov & Hutter, SGDR). The "
                          "weights' sha256 and, when PT.train.json exists beside them, the earlier run's "
                          "history are recorded in the new train.json")
+    ap.add_argument("--bf16", action="store_true",
+                    help="compute under CPU bfloat16 autocast (fp32 weights/optimiser/evaluation)")
+    ap.add_argument("--teacher", default=None, metavar="PT",
+                    help="distil from this ResNet starter state_dict (DeiT hard-label distillation)")
+    ap.add_argument("--distill-alpha", type=float, default=0.5, help="weight of the teacher's labels")
     ap.add_argument("--state", default=None,
                     help="resumable training state (default models/.train/starter-<arch>.state.pt)")
     ap.add_argument("--fresh", action="store_true", help="ignore (and overwrite) an existing --state")
@@ -295,6 +310,18 @@ def main():
         rec["lr"] = args.lr
     if args.batch is not None:
         rec["batch"] = args.batch
+    if args.bf16:
+        rec["precision"] = "bf16-autocast"
+    teacher = None
+    if args.teacher and not args.export_only:
+        with open(args.teacher, "rb") as f:
+            rec["distill"] = {"teacher": os.path.basename(args.teacher), "arch": "resnet", "kind": "hard",
+                              "alpha": args.distill_alpha, "sha256": hashlib.sha256(f.read()).hexdigest()}
+        teacher = CifarResNet().to(device)
+        teacher.load_state_dict(torch.load(args.teacher, map_location=device))
+        teacher.eval()
+        for p in teacher.parameters():
+            p.requires_grad_(False)
 
     ensure_extracted(args.data, args.tarball)
     xtr, ytr, classes = load_split(args.data, "train")
@@ -438,8 +465,15 @@ def main():
                 idx = perm[s * rec["batch"]:(s + 1) * rec["batch"]]
                 xb = norm(augment_batch(xpad, idx, gen).to(device))
                 yb = ytr[idx].to(device)
-                logits = model(xb)
+                with torch.autocast("cpu", dtype=torch.bfloat16, enabled=args.bf16):
+                    logits = model(xb).float()
+                    if teacher is not None:
+                        with torch.no_grad():
+                            t_lab = teacher(xb).argmax(1)
                 loss = crit(logits, yb)
+                if teacher is not None:
+                    a = rec["distill"]["alpha"]
+                    loss = (1 - a) * loss + a * F.cross_entropy(logits, t_lab)
                 opt.zero_grad(set_to_none=True)
                 loss.backward()
                 if rec.get("clip"):

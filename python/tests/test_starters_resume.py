@@ -103,6 +103,50 @@ class StarterResume(unittest.TestCase):
         self.assertEqual(len(log["history"]), 2)
         self.assertEqual(log["history"][-1]["steps"], 10)
 
+    def test_distilled_bf16(self) -> None:
+        """--teacher + --bf16: the teacher's labels are what the student learns (a teacher that always says class 7,
+        at --distill-alpha 1, turns every prediction to 7 though the data holds classes 0 and 1), the recipe records
+        the teacher's sha256 and the precision, and a stopped distilled bf16 run resumes to the same weights."""
+        sys.path.insert(0, os.path.join(REPO, "models"))
+        import train_starters  # noqa: E402
+
+        tmp = tempfile.mkdtemp()
+        self.addCleanup(shutil.rmtree, tmp)
+        make_cifar_like(tmp)
+        teacher = train_starters.CifarResNet()
+        with torch.no_grad():
+            teacher.fc.weight.zero_()
+            teacher.fc.bias.zero_()
+            teacher.fc.bias[7] = 1.0
+        tpath = os.path.join(tmp, "teacher.pt")
+        torch.save(teacher.state_dict(), tpath)
+        with open(tpath, "rb") as f:
+            sha = hashlib.sha256(f.read()).hexdigest()
+        r = self.run_script("vit", tmp, "--bf16", "--teacher", tpath, "--distill-alpha", "1", "--lr", "0.01")
+        self.assertEqual(r.returncode, 0, r.stderr[-2000:])
+        with open(os.path.join(tmp, "out", "starter-vit.train.json")) as f:
+            log = json.load(f)
+        self.assertEqual(log["recipe"]["precision"], "bf16-autocast")
+        self.assertEqual(log["recipe"]["distill"]["sha256"], sha)
+        self.assertEqual(log["history"][-1]["train_acc"], 0.0)  # it predicts the teacher's 7, never the true 0/1
+        student = train_starters.ViT()
+        student.load_state_dict(torch.load(os.path.join(tmp, "starter-vit.pt")))
+        x = torch.randn(16, 3, 32, 32)
+        with torch.no_grad():
+            self.assertTrue(bool((student.eval()(x).argmax(1) == 7).all()))
+        # stopped mid-epoch and resumed: the same weights as the uninterrupted distilled bf16 run
+        other = os.path.join(tmp, "again")
+        make_cifar_like(other)
+        extra = ("--bf16", "--teacher", tpath, "--distill-alpha", "1", "--lr", "0.01")
+        r = self.run_script("vit", other, *extra, "--stop-after-steps", "7")
+        self.assertEqual(r.returncode, 0, r.stderr[-2000:])
+        r = self.run_script("vit", other, *extra)
+        self.assertEqual(r.returncode, 0, r.stderr[-2000:])
+        self.assertIn("resumed", r.stdout)
+        a, b = torch.load(os.path.join(tmp, "starter-vit.pt")), torch.load(os.path.join(other, "starter-vit.pt"))
+        for k in a:
+            self.assertTrue(torch.equal(a[k], b[k]), k)
+
     def test_resnet(self) -> None:
         self.check("resnet")
 
