@@ -18,7 +18,7 @@ export const catalogEntrySchema = obj({
   bytes: opt(nonNegInt()), sizeBytes: opt(nonNegInt()), size_bytes: opt(nonNegInt()),
   mirrors: opt(arr(str(), 'an array of URLs')), config: opt(str()), preprocessor: opt(str()),
   dataFiles: opt(arr(dataFile, 'an array of data files')), data_files: opt(arr(dataFile, 'an array of data files')),
-  recommended: opt(obj({ lr: num(), promptLr: opt(num()), why: opt(str()) })), classifier: opt(bool()),
+  recommended: opt(obj({ lr: num(), promptLr: opt(num()), why: opt(str()), measured: opt(str()) })), classifier: opt(bool()),
 });
 
 const entries = arr(catalogEntrySchema, 'an array of catalogue entries');
