@@ -8,6 +8,7 @@
 // --reuse: a run directory whose manifest already holds the same settings is read instead of trained again (a sweep
 // stopped half-way goes on where it stopped).
 // Run: node scripts/compare-methods.mjs [--epochs 5,10] [--seeds 0,1,2] [--only resnet] [--threads 0] [--reuse]
+import { parseArgs } from 'node:util';
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
@@ -19,16 +20,17 @@ const { compareEntries, cliFlags, settingsLine, COMPARE_EPOCHS } = await import(
 const { STUDIO_DEFAULTS } = await import('../src/store/state.ts');
 
 const ROOT = join(import.meta.dirname, '..');
-const arg = (name, dflt) => { const i = process.argv.indexOf(`--${name}`); return i > 0 ? process.argv[i + 1] : dflt; };
-const budgets = arg('epochs', String(COMPARE_EPOCHS)).split(',').map(Number);
-const seeds = arg('seeds', '0').split(',').map(Number);
-const only = arg('only', ''), threads = arg('threads', '0');
+// unknown or misspelt options are refused by name (parseArgs strict), not silently ignored
+const { values: opts } = parseArgs({ options: { epochs: { type: 'string', default: String(COMPARE_EPOCHS) }, seeds: { type: 'string', default: '0' }, only: { type: 'string', default: '' }, threads: { type: 'string', default: '0' }, reuse: { type: 'boolean', default: false } } });
+const budgets = opts.epochs.split(',').map(Number);
+const seeds = opts.seeds.split(',').map(Number);
+const { only, threads } = opts;
 const DATA = join(ROOT, 'public/demo/fashion');
 const trainImages = readdirSync(join(DATA, 'train')).reduce((n, c) => n + readdirSync(join(DATA, 'train', c)).length, 0);
 const valImages = readdirSync(join(DATA, 'val')).reduce((n, c) => n + readdirSync(join(DATA, 'val', c)).length, 0);
 const starters = JSON.parse(readFileSync(join(ROOT, 'models/starters.json'), 'utf8')).filter((s) => !only || s.id.includes(only));
 
-const reuse = process.argv.includes('--reuse');
+const reuse = opts.reuse;
 /** The settings a run is defined by (what cliFlags passes), to tell whether a saved run is this one. */
 const KEYS = ['method', 'head', 'epochs', 'batchSize', 'lr', 'promptLr', 'optimizer', 'momentum', 'weightDecay', 'scheduler', 'warmup', 'mean', 'std', 'seed', 'rank', 'init', 'padWidth', 'tokens', 'augment', 'shuffle'];
 const same = (a, b) => KEYS.every((k) => JSON.stringify(a[k]) === JSON.stringify(b[k]) || (['rank', 'init', 'padWidth', 'tokens'].includes(k) && !cliFlags(b).includes(`--${k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`)));

@@ -7,6 +7,7 @@
 // How a starter's prompt lr is chosen: npm run demo-defaults -- --sweep 0.05,0.1,0.2,0.5 [--seeds 0,1,2] [--only resnet]
 // trains that LoR-VP run at the starter's head lr and each prompt lr for each seed, prints the mean validation accuracy
 // per prompt lr (and how many seeds diverged) and writes bench/prompt-lr-sweep.json instead.
+import { parseArgs } from 'node:util';
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -53,10 +54,11 @@ function train(s, name, extra, seed = 0) {
   return { name, valAcc: m.final.val_acc, trainable: m.trainableParameters, maxP: maxPrompt(readSafetensors(join(out, 'prompt.safetensors'))), seconds: (Date.now() - t0) / 1000, command: `npx vp-studio ${args.map((a) => a.replace(ROOT + '/', '')).join(' ')}` };
 }
 
-const arg = (name, dflt) => { const i = process.argv.indexOf(`--${name}`); return i > 0 ? process.argv[i + 1] : dflt; };
-const sweep = arg('sweep', ''), only = arg('only', '');
+// unknown or misspelt options are refused by name (parseArgs strict), not silently ignored
+const { values: opts } = parseArgs({ options: { sweep: { type: 'string', default: '' }, only: { type: 'string', default: '' }, seeds: { type: 'string', default: '0,1,2' } } });
+const { sweep, only } = opts;
 if (sweep) {
-  const seeds = arg('seeds', '0,1,2').split(',').map(Number);
+  const seeds = opts.seeds.split(',').map(Number);
   const out = [];
   console.log('| starter | head lr | prompt lr | mean val acc | per seed | diverged |\n|---|---:|---:|---:|---|---:|');
   for (const s of starters.filter((x) => !only || x.id.includes(only))) {

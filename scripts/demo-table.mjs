@@ -2,13 +2,15 @@
 // The teaching table of the README: every method × head on the demo task (public/demo/fashion, Fashion-MNIST)
 // for each bundled starter backbone, trained with `vp-studio train`; prints a Markdown table and writes
 // bench/demo-table.json. Run: npm run demo-table [-- --epochs 10 --only resnet --lrs 0.05,0.5]
+import { parseArgs } from 'node:util';
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 const ROOT = join(import.meta.dirname, '..');
-const arg = (name, dflt) => { const i = process.argv.indexOf(`--${name}`); return i > 0 ? process.argv[i + 1] : dflt; };
-const epochs = arg('epochs', '10'), only = arg('only', '');
+// unknown or misspelt options are refused by name (parseArgs strict), not silently ignored
+const { values: opts } = parseArgs({ options: { epochs: { type: 'string', default: '10' }, only: { type: 'string', default: '' }, lrs: { type: 'string', default: '0.05,0.5' } } });
+const { epochs, only } = opts;
 const starters = JSON.parse(readFileSync(join(ROOT, 'models/starters.json'), 'utf8'));
 const every = Array.isArray(starters) ? starters : starters.starters ?? Object.values(starters);
 const list = every.filter((s) => !only || s.id.includes(only));
@@ -20,7 +22,7 @@ const CONFIGS = [
 // each configuration is trained at every learning rate of its grid and the best final validation accuracy is kept
 // (the papers search their learning rates the same way); the pad prompt lives in normalised-pixel units and gets a
 // larger grid (its paper uses lr 40)
-const lrs = arg('lrs', '0.05,0.5').split(',').map(Number), padScale = 20;
+const lrs = opts.lrs.split(',').map(Number), padScale = 20;
 const rows = [];
 for (const s of list) {
   for (const [method, head, extra] of CONFIGS) {
