@@ -6,10 +6,11 @@
 // bench/demo-defaults.json. Run: npm run demo-defaults
 // How a starter's prompt lr is chosen: npm run demo-defaults -- --sweep 0.05,0.1,0.2,0.5 [--seeds 0,1,2] [--only resnet]
 // trains that LoR-VP run at the starter's head lr and each prompt lr for each seed, prints the mean validation accuracy
-// per prompt lr (and how many seeds diverged) and writes bench/prompt-lr-sweep.json instead.
+// per prompt lr (and how many seeds diverged) and merges them into bench/prompt-lr-sweep.json instead (a row per
+// starter and prompt lr; other starters' rows and other prompt lrs are kept).
 import { parseArgs } from 'node:util';
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 const ROOT = join(import.meta.dirname, '..');
@@ -74,12 +75,18 @@ if (sweep) {
       });
       const ok = runs.filter((r) => !r.diverged);
       const mean = ok.length ? ok.reduce((a, r) => a + r.valAcc, 0) / ok.length : null;
-      out.push({ starter: s.id, lr, promptLr: plr, mean, runs });
+      out.push({ starter: s.id, lr, promptLr: plr, mean, seeds, date: new Date().toISOString(), runs });
       console.log(`| ${s.id} | ${lr} | ${plr} | ${mean === null ? '–' : `${(mean * 100).toFixed(1)}%`} | ${runs.map((r) => (r.diverged ? 'diverged' : `${(r.valAcc * 100).toFixed(1)}`)).join(' / ')} | ${runs.length - ok.length} of ${runs.length} |`);
     }
   }
   mkdirSync(join(ROOT, 'bench'), { recursive: true });
-  writeFileSync(join(ROOT, 'bench/prompt-lr-sweep.json'), JSON.stringify({ date: new Date().toISOString(), seeds, rows: out }, null, 2) + '\n');
+  // merged into the earlier sweeps: a row per (starter, prompt lr), this run's rows replacing the same ones
+  const file = join(ROOT, 'bench/prompt-lr-sweep.json');
+  const earlier = existsSync(file) ? JSON.parse(readFileSync(file, 'utf8')) : { rows: [] };
+  const kept = earlier.rows.filter((r) => !out.some((o) => o.starter === r.starter && o.promptLr === r.promptLr))
+    .map((r) => ({ seeds: earlier.seeds, date: earlier.date, ...r }));
+  const rowsAll = [...kept, ...out].sort((x, y) => x.starter.localeCompare(y.starter) || x.promptLr - y.promptLr);
+  writeFileSync(file, JSON.stringify({ date: new Date().toISOString(), rows: rowsAll }, null, 2) + '\n');
   process.exit(0);
 }
 
