@@ -237,6 +237,11 @@ class ViT(nn.Module):
         return self.head(x[:, 0])
 
 
+def file_sha256(path):
+    with open(path, "rb") as f:
+        return hashlib.sha256(f.read()).hexdigest()
+
+
 def build(arch):
     if arch == "resnet":
         return CifarResNet()
@@ -314,10 +319,9 @@ def main():
         rec["precision"] = "bf16-autocast"
     teacher = None
     if args.teacher and not args.export_only:
-        with open(args.teacher, "rb") as f:
-            rec["distill"] = {"teacher": os.path.basename(args.teacher), "arch": "resnet", "kind": "hard",
-                              "alpha": args.distill_alpha, "sha256": hashlib.sha256(f.read()).hexdigest()}
-        teacher = CifarResNet().to(device)
+        rec["distill"] = {"teacher": os.path.basename(args.teacher), "arch": "resnet", "kind": "hard",
+                          "alpha": args.distill_alpha, "sha256": file_sha256(args.teacher)}
+        teacher = build("resnet").to(device)
         teacher.load_state_dict(torch.load(args.teacher, map_location=device))
         teacher.eval()
         for p in teacher.parameters():
@@ -339,8 +343,7 @@ def main():
     model = build(args.arch).to(device)
     init = None
     if args.init_from and not args.export_only:
-        with open(args.init_from, "rb") as f:
-            init = {"weights": os.path.basename(args.init_from), "sha256": hashlib.sha256(f.read()).hexdigest()}
+        init = {"weights": os.path.basename(args.init_from), "sha256": file_sha256(args.init_from)}
         model.load_state_dict(torch.load(args.init_from, map_location=device))
         side = os.path.splitext(args.init_from)[0] + ".train.json"
         if os.path.exists(side):

@@ -14,12 +14,12 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 
 import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { register } from 'tsx/esm/api';
+import { ROOT, readStarters } from './measure-files.mjs';
 
 register();
 const { compareEntries, cliFlags, settingsLine, COMPARE_EPOCHS } = await import('../src/store/compare-plan.ts');
 const { STUDIO_DEFAULTS } = await import('../src/store/state.ts');
 
-const ROOT = join(import.meta.dirname, '..');
 // unknown or misspelt options are refused by name (parseArgs strict), not silently ignored
 const { values: opts } = parseArgs({ options: { epochs: { type: 'string', default: String(COMPARE_EPOCHS) }, seeds: { type: 'string', default: '0' }, only: { type: 'string', default: '' }, threads: { type: 'string', default: '0' }, reuse: { type: 'boolean', default: false } } });
 const budgets = opts.epochs.split(',').map(Number);
@@ -28,7 +28,7 @@ const { only, threads } = opts;
 const DATA = join(ROOT, 'public/demo/fashion');
 const trainImages = readdirSync(join(DATA, 'train')).reduce((n, c) => n + readdirSync(join(DATA, 'train', c)).length, 0);
 const valImages = readdirSync(join(DATA, 'val')).reduce((n, c) => n + readdirSync(join(DATA, 'val', c)).length, 0);
-const starters = JSON.parse(readFileSync(join(ROOT, 'models/starters.json'), 'utf8')).filter((s) => !only || s.id.includes(only));
+const starters = readStarters(only);
 
 const reuse = opts.reuse;
 /** The settings a run is defined by (what cliFlags passes), to tell whether a saved run is this one. */

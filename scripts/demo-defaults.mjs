@@ -10,11 +10,11 @@
 // starter and prompt lr; other starters' rows and other prompt lrs are kept).
 import { parseArgs } from 'node:util';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { ROOT, earlierRows, readStarters } from './measure-files.mjs';
 
-const ROOT = join(import.meta.dirname, '..');
-const starters = JSON.parse(readFileSync(join(ROOT, 'models/starters.json'), 'utf8'));
+const starters = readStarters();
 
 /** The float32 tensors of a safetensors file. */
 function readSafetensors(path) {
@@ -62,7 +62,7 @@ if (sweep) {
   const seeds = opts.seeds.split(',').map(Number);
   const out = [];
   console.log('| starter | head lr | prompt lr | mean val acc | per seed | diverged |\n|---|---:|---:|---:|---|---:|');
-  for (const s of starters.filter((x) => !only || x.id.includes(only))) {
+  for (const s of readStarters(only)) {
     const lr = (s.recommended ?? { lr: 0.5 }).lr;
     for (const plr of sweep.split(',').map(Number)) {
       const runs = seeds.map((seed) => {
@@ -82,9 +82,7 @@ if (sweep) {
   mkdirSync(join(ROOT, 'bench'), { recursive: true });
   // merged into the earlier sweeps: a row per (starter, prompt lr), this run's rows replacing the same ones
   const file = join(ROOT, 'bench/prompt-lr-sweep.json');
-  const earlier = existsSync(file) ? JSON.parse(readFileSync(file, 'utf8')) : { rows: [] };
-  const kept = earlier.rows.filter((r) => !out.some((o) => o.starter === r.starter && o.promptLr === r.promptLr))
-    .map((r) => ({ seeds: earlier.seeds, date: earlier.date, ...r }));
+  const kept = earlierRows(file, (r) => !out.some((o) => o.starter === r.starter && o.promptLr === r.promptLr));
   const rowsAll = [...kept, ...out].sort((x, y) => x.starter.localeCompare(y.starter) || x.promptLr - y.promptLr);
   writeFileSync(file, JSON.stringify({ date: new Date().toISOString(), rows: rowsAll }, null, 2) + '\n');
   process.exit(0);

@@ -6,14 +6,12 @@ import { parseArgs } from 'node:util';
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { ROOT, earlierRows, readStarters } from './measure-files.mjs';
 
-const ROOT = join(import.meta.dirname, '..');
 // unknown or misspelt options are refused by name (parseArgs strict), not silently ignored
 const { values: opts } = parseArgs({ options: { epochs: { type: 'string', default: '10' }, only: { type: 'string', default: '' }, lrs: { type: 'string', default: '0.05,0.5' } } });
 const { epochs, only } = opts;
-const starters = JSON.parse(readFileSync(join(ROOT, 'models/starters.json'), 'utf8'));
-const every = Array.isArray(starters) ? starters : starters.starters ?? Object.values(starters);
-const list = every.filter((s) => !only || s.id.includes(only));
+const every = readStarters(), list = readStarters(only);
 const CONFIGS = [
   ['none', 'lp', []], ['lorvp', 'lp', ['--rank', '4']], ['pad', 'lp', ['--pad-width', '4']],
   ['vpt', 'lp', ['--tokens', '5']], ['vpt-deep', 'lp', ['--tokens', '5']],
@@ -49,11 +47,7 @@ for (const s of list) {
 mkdirSync(join(ROOT, 'bench'), { recursive: true });
 // --only re-measures some starters: the other starters' rows already in the file (same epochs) are kept, in order
 const file = join(ROOT, 'bench/demo-table.json');
-let kept = [];
-try {
-  const prev = JSON.parse(readFileSync(file, 'utf8'));
-  if (only && prev.epochs === Number(epochs)) kept = prev.rows.filter((r) => !list.some((s) => s.id === r.backbone));
-} catch { /* no earlier table */ }
+const kept = only ? earlierRows(file, (r, prev) => prev.epochs === Number(epochs) && !list.some((s) => s.id === r.backbone)) : [];
 const ids = every.map((s) => s.id);
 const all = [...kept, ...rows].sort((a, b) => ids.indexOf(a.backbone) - ids.indexOf(b.backbone)); // stable: rows keep their order
 writeFileSync(file, JSON.stringify({ epochs: Number(epochs), lrs, padScale, machine: `${process.platform} ${process.arch}, node ${process.version}`, rows: all }, null, 2) + '\n');
